@@ -1,0 +1,48 @@
+"""edge_sdk: on-device pose, stream action recognition and speech-to-text.
+
+    from edge_sdk import EdgeAnalyzer
+    with EdgeAnalyzer() as analyzer:
+        result = analyzer.process_frame(bgr_frame)   # FrameResult with poses in pixel coordinates
+"""
+
+from .analyzer import EdgeAnalyzer
+from .config import AnalyzerConfig, ModelAsset, PoseOptions, RunningMode
+from .errors import (
+    AudioFormatError,
+    BackendUnavailableError,
+    ConfigError,
+    EdgeSdkError,
+    InvalidFrameError,
+    ModelIntegrityError,
+    ModelLoadError,
+    ModelNotFoundError,
+    RuntimeUnavailableError,
+    SourceError,
+)
+from .results import COCO_KEYPOINTS, Event, FrameResult, Keypoint, Pose, StageTimings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EdgeAnalyzer",
+    "AnalyzerConfig",
+    "ModelAsset",
+    "PoseOptions",
+    "RunningMode",
+    "FrameResult",
+    "Pose",
+    "Keypoint",
+    "StageTimings",
+    "Event",
+    "COCO_KEYPOINTS",
+    "EdgeSdkError",
+    "ConfigError",
+    "ModelNotFoundError",
+    "ModelIntegrityError",
+    "ModelLoadError",
+    "RuntimeUnavailableError",
+    "BackendUnavailableError",
+    "InvalidFrameError",
+    "AudioFormatError",
+    "SourceError",
+]

@@ -1,0 +1,196 @@
+"""``edge-sdk`` command line: pose, analyze, models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import EdgeSdkError, InvalidFrameError
+
+log = logging.getLogger("edge_sdk")
+
+
+def _asset_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="movenet-lightning-int8", help="manifest name or .tflite path")
+    p.add_argument("--sha256", default=None, help="required digest when --model is a path")
+    p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    p.add_argument("--runtime", default="auto", choices=["auto", "ai_edge_litert", "tflite_runtime", "tensorflow"])
+
+
+def _pose_options(args: argparse.Namespace):
+    from .config import ModelAsset, PoseOptions
+
+    return PoseOptions(asset=ModelAsset(args.model, args.sha256, args.threads, args.runtime))
+
+
+def cmd_pose(args: argparse.Namespace) -> int:
+    import cv2
+
+    from .analyzer import EdgeAnalyzer
+    from .config import AnalyzerConfig
+
+    frame = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise InvalidFrameError(f"cannot read image {args.image} (missing file or unsupported format)")
+    with EdgeAnalyzer(AnalyzerConfig(pose=_pose_options(args), mode="image")) as analyzer:
+        result = analyzer.process_frame(frame, 0.0)
+        info = analyzer.describe()["pose"]
+    timing = result.timings["pose"]
+    out = {
+        "model": info["model"],
+        "runtime": f"{info['runtime']} {info['runtime_version']}",
+        "latency_ms": round(timing.total_ms, 3),
+        "timings": timing.to_dict(),
+        "image": {"path": str(args.image), "width": frame.shape[1], "height": frame.shape[0]},
+        "poses": [p.to_dict() for p in result.poses],
+    }
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"{out['model']} on {out['runtime']}: {len(result.poses)} pose(s), {out['latency_ms']} ms")
+        for p in result.poses:
+            for k in p.to_dict()["keypoints"]:
+                print(f"  {k['name']:>15} x={k['x']:8.1f} y={k['y']:8.1f} score={k['score']:.2f}")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import cv2
+
+    from .analyzer import EdgeAnalyzer
+    from .config import AnalyzerConfig
+    from .video.draw import SkeletonAnnotator, TextAnnotator
+    from .video.sources import VideoFileSource
+
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timeline = out_dir / "timeline.jsonl"
+    if timeline.exists():
+        timeline.unlink()
+    summary: dict[str, Any] = {"input": str(args.video), "status": "running"}
+    writer = None
+    t_start = time.perf_counter()
+    try:
+        with VideoFileSource(args.video, max_frames=args.max_frames) as src, \
+                EdgeAnalyzer(AnalyzerConfig(pose=_pose_options(args), mode="video"), timeline=timeline) as analyzer:
+            summary.update(source={"fps": src.fps, "size": list(src.size), "frames": src.frame_count},
+                           effective=analyzer.describe())
+            skel, text = SkeletonAnnotator(), TextAnnotator()
+            if not args.no_video:
+                path = out_dir / "annotated.mp4"
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), src.fps, src.size)
+                if not writer.isOpened():
+                    raise EdgeSdkError(f"cannot write {path}: no mp4v encoder in this OpenCV build")
+            try:
+                for _, t, frame in src:
+                    result = analyzer.process_frame(frame, t)
+                    if writer is not None:
+                        st = analyzer.stats()["stages"].get("pose", {})
+                        skel.annotate(frame, result)
+                        text.annotate(frame, [f"t={t:6.2f}s  pose {st.get('fps', 0):.0f} fps  {len(result.poses)} person(s)"])
+                        writer.write(frame)
+            finally:
+                summary["stats"] = analyzer.stats()
+        summary["status"] = "ok"
+        return 0
+    except BaseException as e:
+        summary["status"] = "failed"
+        summary["error"] = f"{type(e).__name__}: {e}"
+        raise
+    finally:
+        if writer is not None:
+            writer.release()
+        summary["wall_s"] = round(time.perf_counter() - t_start, 3)
+        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+        if summary["status"] == "ok":
+            s = summary["stats"]
+            print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {out_dir}/timeline.jsonl, summary.json"
+                  + ("" if args.no_video else ", annotated.mp4"))
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .models import load_manifest, resolve_model
+
+    manifest = load_manifest()
+    if args.action == "list":
+        rows = []
+        for e in manifest:
+            path = manifest.locate(e)
+            rows.append({"name": e.name, "task": e.task, "precision": e.precision, "size": e.size,
+                         "shipped": e.shipped, "present": path is not None, "path": str(path) if path else None,
+                         "upstream": e.upstream})
+        if args.json:
+            print(json.dumps(rows, indent=1))
+        else:
+            for r in rows:
+                state = "present" if r["present"] else "not built"
+                print(f"{r['name']:28} {r['task']:6} {r['precision']:5} {r['size'] / 1e6:6.2f} MB  {state}")
+        return 0
+    if args.action == "verify":
+        names = args.names or [e.name for e in manifest if manifest.locate(e) is not None]
+        bad = 0
+        for name in names:
+            try:
+                m = resolve_model(name, manifest=manifest)
+                print(f"ok       {name}  {m.sha256}  {m.path}")
+            except EdgeSdkError as e:
+                bad += 1
+                print(f"FAILED   {name}: {e}")
+        return 1 if bad else 0
+    if args.action == "build":
+        root = Path(__file__).resolve().parent.parent
+        if not (root / "conversion" / "build.py").is_file():
+            raise EdgeSdkError("`models build` needs the source checkout (conversion/) and the [convert] extra: "
+                               "git clone the project, then pip install -e '.[convert]'")
+        if not args.names:
+            raise EdgeSdkError("name the models to build (edge-sdk models list)")
+        return subprocess.call([sys.executable, "-m", "conversion.build", *args.names], cwd=root, env=os.environ.copy())
+    raise AssertionError(args.action)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="edge-sdk", description="On-device pose, action and speech analysis.")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("pose", help="estimate poses in one image")
+    p.add_argument("image", type=Path)
+    _asset_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_pose)
+
+    p = sub.add_parser("analyze", help="analyze a video file: timeline.jsonl, summary.json, annotated.mp4")
+    p.add_argument("video", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--max-frames", type=int, default=None)
+    p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    _asset_args(p)
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("models", help="list, verify or build models")
+    p.add_argument("action", choices=["list", "verify", "build"])
+    p.add_argument("names", nargs="*")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except EdgeSdkError as e:
+        print(f"edge-sdk: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

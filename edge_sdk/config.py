@@ -1,0 +1,93 @@
+"""Options as frozen, nested dataclasses, validated at construction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["ModelAsset", "PoseOptions", "RunningMode", "AnalyzerConfig"]
+
+
+class RunningMode(str, Enum):
+    """How frames relate to each other.
+
+    IMAGE: independent images (no temporal state). VIDEO: consecutive frames of one stream,
+    timestamps must increase. LIVE: like VIDEO, frames may be dropped to keep up.
+    """
+
+    IMAGE = "image"
+    VIDEO = "video"
+    LIVE = "live"
+
+
+@dataclass(frozen=True)
+class ModelAsset:
+    """Which model file a stage loads and how.
+
+    Attributes:
+        model: manifest name (``edge-sdk models list``) or path to a model file.
+        sha256: digest a file given by path must have (names are checked against the manifest).
+        num_threads: inference threads; None = all cores.
+        runtime: ``auto``, ``ai_edge_litert``, ``tflite_runtime`` or ``tensorflow``.
+    """
+
+    model: str
+    sha256: str | None = None
+    num_threads: int | None = None
+    runtime: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not str(self.model):
+            raise ConfigError("ModelAsset.model must be a model name or a path, got an empty string")
+        if self.num_threads is not None and int(self.num_threads) < 1:
+            raise ConfigError(f"ModelAsset.num_threads must be >= 1 or None, got {self.num_threads}")
+        if self.runtime not in ("auto", "ai_edge_litert", "tflite_runtime", "tensorflow"):
+            raise ConfigError(f"ModelAsset.runtime must be auto/ai_edge_litert/tflite_runtime/tensorflow, got {self.runtime!r}")
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Pose stage options.
+
+    Attributes:
+        asset: the pose model.
+        backend: ``movenet``.
+        min_pose_score: poses with a lower mean keypoint score are not reported.
+    """
+
+    asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-lightning-int8"))
+    backend: str = "movenet"
+    min_pose_score: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("movenet",):
+            raise ConfigError(f"PoseOptions.backend must be 'movenet', got {self.backend!r}")
+        if not 0.0 <= self.min_pose_score <= 1.0:
+            raise ConfigError(f"PoseOptions.min_pose_score must be in [0, 1], got {self.min_pose_score}")
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    """Configuration of an :class:`edge_sdk.EdgeAnalyzer`.
+
+    Attributes:
+        pose: pose stage options, or None to disable the stage.
+        mode: :class:`RunningMode` (``image``, ``video`` or ``live``).
+    """
+
+    pose: PoseOptions | None = field(default_factory=PoseOptions)
+    mode: RunningMode = RunningMode.VIDEO
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "mode", RunningMode(self.mode))
+        except ValueError:
+            raise ConfigError(f"AnalyzerConfig.mode must be one of {[m.value for m in RunningMode]}, got {self.mode!r}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["mode"] = self.mode.value
+        return d

@@ -1,0 +1,174 @@
+"""MoveNet single-pose backend on a TFLite runtime.
+
+Two model layouts are accepted, recognised from the model itself:
+
+* ``heads`` (our int8 models): outputs named ``heatmap``, ``center``, ``regress``, ``offset`` on the
+  G x G grid; decoded in numpy (:mod:`edge_sdk.pose.movenet_decode`).
+* ``full`` (our FP16 models and the official TF Hub / Kaggle TFLite files): one output
+  [1, 1, 17, 3] = (y, x, score) normalized to the square input.
+
+The input may be uint8, int8, int32 or float32 [1, S, S, 3] RGB 0-255; the frame is letterboxed
+(aspect kept, zero padded) and keypoints are mapped back to frame pixels.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelLoadError
+from ..models import ResolvedModel, resolve_model
+from ..results import Pose, StageTimings
+from ..runtime import LoadedInterpreter, load_interpreter
+from ..video.frames import check_frame
+from .base import PoseOutput
+from .movenet_decode import NUM_KEYPOINTS, MoveNetDecoder, sigmoid_lut
+from .preprocess import Letterbox
+
+__all__ = ["MoveNetBackend"]
+
+HEAD_NAMES = ("heatmap", "center", "regress", "offset")
+
+
+class MoveNetBackend:
+    """MoveNet Lightning/Thunder single-pose estimation.
+
+    Args:
+        model: manifest name (e.g. ``movenet-lightning-int8``) or path to a .tflite file.
+        num_threads: interpreter threads (default: all cores).
+        runtime: ``auto`` or a key of :data:`edge_sdk.runtime.RUNTIMES`.
+        expected_sha256: required digest when ``model`` is a path.
+        min_pose_score: poses whose mean keypoint score is below this are dropped.
+
+    Not thread-safe: use one instance per thread.
+    """
+
+    name = "movenet"
+
+    def __init__(
+        self,
+        model: str | os.PathLike = "movenet-lightning-int8",
+        *,
+        num_threads: int | None = None,
+        runtime: str = "auto",
+        expected_sha256: str | None = None,
+        min_pose_score: float = 0.2,
+    ) -> None:
+        t0 = time.perf_counter()
+        self.model: ResolvedModel = resolve_model(model, expected_sha256=expected_sha256)
+        self._loaded: LoadedInterpreter = load_interpreter(self.model.path, num_threads, runtime)
+        self.min_pose_score = float(min_pose_score)
+        interp = self._loaded.interpreter
+        inputs = interp.get_input_details()
+        shape = list(inputs[0]["shape"]) if len(inputs) == 1 else []
+        if len(shape) != 4 or shape[3] != 3 or shape[1] != shape[2]:
+            raise ModelLoadError(f"{self.model.path}: expected one [1, S, S, 3] input, got {[list(d['shape']) for d in inputs]}")
+        self._input = inputs[0]
+        self.input_size = int(self._input["shape"][1])
+        self._input_buf = np.zeros((1, self.input_size, self.input_size, 3), np.uint8)
+        self._layout, self._outputs = self._read_layout()
+        self._decoder = MoveNetDecoder(self.input_size // 4) if self._layout == "heads" else None
+        self._letterbox: dict[tuple[int, int], Letterbox] = {}
+        self.load_ms = (time.perf_counter() - t0) * 1e3
+
+    def _read_layout(self) -> tuple[str, dict[str, dict[str, Any]]]:
+        interp = self._loaded.interpreter
+        details = {d["index"]: d for d in interp.get_output_details()}
+        _, sig_out = self._loaded.signature_io()
+        if set(HEAD_NAMES) <= set(sig_out):
+            outs = {}
+            for name in HEAD_NAMES:
+                d = details[sig_out[name]]
+                scale, zp = d["quantization"]
+                quantized = d["dtype"] == np.int8 and scale > 0
+                entry: dict[str, Any] = {"index": d["index"], "qparams": (float(scale), int(zp)) if quantized else (1.0, 0)}
+                if quantized and name in ("heatmap", "center"):
+                    entry["lut"] = sigmoid_lut(scale, zp)
+                outs[name] = entry
+            return "heads", outs
+        if len(details) == 1:
+            d = next(iter(details.values()))
+            if list(d["shape"]) == [1, 1, NUM_KEYPOINTS, 3]:
+                return "full", {"keypoints": {"index": d["index"]}}
+        shapes = [list(d["shape"]) for d in details.values()]
+        raise ModelLoadError(
+            f"{self.model.path}: not a MoveNet single-pose model: expected outputs named {HEAD_NAMES} "
+            f"or one [1, 1, 17, 3] output, got {shapes}"
+        )
+
+    def _prepare(self, frame: np.ndarray) -> Letterbox:
+        shape = frame.shape[:2]
+        lb = self._letterbox.get(shape)
+        if lb is None:
+            lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size)
+        lb.apply(frame, self._input_buf[0])
+        d = self._input
+        if d["dtype"] == np.uint8 and d["quantization"][0] in (0.0, 1.0) and d["quantization"][1] == 0:
+            value: np.ndarray = self._input_buf
+        elif d["dtype"] in (np.uint8, np.int8):
+            scale, zp = d["quantization"]
+            info = np.iinfo(d["dtype"])
+            value = np.clip(np.round(self._input_buf / scale) + zp, info.min, info.max).astype(d["dtype"])
+        else:
+            value = self._input_buf.astype(d["dtype"])
+        self._loaded.interpreter.set_tensor(d["index"], value)
+        return lb
+
+    def _decode(self) -> np.ndarray:
+        get = self._loaded.interpreter.get_tensor
+        if self._layout == "full":
+            return get(self._outputs["keypoints"]["index"])[0, 0]
+        raw = {k: get(o["index"])[0] for k, o in self._outputs.items()}
+        o = self._outputs
+        hm, ct = self._decoder.probabilities(raw["heatmap"], raw["center"], o["heatmap"].get("lut"), o["center"].get("lut"))
+        return self._decoder.decode(hm, ct, raw["regress"], raw["offset"], o["regress"]["qparams"], o["offset"]["qparams"])
+
+    def estimate(self, frame: np.ndarray) -> PoseOutput:
+        """Poses in ``frame`` ((H, W, 3) uint8 BGR); keypoints in its pixel coordinates."""
+        frame = check_frame(frame)
+        t0 = time.perf_counter()
+        lb = self._prepare(frame)
+        t1 = time.perf_counter()
+        self._loaded.interpreter.invoke()
+        t2 = time.perf_counter()
+        yxs = self._decode()
+        scores = np.clip(yxs[:, 2], 0.0, 1.0)
+        score = float(scores.mean())
+        poses: tuple[Pose, ...] = ()
+        if score >= self.min_pose_score:
+            poses = (Pose(keypoints=lb.to_frame(yxs[:, :2]), scores=scores, score=score, backend=self.name),)
+        t3 = time.perf_counter()
+        return PoseOutput(poses, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3))
+
+    def invoke_only(self) -> float:
+        """Run ``invoke()`` on whatever input is set; returns milliseconds (the stage's speed limit)."""
+        t0 = time.perf_counter()
+        self._loaded.interpreter.invoke()
+        return (time.perf_counter() - t0) * 1e3
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "model": self.model.name,
+            "model_path": str(self.model.path),
+            "sha256": self.model.sha256,
+            "layout": self._layout,
+            "input_size": self.input_size,
+            "input_dtype": np.dtype(self._input["dtype"]).name,
+            "runtime": self._loaded.runtime,
+            "runtime_version": self._loaded.version,
+            "num_threads": self._loaded.num_threads,
+            "min_pose_score": self.min_pose_score,
+        }
+
+    def close(self) -> None:
+        self._loaded = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "MoveNetBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

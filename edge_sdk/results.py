@@ -1,0 +1,150 @@
+"""Frozen result types. Arrays inside are read-only; shapes and units are documented and checked.
+
+Coordinates are always frame pixels (x right, y down) of the frame the caller passed in.
+Empty results are empty tuples, never None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+__all__ = ["COCO_KEYPOINTS", "SKELETON", "Keypoint", "Pose", "StageTimings", "FrameResult", "Event"]
+
+COCO_KEYPOINTS = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear",
+    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+    "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+)  # fmt: skip
+
+# Index pairs of COCO_KEYPOINTS joined by a limb.
+SKELETON = (
+    (0, 1), (0, 2), (1, 3), (2, 4), (5, 6), (5, 7), (7, 9), (6, 8), (8, 10),
+    (5, 11), (6, 12), (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),
+)  # fmt: skip
+
+
+def _frozen_array(value: Any, shape: tuple[int | None, ...], what: str) -> np.ndarray:
+    arr = np.array(value, dtype=np.float32, copy=True)
+    if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+        want = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{what}: expected shape {want}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{what}: contains NaN or inf")
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True)
+class Keypoint:
+    """One named keypoint: ``x``, ``y`` in frame pixels, ``score`` in [0, 1]."""
+
+    name: str
+    x: float
+    y: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One person.
+
+    Attributes:
+        keypoints: (17, 2) float32 (x, y) frame pixels, in :data:`COCO_KEYPOINTS` order.
+        scores: (17,) float32 per-keypoint confidence in [0, 1].
+        score: pose confidence in [0, 1] (mean keypoint score).
+        backend: which backend produced it (``movenet``, ``mediapipe``).
+    """
+
+    keypoints: np.ndarray
+    scores: np.ndarray
+    score: float
+    backend: str = "movenet"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keypoints", _frozen_array(self.keypoints, (17, 2), "Pose.keypoints"))
+        object.__setattr__(self, "scores", _frozen_array(self.scores, (17,), "Pose.scores"))
+        object.__setattr__(self, "score", float(self.score))
+
+    def keypoint(self, name: str) -> Keypoint:
+        i = COCO_KEYPOINTS.index(name)
+        return Keypoint(name, float(self.keypoints[i, 0]), float(self.keypoints[i, 1]), float(self.scores[i]))
+
+    def bbox(self, min_score: float = 0.3) -> tuple[float, float, float, float] | None:
+        """(x0, y0, x1, y1) pixels around keypoints scoring >= ``min_score``; None if fewer than 2."""
+        ok = self.scores >= min_score
+        if ok.sum() < 2:
+            return None
+        pts = self.keypoints[ok]
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        return float(x0), float(y0), float(x1), float(y1)
+
+    def to_dict(self, decimals: int = 2) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 4),
+            "backend": self.backend,
+            "keypoints": [
+                {"name": n, "x": round(float(x), decimals), "y": round(float(y), decimals), "score": round(float(s), 4)}
+                for n, (x, y), s in zip(COCO_KEYPOINTS, self.keypoints, self.scores)
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class StageTimings:
+    """Wall time of one stage call, milliseconds: preprocess, invoke, postprocess."""
+
+    pre_ms: float = 0.0
+    infer_ms: float = 0.0
+    post_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return self.pre_ms + self.infer_ms + self.post_ms
+
+    def to_dict(self) -> dict[str, float]:
+        return {"pre_ms": round(self.pre_ms, 3), "infer_ms": round(self.infer_ms, 3),
+                "post_ms": round(self.post_ms, 3), "total_ms": round(self.total_ms, 3)}
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything the analyzer found in one frame.
+
+    Attributes:
+        frame_index: 0-based count of frames given to the analyzer.
+        timestamp_s: seconds on the analyzer's monotonic clock (or the caller's timestamp).
+        frame_size: (width, height) of the frame, pixels.
+        poses: detected people (empty tuple if none).
+        timings: stage name -> :class:`StageTimings`.
+    """
+
+    frame_index: int
+    timestamp_s: float
+    frame_size: tuple[int, int]
+    poses: tuple[Pose, ...] = ()
+    timings: Mapping[str, StageTimings] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "frame": self.frame_index,
+            "t": round(self.timestamp_s, 4),
+            "size": list(self.frame_size),
+            "poses": [p.to_dict() for p in self.poses],
+            "timings": {k: v.to_dict() for k, v in self.timings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the timeline: ``t`` seconds on the analyzer clock, ``kind``, JSON-able ``data``."""
+
+    t: float
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t": round(self.t, 4), "kind": self.kind, **self.data}

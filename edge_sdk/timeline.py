@@ -1,0 +1,49 @@
+"""Timeline sink: one JSON event per line, appended and flushed as it happens."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from .results import Event
+
+__all__ = ["TimelineWriter"]
+
+
+class TimelineWriter:
+    """Appends :class:`Event` lines to a JSONL file; each line is flushed (and fsync'd if asked).
+
+    A crash loses at most the event being written. Safe to call from several threads.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, fsync: bool = False) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = open(self.path, "a", encoding="utf-8")
+        self._fsync = fsync
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def write(self, event: Event) -> None:
+        line = json.dumps(event.to_dict(), separators=(",", ":"))
+        with self._lock:
+            if self._f.closed:
+                raise ValueError(f"timeline {self.path} is closed")
+            self._f.write(line + "\n")
+            self._f.flush()
+            if self._fsync:
+                os.fsync(self._f.fileno())
+            self.count += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._f.closed:
+                self._f.close()
+
+    def __enter__(self) -> "TimelineWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
