@@ -26,12 +26,12 @@ SKELETON = (
 )  # fmt: skip
 
 
-def _frozen_array(value: Any, shape: tuple[int | None, ...], what: str) -> np.ndarray:
-    arr = np.array(value, dtype=np.float32, copy=True)
-    if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-        want = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"{what}: expected shape {want}, got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+def _frozen_array(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """A read-only float32 copy of ``value``; raises ValueError unless it has ``shape`` and is finite."""
+    arr = np.array(value, dtype=np.float32)
+    if arr.shape != shape:
+        raise ValueError(f"{what}: expected shape {shape}, got {arr.shape}")
+    if not np.isfinite(arr).all():
         raise ValueError(f"{what}: contains NaN or inf")
     arr.setflags(write=False)
     return arr

@@ -104,25 +104,32 @@ class MoveNetBackend:
         lb = self._letterbox.get(shape)
         if lb is None:
             lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size)
-        lb.apply(frame, self._input_buf[0])
         d = self._input
+        interp = self._loaded.interpreter
         if d["dtype"] == np.uint8 and d["quantization"][0] in (0.0, 1.0) and d["quantization"][1] == 0:
-            value: np.ndarray = self._input_buf
-        elif d["dtype"] in (np.uint8, np.int8):
+            # Raw pixels: letterbox straight into the interpreter's input tensor (a view, released
+            # before invoke as LiteRT requires).
+            view = interp.tensor(d["index"])()
+            lb.apply(frame, view[0])
+            del view
+            return lb
+        lb.apply(frame, self._input_buf[0])
+        if d["dtype"] in (np.uint8, np.int8):
             scale, zp = d["quantization"]
             info = np.iinfo(d["dtype"])
             value = np.clip(np.round(self._input_buf / scale) + zp, info.min, info.max).astype(d["dtype"])
         else:
             value = self._input_buf.astype(d["dtype"])
-        self._loaded.interpreter.set_tensor(d["index"], value)
+        interp.set_tensor(d["index"], value)
         return lb
 
     def _decode(self) -> np.ndarray:
-        get = self._loaded.interpreter.get_tensor
+        interp = self._loaded.interpreter
         if self._layout == "full":
-            return get(self._outputs["keypoints"]["index"])[0, 0]
-        raw = {k: get(o["index"])[0] for k, o in self._outputs.items()}
+            return interp.get_tensor(self._outputs["keypoints"]["index"])[0, 0]
+        # Zero-copy views of the output tensors; nothing returned refers to them.
         o = self._outputs
+        raw = {k: interp.tensor(v["index"])()[0] for k, v in o.items()}
         hm, ct = self._decoder.probabilities(raw["heatmap"], raw["center"], o["heatmap"].get("lut"), o["center"].get("lut"))
         return self._decoder.decode(hm, ct, raw["regress"], raw["offset"], o["regress"]["qparams"], o["offset"]["qparams"])
 

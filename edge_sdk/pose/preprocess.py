@@ -61,13 +61,13 @@ class Letterbox:
         src = bgr[self.y0 : self.y0 + self.src_h, self.x0 : self.x0 + self.src_w]
         # Antialiased downscale: exact 2x bilinear halvings (each a 2x2 box filter; together the
         # same as INTER_AREA within 1 grey level at a third of its cost), then one bilinear step.
+        sizes = []
         w, h = self.src_w, self.src_h
         while w >= 2 * self.new_w and h >= 2 * self.new_h:
             w, h = w // 2, h // 2
-            buf = self._scratch.get((w, h))
-            if buf is None:
-                buf = self._scratch[(w, h)] = np.empty((h, w, 3), np.uint8)
-            src = cv2.resize(src, (w, h), dst=buf, interpolation=cv2.INTER_LINEAR)
+            sizes.append((w, h))
+        if (w, h) != (self.new_w, self.new_h):
+            sizes.append((self.new_w, self.new_h))
         if self.pad_y:
             out[: self.pad_y] = 0
             out[self.pad_y + self.new_h :] = 0
@@ -75,17 +75,28 @@ class Letterbox:
             out[:, : self.pad_x] = 0
             out[:, self.pad_x + self.new_w :] = 0
         dst = out[self.pad_y : self.pad_y + self.new_h, self.pad_x : self.pad_x + self.new_w]
-        if dst.flags.c_contiguous:
-            cv2.resize(src, (self.new_w, self.new_h), dst=dst, interpolation=cv2.INTER_LINEAR)
-            cv2.cvtColor(dst, cv2.COLOR_BGR2RGB, dst=dst)
-        else:
-            np.copyto(dst, cv2.cvtColor(cv2.resize(src, (self.new_w, self.new_h), interpolation=cv2.INTER_LINEAR),
-                                        cv2.COLOR_BGR2RGB))
+        final = dst if dst.flags.c_contiguous else self._buffer((self.new_w, self.new_h))
+        for i, size in enumerate(sizes):
+            target = final if i == len(sizes) - 1 else self._buffer(size)
+            src = cv2.resize(src, size, dst=target, interpolation=cv2.INTER_LINEAR)
+        if not sizes:  # region already at model size
+            np.copyto(final, src)
+        cv2.cvtColor(final, cv2.COLOR_BGR2RGB, dst=final)
+        if final is not dst:
+            np.copyto(dst, final)
         return out
+
+    def _buffer(self, size: tuple[int, int]) -> np.ndarray:
+        buf = self._scratch.get(size)
+        if buf is None:
+            buf = self._scratch[size] = np.empty((size[1], size[0], 3), np.uint8)
+        return buf
 
     def to_frame(self, yx: np.ndarray) -> np.ndarray:
         """(N, 2) normalized (y, x) in the model input -> (N, 2) float32 (x, y) frame pixels."""
         yx = np.asarray(yx, np.float32)
-        x = (yx[:, 1] * self.size - self.pad_x) / self.scale + self.x0
-        y = (yx[:, 0] * self.size - self.pad_y) / self.scale + self.y0
-        return np.stack([x, y], axis=1).astype(np.float32)
+        out = np.empty((len(yx), 2), np.float32)
+        k = np.float32(self.size / self.scale)
+        out[:, 0] = yx[:, 1] * k + np.float32(self.x0 - self.pad_x / self.scale)
+        out[:, 1] = yx[:, 0] * k + np.float32(self.y0 - self.pad_y / self.scale)
+        return out
