@@ -1,0 +1,153 @@
+"""Pose stage speed vs raw ``invoke()`` on the same vtest.avi frames, in one run -> JSON.
+
+For every model and thread count, each frame goes through the full stage (validate, letterbox,
+invoke, decode, inverse mapping) and then through one more bare ``invoke()`` on the same input,
+interleaved so that machine noise hits both alike. Also times ``EdgeAnalyzer.process_frame``.
+
+Two frame regimes: ``live`` decodes each frame from the file right before the stage (as a capture
+loop does: the frame is fresh in cache); ``preloaded`` takes frames from a list of hundreds held in
+memory (cold in cache: the stage pays DRAM reads of the frame, a bare invoke does not).
+Medians are the headline figures: on shared VMs a bare invoke loop sees multi-100 ms stalls
+(``machine.invoke_stalls`` records how often), which swamp means.
+
+    python -m device_bench.pose_bench --frames 300 --json device_bench/results/pose_cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_MODELS = ("movenet-lightning-int8", "movenet-lightning-fp16", "movenet-thunder-int8")
+
+
+def machine_info() -> dict[str, Any]:
+    from edge_sdk.runtime import RUNTIMES, _version, available_runtimes
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "machine": platform.machine(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+        "runtimes": {r: _version(RUNTIMES[r][1]) for r in available_runtimes()},
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def iter_frames(video: Path, n: int):
+    """Decode up to ``n`` frames, yielding each as soon as it is decoded (the live regime)."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    count = 0
+    while count < n:
+        ok, f = cap.read()
+        if not ok:
+            break
+        count += 1
+        yield f
+    cap.release()
+    if not count:
+        raise SystemExit(f"no frames in {video}")
+
+
+def invoke_stalls(model: str, n: int = 400) -> dict[str, float]:
+    """How often a bare invoke loop (no frames, nothing else running) takes > 3x its median."""
+    from edge_sdk.pose.movenet import MoveNetBackend
+
+    with MoveNetBackend(model, num_threads=1) as b:
+        ms = np.array([b.invoke_only() for _ in range(n)])
+    med = float(np.median(ms))
+    return {"model": model, "calls": n, "median_ms": round(med, 3), "max_ms": round(float(ms.max()), 1),
+            "fraction_over_3x_median": round(float((ms > 3 * med).mean()), 4)}
+
+
+def _summary(ms: list[float]) -> dict[str, float]:
+    a = np.asarray(ms)
+    med = float(np.median(a))
+    return {"p50_ms": round(med, 4), "mean_ms": round(float(a.mean()), 4), "p95_ms": round(float(np.percentile(a, 95)), 4),
+            "fps": round(1000.0 / med, 2), "fps_from_mean": round(1000.0 / float(a.mean()), 2)}
+
+
+def bench_model(model: str, threads: int, frames, warmup: int = 10) -> dict[str, Any]:
+    """Time stage, bare invoke and analyzer on ``frames`` (an iterable, consumed once)."""
+    from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, PoseOptions
+    from edge_sdk.pose.movenet import MoveNetBackend
+
+    cfg = AnalyzerConfig(pose=PoseOptions(asset=ModelAsset(model, num_threads=threads)), mode="image")
+    backend = MoveNetBackend(model, num_threads=threads)
+    stage, raw, pre, post, analyzer_ms = [], [], [], [], []
+    with EdgeAnalyzer(cfg) as analyzer:
+        for i, f in enumerate(frames):
+            t0 = time.perf_counter()
+            out = backend.estimate(f)
+            t1 = time.perf_counter()
+            r = backend.invoke_only()
+            t2 = time.perf_counter()
+            analyzer.process_frame(f)
+            t3 = time.perf_counter()
+            if i >= warmup:
+                stage.append((t1 - t0) * 1e3)
+                raw.append(r)
+                pre.append(out.timings.pre_ms)
+                post.append(out.timings.post_ms)
+                analyzer_ms.append((t3 - t2) * 1e3)
+    info = backend.describe()
+    backend.close()
+    s, r, a = _summary(stage), _summary(raw), _summary(analyzer_ms)
+    return {
+        "model": model, "threads": threads, "runtime": f"{info['runtime']} {info['runtime_version']}",
+        "frames": len(stage), "stage": s, "raw_invoke": r, "analyzer": a,
+        "pre_p50_ms": round(float(np.median(pre)), 4), "post_p50_ms": round(float(np.median(post)), 4),
+        "stage_over_invoke_fps": round(s["fps"] / r["fps"], 4),
+        "analyzer_over_invoke_fps": round(a["fps"] / r["fps"], 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from conversion.sources import fetch_all_media
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
+    ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    ap.add_argument("--frames", type=int, default=300)
+    ap.add_argument("--video", type=Path, default=None, help="default: vtest.avi from opencv-doc")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    video = args.video or fetch_all_media() / "vtest.avi"
+    results = []
+    preloaded = list(iter_frames(video, args.frames))
+    for model in args.models:
+        for th in args.threads:
+            for regime in ("live", "preloaded"):
+                frames = iter_frames(video, args.frames) if regime == "live" else preloaded
+                r = {"regime": regime, **bench_model(model, th, frames)}
+                results.append(r)
+                print(f"{model:24} t={th} {regime:9}  stage {r['stage']['fps']:6.1f} fps"
+                      f"  invoke {r['raw_invoke']['fps']:6.1f} fps"
+                      f"  ratio {r['stage_over_invoke_fps']:.3f}  analyzer {r['analyzer']['fps']:6.1f} fps"
+                      f"  (pre {r['pre_p50_ms']:.3f} ms, post {r['post_p50_ms']:.3f} ms, p50s)")
+    report = {"benchmark": "pose", "video": video.name, "frame_size": list(preloaded[0].shape[1::-1]),
+              "machine": {**machine_info(), "invoke_stalls": invoke_stalls(args.models[0])},
+              "statistic": "p50 per frame; fps = 1000 / p50_ms", "results": results}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

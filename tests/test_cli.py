@@ -1,0 +1,89 @@
+"""The CLI contract other tools rely on, on real media."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "edge_sdk.cli", *args], capture_output=True, text=True, check=check)
+
+
+# Hand-labelled regions (pixels) of messi5.jpg: the head and both shoulders of the player.
+MESSI_BOXES = {
+    "nose": (200, 60, 275, 125),
+    "left_shoulder": (250, 100, 320, 160),  # the player's left = image right
+    "right_shoulder": (155, 100, 225, 160),
+}
+
+
+def test_pose_json_contract_on_messi(media: Path):
+    out = json.loads(run_cli("pose", str(media / "messi5.jpg"), "--json").stdout)
+    assert set(out) >= {"model", "runtime", "latency_ms", "poses"}
+    assert out["model"] == "movenet-lightning-int8" and out["runtime"].startswith("ai_edge_litert")
+    assert out["latency_ms"] > 0 and len(out["poses"]) == 1
+    kps = {k["name"]: k for k in out["poses"][0]["keypoints"]}
+    assert len(kps) == 17 and set(out["poses"][0]["keypoints"][0]) == {"name", "x", "y", "score"}
+    for name, (x0, y0, x1, y1) in MESSI_BOXES.items():
+        k = kps[name]
+        assert x0 <= k["x"] <= x1 and y0 <= k["y"] <= y1 and k["score"] > 0.3, (name, k)
+
+
+@pytest.mark.parametrize("model", ["movenet-lightning-fp16", "movenet-thunder-int8"])
+def test_pose_other_models(media: Path, model: str):
+    out = json.loads(run_cli("pose", str(media / "messi5.jpg"), "--model", model, "--json").stdout)
+    kps = {k["name"]: k for k in out["poses"][0]["keypoints"]}
+    for name, (x0, y0, x1, y1) in MESSI_BOXES.items():
+        assert x0 <= kps[name]["x"] <= x1 and y0 <= kps[name]["y"] <= y1, (model, name, kps[name])
+
+
+def test_pose_errors_are_clear(tmp_path: Path):
+    r = run_cli("pose", str(tmp_path / "missing.jpg"), "--json", check=False)
+    assert r.returncode == 2 and "InvalidFrameError" in r.stderr and "cannot read image" in r.stderr
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a model at all" * 8)
+    img = tmp_path / "img.png"
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(img), np.zeros((32, 32, 3), np.uint8))
+    r = run_cli("pose", str(img), "--model", str(bad), check=False)
+    assert r.returncode == 2 and "ModelIntegrityError" in r.stderr
+
+
+def test_analyze_writes_timeline_summary_video(media: Path, tmp_path: Path):
+    import cv2
+
+    out = tmp_path / "run"
+    run_cli("analyze", str(media / "vtest.avi"), "--out", str(out), "--max-frames", "25")
+    lines = (out / "timeline.jsonl").read_text().splitlines()
+    events = [json.loads(x) for x in lines]
+    assert len(events) == 25 and all(e["kind"] == "frame" for e in events)
+    assert events[10]["t"] == pytest.approx(1.0)  # vtest.avi is 10 fps: file timestamps
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["stats"]["frames"] == 25
+    assert summary["stats"]["stages"]["pose"]["fps"] > 0
+    assert summary["effective"]["pose"]["sha256"]
+    cap = cv2.VideoCapture(str(out / "annotated.mp4"))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    assert n == 25
+
+
+def test_analyze_missing_video_reports_error(tmp_path: Path):
+    r = run_cli("analyze", str(tmp_path / "none.mp4"), "--out", str(tmp_path / "o"), check=False)
+    assert r.returncode == 2 and "SourceError" in r.stderr
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["status"] == "failed"
+
+
+def test_models_list_and_verify():
+    rows = json.loads(run_cli("models", "list", "--json").stdout)
+    assert {r["name"] for r in rows} >= {"movenet-lightning-int8", "movenet-thunder-fp16"}
+    r = run_cli("models", "verify", "movenet-lightning-int8", "movenet-lightning-fp16")
+    assert r.stdout.count("ok ") == 2
