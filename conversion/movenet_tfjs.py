@@ -90,6 +90,25 @@ class FloatReference:
         return {k: v.numpy() for k, v in zip(HEADS, self._heads(x))}
 
 
+def _vtest_frames(stop: int, keep) -> Iterator[tuple[int, np.ndarray]]:
+    """(index, frame) for the vtest.avi frames before ``stop`` whose index passes ``keep``."""
+    from edge_sdk.video.sources import VideoFileSource
+
+    seen = 0
+    with VideoFileSource(fetch_all_media() / "vtest.avi", max_frames=stop) as src:
+        for idx, _, frame in src:
+            seen = idx + 1
+            if keep(idx):
+                yield idx, frame
+    if seen < stop:
+        raise RuntimeError(f"vtest.avi ended at frame {seen}, expected {stop}")
+
+
+def _quarter(frame: np.ndarray, ty: int, tx: int) -> np.ndarray:
+    h, w = frame.shape[:2]
+    return frame[ty * h // 2 : (ty + 1) * h // 2, tx * w // 2 : (tx + 1) * w // 2]
+
+
 def calibration_images() -> list[tuple[str, np.ndarray]]:
     """Real person images for int8 calibration, BGR, disjoint from :func:`evaluation_images`.
 
@@ -98,24 +117,13 @@ def calibration_images() -> list[tuple[str, np.ndarray]]:
     """
     import cv2
 
-    media = fetch_all_media()
     out: list[tuple[str, np.ndarray]] = []
-    cap = cv2.VideoCapture(str(media / "vtest.avi"))
-    for idx in range(400):
-        ok, frame = cap.read()
-        if not ok:
-            raise RuntimeError(f"vtest.avi ended at frame {idx}")
-        if idx % 20:
-            continue
-        h, w = frame.shape[:2]
+    for idx, frame in _vtest_frames(400, lambda i: i % 20 == 0):
         out.append((f"vtest#{idx}", frame))
-        for ty in range(2):
-            for tx in range(2):
-                out.append((f"vtest#{idx}/tile{ty}{tx}", frame[ty * h // 2 : (ty + 1) * h // 2, tx * w // 2 : (tx + 1) * w // 2]))
-    cap.release()
+        out += [(f"vtest#{idx}/tile{ty}{tx}", _quarter(frame, ty, tx)) for ty in range(2) for tx in range(2)]
     for name in ("basketball2.png", "camera.png"):
-        img = cv2.imread(str(media / name))
-        h, w = img.shape[:2]
+        img = cv2.imread(str(fetch_all_media() / name))
+        w = img.shape[1]
         out += [(name, img), (f"{name}/left", img[:, : w * 2 // 3]), (f"{name}/right", img[:, w // 3 :])]
     out += [(f"{n}/flip", img[:, ::-1]) for n, img in list(out)[::3]]
     return out
@@ -128,17 +136,9 @@ def evaluation_images() -> list[tuple[str, np.ndarray]]:
     media = fetch_all_media()
     out = [(n, cv2.imread(str(media / n))) for n in ("messi5.jpg", "basketball1.png", "astronaut.png")]
     # Later vtest.avi frames, one quarter each (people 2x larger than in the whole frame).
-    cap = cv2.VideoCapture(str(media / "vtest.avi"))
-    for idx in range(781):
-        ok, frame = cap.read()
-        if not ok:
-            raise RuntimeError(f"vtest.avi ended at frame {idx}")
-        if idx < 560 or idx % 70:
-            continue
-        h, w = frame.shape[:2]
+    for idx, frame in _vtest_frames(781, lambda i: i >= 560 and i % 70 == 0):
         ty, tx = divmod(idx // 70 % 4, 2)
-        out.append((f"vtest#{idx}/tile{ty}{tx}", frame[ty * h // 2 : (ty + 1) * h // 2, tx * w // 2 : (tx + 1) * w // 2]))
-    cap.release()
+        out.append((f"vtest#{idx}/tile{ty}{tx}", _quarter(frame, ty, tx)))
     return out
 
 

@@ -48,19 +48,11 @@ def machine_info() -> dict[str, Any]:
 
 def iter_frames(video: Path, n: int):
     """Decode up to ``n`` frames, yielding each as soon as it is decoded (the live regime)."""
-    import cv2
+    from edge_sdk.video.sources import VideoFileSource
 
-    cap = cv2.VideoCapture(str(video))
-    count = 0
-    while count < n:
-        ok, f = cap.read()
-        if not ok:
-            break
-        count += 1
-        yield f
-    cap.release()
-    if not count:
-        raise SystemExit(f"no frames in {video}")
+    with VideoFileSource(video, max_frames=n) as src:
+        for _, _, frame in src:
+            yield frame
 
 
 def invoke_stalls(model: str, n: int = 400) -> dict[str, float]:

@@ -20,12 +20,13 @@ __all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "load_interpre
 
 log = logging.getLogger("edge_sdk")
 
-# runtime name -> (module holding Interpreter, distribution for version lookup)
+# runtime name -> (module holding Interpreter, distribution to install / look the version up by)
 RUNTIMES: dict[str, tuple[str, str]] = {
     "ai_edge_litert": ("ai_edge_litert.interpreter", "ai-edge-litert"),
     "tflite_runtime": ("tflite_runtime.interpreter", "tflite-runtime"),
     "tensorflow": ("tensorflow.lite", "tensorflow"),
 }
+_DIST_ALIASES = {"tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-aarch64")}
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,14 @@ class LoadedInterpreter:
 
 
 def _version(dist: str) -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-        return version(dist)
-    except Exception:  # pragma: no cover - metadata missing in odd installs
-        return "unknown"
+    for name in _DIST_ALIASES.get(dist, (dist,)):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
 
 
 def _import(runtime: str):

@@ -28,15 +28,11 @@ def messi(media: Path) -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def vtest_frames(media: Path) -> list[np.ndarray]:
-    import cv2
+    from edge_sdk.video.sources import VideoFileSource
 
-    cap = cv2.VideoCapture(str(media / "vtest.avi"))
-    frames = []
-    while len(frames) < 60:
-        ok, f = cap.read()
-        assert ok
-        frames.append(f)
-    cap.release()
+    with VideoFileSource(media / "vtest.avi", max_frames=60) as src:
+        frames = [f for _, _, f in src]
+    assert len(frames) == 60
     return frames
 
 
