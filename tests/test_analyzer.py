@@ -73,6 +73,16 @@ def test_stage_failure_keeps_earlier_events(tmp_path: Path, messi: np.ndarray):
     a.close()
 
 
+def test_closed_backend_says_so(messi: np.ndarray):
+    from edge_sdk.errors import EdgeSdkError
+    from edge_sdk.pose.movenet import MoveNetBackend
+
+    b = MoveNetBackend()
+    b.close()
+    with pytest.raises(EdgeSdkError, match="closed"):
+        b.estimate(messi)
+
+
 def test_config_validation():
     with pytest.raises(ConfigError, match="mode"):
         AnalyzerConfig(mode="turbo")

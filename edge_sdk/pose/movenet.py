@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelLoadError
+from ..errors import EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
 from ..results import Pose, StageTimings
 from ..runtime import LoadedInterpreter, load_interpreter
@@ -135,6 +135,8 @@ class MoveNetBackend:
 
     def estimate(self, frame: np.ndarray) -> PoseOutput:
         """Poses in ``frame`` ((H, W, 3) uint8 BGR); keypoints in its pixel coordinates."""
+        if self._loaded is None:
+            raise EdgeSdkError("MoveNetBackend is closed")
         frame = check_frame(frame)
         t0 = time.perf_counter()
         lb = self._prepare(frame)
