@@ -6,7 +6,7 @@
 """
 
 from .analyzer import EdgeAnalyzer
-from .config import AnalyzerConfig, ModelAsset, PoseOptions, RunningMode
+from .config import AnalyzerConfig, ModelAsset, OneEuroOptions, PoseOptions, RunningMode
 from .errors import (
     AudioFormatError,
     BackendUnavailableError,
@@ -28,6 +28,7 @@ __all__ = [
     "AnalyzerConfig",
     "ModelAsset",
     "PoseOptions",
+    "OneEuroOptions",
     "RunningMode",
     "FrameResult",
     "Pose",

@@ -12,6 +12,7 @@ import numpy as np
 from .config import AnalyzerConfig, RunningMode
 from .errors import InvalidFrameError
 from .pose import PoseBackend, create_pose_backend
+from .pose.smoothing import OneEuroFilter
 from .results import Event, FrameResult, StageTimings
 from .timeline import TimelineWriter
 from .video.frames import check_frame
@@ -71,7 +72,10 @@ class EdgeAnalyzer:
         self.config = config or AnalyzerConfig()
         self._pose: PoseBackend | None = pose_backend
         if self._pose is None and self.config.pose is not None:
-            self._pose = create_pose_backend(self.config.pose)
+            self._pose = create_pose_backend(self.config.pose, self.config.mode)
+        smoothing = self.config.pose.smoothing if self.config.pose else None
+        video = self.config.mode is not RunningMode.IMAGE
+        self._smoother = OneEuroFilter(smoothing) if smoothing is not None and video else None
         self._timeline = TimelineWriter(timeline) if timeline else None
         self._t0 = time.monotonic()
         self._frames = 0
@@ -104,6 +108,11 @@ class EdgeAnalyzer:
                 self._emit(Event(t, "error", {"frame": self._frames, "stage": "pose", "error": f"{type(e).__name__}: {e}"}))
                 raise
             poses = out.poses
+            if self._smoother is not None:
+                if poses:
+                    poses = (self._smoother(poses[0], t, (frame.shape[1], frame.shape[0])),) + poses[1:]
+                else:
+                    self._smoother.reset()
             timings["pose"] = out.timings
             self._stats["pose"].add(out.timings)
         result = FrameResult(self._frames, t, (frame.shape[1], frame.shape[0]), poses, timings)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["ModelAsset", "PoseOptions", "RunningMode", "AnalyzerConfig"]
+__all__ = ["ModelAsset", "OneEuroOptions", "PoseOptions", "RunningMode", "AnalyzerConfig"]
 
 
 class RunningMode(str, Enum):
@@ -49,6 +49,28 @@ class ModelAsset:
 
 
 @dataclass(frozen=True)
+class OneEuroOptions:
+    """Attributes:
+    min_cutoff: cutoff frequency (Hz) when still; lower = smoother, more lag.
+    beta: how fast the cutoff rises with speed (per frame-diagonal per second); higher = less lag.
+    d_cutoff: cutoff (Hz) of the speed estimate.
+    reset_jump: reset when the pose centre moves more than this fraction of the frame diagonal in one frame.
+    """
+
+    min_cutoff: float = 1.0
+    beta: float = 20.0
+    d_cutoff: float = 1.0
+    reset_jump: float = 0.15
+
+    def __post_init__(self) -> None:
+        for name in ("min_cutoff", "d_cutoff", "reset_jump"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"OneEuroOptions.{name} must be > 0, got {getattr(self, name)}")
+        if self.beta < 0:
+            raise ConfigError(f"OneEuroOptions.beta must be >= 0, got {self.beta}")
+
+
+@dataclass(frozen=True)
 class PoseOptions:
     """Pose stage options.
 
@@ -56,11 +78,17 @@ class PoseOptions:
         asset: the pose model.
         backend: ``movenet``.
         min_pose_score: poses with a lower mean keypoint score are not reported.
+        crop_tracking: video/live modes: feed the model a square around the person of the previous
+            frame (MoveNet smart cropping). Ignored in image mode.
+        smoothing: video/live modes: One-Euro keypoint filter options, or None for raw keypoints.
+            Ignored in image mode.
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-lightning-int8"))
     backend: str = "movenet"
     min_pose_score: float = 0.2
+    crop_tracking: bool = True
+    smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
 
     def __post_init__(self) -> None:
         if self.backend not in ("movenet",):

@@ -25,6 +25,7 @@ from ..results import Pose, StageTimings
 from ..runtime import LoadedInterpreter, load_interpreter
 from ..video.frames import check_frame
 from .base import PoseOutput
+from .cropping import next_crop_region
 from .movenet_decode import NUM_KEYPOINTS, MoveNetDecoder, sigmoid_lut
 from .preprocess import Letterbox
 
@@ -42,6 +43,8 @@ class MoveNetBackend:
         runtime: ``auto`` or a key of :data:`edge_sdk.runtime.RUNTIMES`.
         expected_sha256: required digest when ``model`` is a path.
         min_pose_score: poses whose mean keypoint score is below this are dropped.
+        track: video crop tracking: each frame's input is a square around the person found in the
+            previous frame (the whole frame until a torso is seen). Call :meth:`reset` on a cut.
 
     Not thread-safe: use one instance per thread.
     """
@@ -56,6 +59,7 @@ class MoveNetBackend:
         runtime: str = "auto",
         expected_sha256: str | None = None,
         min_pose_score: float = 0.2,
+        track: bool = False,
     ) -> None:
         t0 = time.perf_counter()
         self.model: ResolvedModel = resolve_model(model, expected_sha256=expected_sha256)
@@ -72,6 +76,9 @@ class MoveNetBackend:
         self._layout, self._outputs = self._read_layout()
         self._decoder = MoveNetDecoder(self.input_size // 4) if self._layout == "heads" else None
         self._letterbox: dict[tuple[int, int], Letterbox] = {}
+        self.track = bool(track)
+        self._region: tuple[int, int, int, int] | None = None
+        self._scratch: dict = {}
         self.load_ms = (time.perf_counter() - t0) * 1e3
 
     def _read_layout(self) -> tuple[str, dict[str, dict[str, Any]]]:
@@ -99,11 +106,19 @@ class MoveNetBackend:
             f"or one [1, 1, 17, 3] output, got {shapes}"
         )
 
+    def reset(self) -> None:
+        """Forget the tracked crop: the next frame is seen whole."""
+        self._region = None
+
     def _prepare(self, frame: np.ndarray) -> Letterbox:
         shape = frame.shape[:2]
-        lb = self._letterbox.get(shape)
-        if lb is None:
-            lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size)
+        r = self._region
+        if r is not None and r[0] + r[2] <= shape[1] and r[1] + r[3] <= shape[0]:
+            lb = Letterbox.fit(shape, self.input_size, r, self._scratch)
+        else:
+            lb = self._letterbox.get(shape)
+            if lb is None:
+                lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size)
         d = self._input
         interp = self._loaded.interpreter
         if d["dtype"] == np.uint8 and d["quantization"][0] in (0.0, 1.0) and d["quantization"][1] == 0:
@@ -149,6 +164,8 @@ class MoveNetBackend:
         poses: tuple[Pose, ...] = ()
         if score >= self.min_pose_score:
             poses = (Pose(keypoints=lb.to_frame(yxs[:, :2]), scores=scores, score=score, backend=self.name),)
+        if self.track:
+            self._region = next_crop_region(poses[0].keypoints, scores, (frame.shape[1], frame.shape[0])) if poses else None
         t3 = time.perf_counter()
         return PoseOutput(poses, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3))
 
@@ -171,6 +188,7 @@ class MoveNetBackend:
             "runtime_version": self._loaded.version,
             "num_threads": self._loaded.num_threads,
             "min_pose_score": self.min_pose_score,
+            "crop_tracking": self.track,
         }
 
     def close(self) -> None:

@@ -40,13 +40,21 @@ class Letterbox:
     _scratch: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def fit(cls, frame_hw: tuple[int, int], size: int, region: tuple[int, int, int, int] | None = None) -> "Letterbox":
-        """Plan the letterbox for a frame of ``frame_hw`` = (h, w); ``region`` = (x0, y0, w, h) pixels."""
+    def fit(
+        cls,
+        frame_hw: tuple[int, int],
+        size: int,
+        region: tuple[int, int, int, int] | None = None,
+        scratch: dict | None = None,
+    ) -> "Letterbox":
+        """Plan the letterbox for a frame of ``frame_hw`` = (h, w); ``region`` = (x0, y0, w, h) pixels
+        inside the frame. ``scratch`` shares resize buffers between letterboxes (e.g. a moving crop)."""
         x0, y0, w, h = region if region is not None else (0, 0, frame_hw[1], frame_hw[0])
         scale = size / max(w, h)
         new_w = max(1, min(size, int(round(w * scale))))
         new_h = max(1, min(size, int(round(h * scale))))
-        return cls(size, x0, y0, w, h, scale, (size - new_w) // 2, (size - new_h) // 2, new_w, new_h)
+        return cls(size, x0, y0, w, h, scale, (size - new_w) // 2, (size - new_h) // 2, new_w, new_h,
+                   scratch if scratch is not None else {})
 
     def apply(self, bgr: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Write the RGB letterboxed region of ``bgr`` into ``out`` (``size``x``size``x3 uint8) and return it.

@@ -1,0 +1,84 @@
+"""Video-mode temporal quality: One-Euro smoothing (pure numpy) and crop tracking (real model, real video)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, OneEuroOptions, Pose, PoseOptions
+from edge_sdk.pose.cropping import next_crop_region
+from edge_sdk.pose.smoothing import OneEuroFilter
+
+FRAME = (640, 480)
+
+
+def _pose(xy: np.ndarray) -> Pose:
+    return Pose(keypoints=xy, scores=np.full(17, 0.9), score=0.9)
+
+
+def test_one_euro_reduces_jitter_of_a_still_person():
+    rng = np.random.default_rng(0)
+    base = rng.uniform(100, 400, (17, 2))
+    f = OneEuroFilter()
+    raw, out = [], []
+    for i in range(100):
+        noisy = base + rng.normal(0, 2.0, base.shape)
+        raw.append(noisy)
+        out.append(f(_pose(noisy), i / 30, FRAME).keypoints)
+    jitter = lambda seq: np.mean([np.linalg.norm(b - a, axis=1).mean() for a, b in zip(seq[10:], seq[11:])])  # noqa: E731
+    assert jitter(out) < 0.5 * jitter(raw)
+    assert np.abs(np.mean(out[50:], axis=0) - base).max() < 1.5  # no drift
+
+
+def test_one_euro_follows_motion_and_resets_on_jump():
+    f = OneEuroFilter()
+    base = np.tile([[300.0, 200.0]], (17, 1))
+    for i in range(30):  # steady walk, 3 px a frame
+        out = f(_pose(base + [3.0 * i, 0]), i / 30, FRAME).keypoints
+    assert abs(out[0, 0] - (300 + 3 * 29)) < 6  # small lag while moving
+    jumped = base + [250.0, 0]  # another person: > 15% of the diagonal in one frame
+    np.testing.assert_allclose(f(_pose(jumped), 1.0, FRAME).keypoints, jumped)
+
+
+def test_one_euro_options_validated():
+    with pytest.raises(ConfigError):
+        OneEuroOptions(min_cutoff=0)
+    with pytest.raises(ConfigError):
+        OneEuroOptions(beta=-1)
+
+
+def test_crop_region_contains_the_person(messi: np.ndarray):
+    with EdgeAnalyzer(AnalyzerConfig(mode="image")) as a:
+        pose = a.process_frame(messi).poses[0]
+    region = next_crop_region(pose.keypoints, pose.scores, (messi.shape[1], messi.shape[0]))
+    assert region is not None
+    x0, y0, w, h = region
+    ok = pose.scores > 0.2
+    assert (pose.keypoints[ok, 0] >= x0).all() and (pose.keypoints[ok, 0] <= x0 + w).all()
+    assert (pose.keypoints[ok, 1] >= y0).all() and (pose.keypoints[ok, 1] <= y0 + h).all()
+    no_torso = pose.scores.copy()
+    no_torso[[5, 6, 11, 12]] = 0.0
+    assert next_crop_region(pose.keypoints, no_torso, (messi.shape[1], messi.shape[0])) is None
+
+
+def test_crop_tracking_finds_street_people_better(vtest_frames):
+    """vtest.avi: whole-frame MoveNet sees small pedestrians; tracking zooms on one."""
+
+    def scores(track: bool) -> list[float]:
+        cfg = AnalyzerConfig(pose=PoseOptions(crop_tracking=track, smoothing=None), mode="video")
+        with EdgeAnalyzer(cfg) as a:
+            assert a.describe()["pose"]["crop_tracking"] is track
+            results = [a.process_frame(f, i / 10) for i, f in enumerate(vtest_frames)]
+        return [r.poses[0].score if r.poses else 0.0 for r in results]
+
+    tracked, whole = scores(True), scores(False)
+    assert sum(s > 0 for s in tracked) >= 55
+    assert np.mean(tracked) > np.mean(whole) + 0.1
+
+
+def test_image_mode_has_no_temporal_state(messi: np.ndarray):
+    with EdgeAnalyzer(AnalyzerConfig(mode="image")) as a:
+        first = a.process_frame(messi).poses[0].keypoints
+        second = a.process_frame(messi).poses[0].keypoints
+        assert a.describe()["pose"]["crop_tracking"] is False
+    np.testing.assert_array_equal(first, second)
