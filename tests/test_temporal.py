@@ -82,3 +82,20 @@ def test_image_mode_has_no_temporal_state(messi: np.ndarray):
         second = a.process_frame(messi).poses[0].keypoints
         assert a.describe()["pose"]["crop_tracking"] is False
     np.testing.assert_array_equal(first, second)
+
+
+def test_moving_crop_keeps_buffers_bounded(vtest_frames):
+    """Crops of changing size share one scratch dict: it stays bounded and results stay exact."""
+    from edge_sdk.pose.preprocess import MAX_SCRATCH, Letterbox
+
+    frame = vtest_frames[0]
+    scratch: dict = {}
+    seen = set()
+    for i in range(40):
+        region = (i * 3, i * 2, 400 + i * 7, 380 + i * 4)  # every size needs its own halving buffers
+        shared = Letterbox.fit(frame.shape[:2], 192, region, scratch).apply(frame)
+        fresh = Letterbox.fit(frame.shape[:2], 192, region).apply(frame)
+        np.testing.assert_array_equal(shared, fresh)
+        seen.update(scratch)
+        assert len(scratch) <= MAX_SCRATCH
+    assert len(seen) > MAX_SCRATCH  # the bound was really exercised

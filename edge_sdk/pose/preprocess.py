@@ -12,6 +12,8 @@ import numpy as np
 
 __all__ = ["Letterbox"]
 
+MAX_SCRATCH = 8  # resize buffers kept per scratch dict
+
 
 @dataclass(frozen=True)
 class Letterbox:
@@ -97,6 +99,8 @@ class Letterbox:
     def _buffer(self, size: tuple[int, int]) -> np.ndarray:
         buf = self._scratch.get(size)
         if buf is None:
+            if len(self._scratch) >= MAX_SCRATCH:  # a moving crop changes sizes: keep memory bounded
+                self._scratch.clear()
             buf = self._scratch[size] = np.empty((size[1], size[0], 3), np.uint8)
         return buf
 
