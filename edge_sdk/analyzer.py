@@ -98,6 +98,7 @@ class EdgeAnalyzer:
         if self.config.mode is not RunningMode.IMAGE and self._last_t is not None and t <= self._last_t:
             raise InvalidFrameError(f"timestamps must increase in {self.config.mode.value} mode: got {t} after {self._last_t}")
         self._last_t = t
+        size = (frame.shape[1], frame.shape[0])
         w0 = time.perf_counter()
         timings: dict[str, StageTimings] = {}
         poses = ()
@@ -110,12 +111,12 @@ class EdgeAnalyzer:
             poses = out.poses
             if self._smoother is not None:
                 if poses:
-                    poses = (self._smoother(poses[0], t, (frame.shape[1], frame.shape[0])),) + poses[1:]
+                    poses = (self._smoother(poses[0], t, size),) + poses[1:]
                 else:
                     self._smoother.reset()
             timings["pose"] = out.timings
             self._stats["pose"].add(out.timings)
-        result = FrameResult(self._frames, t, (frame.shape[1], frame.shape[0]), poses, timings)
+        result = FrameResult(self._frames, t, size, poses, timings)
         self._wall += time.perf_counter() - w0
         self._frames += 1
         self._emit(Event(t, "frame", {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}))
