@@ -29,7 +29,7 @@ DEFAULT_MODELS = ("movenet-lightning-int8", "movenet-lightning-fp16", "movenet-t
 
 
 def machine_info() -> dict[str, Any]:
-    from edge_sdk.runtime import RUNTIMES, _version, available_runtimes
+    from edge_sdk.runtime import runtime_versions
 
     cpu = platform.processor()
     try:
@@ -41,7 +41,7 @@ def machine_info() -> dict[str, Any]:
         pass
     return {
         "machine": platform.machine(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-        "runtimes": {r: _version(RUNTIMES[r][1]) for r in available_runtimes()},
+        "runtimes": runtime_versions(),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ConfigError, ModelLoadError, RuntimeUnavailableError
 
-__all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "load_interpreter"]
+__all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "runtime_versions", "load_interpreter"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -78,6 +78,11 @@ def available_runtimes() -> list[str]:
     from importlib.util import find_spec
 
     return [r for r, (module, _) in RUNTIMES.items() if find_spec(module.split(".")[0]) is not None]
+
+
+def runtime_versions() -> dict[str, str]:
+    """Installed runtime -> version of its distribution (for benchmark and bug reports)."""
+    return {r: _version(RUNTIMES[r][1]) for r in available_runtimes()}
 
 
 def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, runtime: str = "auto") -> LoadedInterpreter:

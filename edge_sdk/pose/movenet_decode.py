@@ -15,6 +15,7 @@ Constants are the graph's own (stored float16 in the TF.js weights); conversion/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -34,19 +35,14 @@ def decode_constants(grid: int) -> DecodeConstants:
     return DecodeConstants(grid, float(np.float16(1.8)), float(np.float16(1.0 / grid)))
 
 
-_WEIGHT_CACHE: dict[int, np.ndarray] = {}
-
-
+@cache
 def center_weight_map(grid: int) -> np.ndarray:
-    """(G, G) float32 weight the graph multiplies the centre heatmap by (float16-rounded)."""
-    if grid not in _WEIGHT_CACHE:
-        yy, xx = np.mgrid[0:grid, 0:grid].astype(np.float64)
-        c = grid // 2
-        w = 1.0 / (np.sqrt((yy - c) ** 2 + (xx - c) ** 2) + 1.8)
-        w = w.astype(np.float16).astype(np.float32)
-        w.setflags(write=False)
-        _WEIGHT_CACHE[grid] = w
-    return _WEIGHT_CACHE[grid]
+    """(G, G) float32 weight the graph multiplies the centre heatmap by (float16-rounded; read-only)."""
+    yy, xx = np.mgrid[0:grid, 0:grid].astype(np.float64)
+    c = grid // 2
+    w = (1.0 / (np.sqrt((yy - c) ** 2 + (xx - c) ** 2) + 1.8)).astype(np.float16).astype(np.float32)
+    w.setflags(write=False)
+    return w
 
 
 def sigmoid_lut(scale: float, zero_point: int) -> np.ndarray:
