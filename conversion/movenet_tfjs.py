@@ -117,12 +117,13 @@ def calibration_images() -> list[tuple[str, np.ndarray]]:
     """
     import cv2
 
+    media = fetch_all_media()
     out: list[tuple[str, np.ndarray]] = []
     for idx, frame in _vtest_frames(400, lambda i: i % 20 == 0):
         out.append((f"vtest#{idx}", frame))
         out += [(f"vtest#{idx}/tile{ty}{tx}", _quarter(frame, ty, tx)) for ty in range(2) for tx in range(2)]
     for name in ("basketball2.png", "camera.png"):
-        img = cv2.imread(str(fetch_all_media() / name))
+        img = cv2.imread(str(media / name))
         w = img.shape[1]
         out += [(name, img), (f"{name}/left", img[:, : w * 2 // 3]), (f"{name}/right", img[:, w // 3 :])]
     out += [(f"{n}/flip", img[:, ::-1]) for n, img in list(out)[::3]]

@@ -72,13 +72,16 @@ class MoveNetBackend:
             raise ModelLoadError(f"{self.model.path}: expected one [1, S, S, 3] input, got {[list(d['shape']) for d in inputs]}")
         self._input = inputs[0]
         self.input_size = int(self._input["shape"][1])
+        # uint8 with identity quantization: letterboxed pixels go straight into the input tensor.
+        self._raw_pixels = self._input["dtype"] == np.uint8 and self._input["quantization"][0] in (0.0, 1.0) \
+            and self._input["quantization"][1] == 0
         self._input_buf = np.zeros((1, self.input_size, self.input_size, 3), np.uint8)
         self._layout, self._outputs = self._read_layout()
         self._decoder = MoveNetDecoder(self.input_size // 4) if self._layout == "heads" else None
         self._letterbox: dict[tuple[int, int], Letterbox] = {}
         self.track = bool(track)
         self._region: tuple[int, int, int, int] | None = None
-        self._scratch: dict = {}
+        self._scratch: dict = {}  # resize buffers shared by every letterbox of this backend
         self.load_ms = (time.perf_counter() - t0) * 1e3
 
     def _read_layout(self) -> tuple[str, dict[str, dict[str, Any]]]:
@@ -118,12 +121,11 @@ class MoveNetBackend:
         else:
             lb = self._letterbox.get(shape)
             if lb is None:
-                lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size)
+                lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size, None, self._scratch)
         d = self._input
         interp = self._loaded.interpreter
-        if d["dtype"] == np.uint8 and d["quantization"][0] in (0.0, 1.0) and d["quantization"][1] == 0:
-            # Raw pixels: letterbox straight into the interpreter's input tensor (a view, released
-            # before invoke as LiteRT requires).
+        if self._raw_pixels:
+            # A view of the input tensor, released before invoke as LiteRT requires.
             view = interp.tensor(d["index"])()
             lb.apply(frame, view[0])
             del view
