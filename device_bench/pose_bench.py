@@ -7,6 +7,8 @@ interleaved so that machine noise hits both alike. Also times ``EdgeAnalyzer.pro
 Two frame regimes: ``live`` decodes each frame from the file right before the stage (as a capture
 loop does: the frame is fresh in cache); ``preloaded`` takes frames from a list of hundreds held in
 memory (cold in cache: the stage pays DRAM reads of the frame, a bare invoke does not).
+With ``--mediapipe`` (needs the [mediapipe] extra) MediaPipe Pose runs on the same frames in the same
+run, in tracking (video) and static (image) mode, as the side-by-side peer.
 Medians are the headline figures: on shared VMs a bare invoke loop sees multi-100 ms stalls
 (``machine.invoke_stalls`` records how often), which swamp means.
 
@@ -108,6 +110,25 @@ def bench_model(model: str, threads: int, frames, warmup: int = 10) -> dict[str,
     }
 
 
+def bench_mediapipe(frames, track: bool, warmup: int = 10) -> dict[str, Any]:
+    """Time the MediaPipe backend stage on ``frames`` (consumed once)."""
+    from edge_sdk.pose.mediapipe_pose import MediaPipePoseBackend
+
+    stage, found = [], 0
+    with MediaPipePoseBackend(track=track) as b:
+        for i, f in enumerate(frames):
+            t0 = time.perf_counter()
+            out = b.estimate(f)
+            t1 = time.perf_counter()
+            found += bool(out.poses)
+            if i >= warmup:
+                stage.append((t1 - t0) * 1e3)
+        info = b.describe()
+    return {"model": f"mediapipe-pose-complexity{info['model_complexity']}", "mode": "tracking" if track else "static",
+            "runtime": f"mediapipe {info['mediapipe_version']}", "frames": len(stage), "frames_with_person": found,
+            "stage": _summary(stage)}
+
+
 def main(argv: list[str] | None = None) -> int:
     from conversion.sources import fetch_all_media
 
@@ -117,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--video", type=Path, default=None, help="default: vtest.avi from opencv-doc")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--mediapipe", action="store_true", help="also time MediaPipe Pose on the same frames")
     args = ap.parse_args(argv)
     video = args.video or fetch_all_media() / "vtest.avi"
     results = []
@@ -131,9 +153,21 @@ def main(argv: list[str] | None = None) -> int:
                       f"  invoke {r['raw_invoke']['fps']:6.1f} fps"
                       f"  ratio {r['stage_over_invoke_fps']:.3f}  analyzer {r['analyzer']['fps']:6.1f} fps"
                       f"  (pre {r['pre_p50_ms']:.3f} ms, post {r['post_p50_ms']:.3f} ms, p50s)")
+    peers = []
+    if args.mediapipe:
+        for regime in ("live", "preloaded"):
+            for track in (True, False):
+                frames = iter_frames(video, args.frames) if regime == "live" else preloaded
+                r = {"regime": regime, **bench_mediapipe(frames, track)}
+                peers.append(r)
+                print(f"{r['model']:24} {r['mode']:8} {regime:9}  stage {r['stage']['fps']:6.1f} fps"
+                      f"  (p50 {r['stage']['p50_ms']:.2f} ms, person in {r['frames_with_person']} frames)")
+        for r in results:
+            mp = next(p for p in peers if p["regime"] == r["regime"] and p["mode"] == "tracking")
+            r["speedup_vs_mediapipe_tracking"] = round(mp["stage"]["p50_ms"] / r["stage"]["p50_ms"], 2)
     report = {"benchmark": "pose", "video": video.name, "frame_size": list(preloaded[0].shape[1::-1]),
               "machine": {**machine_info(), "invoke_stalls": invoke_stalls(args.models[0])},
-              "statistic": "p50 per frame; fps = 1000 / p50_ms", "results": results}
+              "statistic": "p50 per frame; fps = 1000 / p50_ms", "results": results, "peers": peers}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1) + "\n")

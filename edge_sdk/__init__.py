@@ -6,7 +6,7 @@
 """
 
 from .analyzer import EdgeAnalyzer
-from .config import AnalyzerConfig, ModelAsset, OneEuroOptions, PoseOptions, RunningMode
+from .config import AnalyzerConfig, MediaPipeOptions, ModelAsset, OneEuroOptions, PoseOptions, RunningMode
 from .errors import (
     AudioFormatError,
     BackendUnavailableError,
@@ -19,7 +19,7 @@ from .errors import (
     RuntimeUnavailableError,
     SourceError,
 )
-from .results import COCO_KEYPOINTS, Event, FrameResult, Keypoint, Pose, StageTimings
+from .results import BLAZEPOSE_LANDMARKS, COCO_KEYPOINTS, Event, FrameResult, Keypoint, Pose, StageTimings
 
 __version__ = "0.1.0"
 
@@ -28,6 +28,7 @@ __all__ = [
     "AnalyzerConfig",
     "ModelAsset",
     "PoseOptions",
+    "MediaPipeOptions",
     "OneEuroOptions",
     "RunningMode",
     "FrameResult",
@@ -36,6 +37,7 @@ __all__ = [
     "StageTimings",
     "Event",
     "COCO_KEYPOINTS",
+    "BLAZEPOSE_LANDMARKS",
     "EdgeSdkError",
     "ConfigError",
     "ModelNotFoundError",

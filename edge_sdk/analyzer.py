@@ -11,7 +11,7 @@ import numpy as np
 
 from .config import AnalyzerConfig, RunningMode
 from .errors import InvalidFrameError
-from .pose import PoseBackend, create_pose_backend
+from .pose import PoseBackend, select_pose_backend
 from .pose.smoothing import OneEuroFilter
 from .results import Event, FrameResult, StageTimings
 from .timeline import TimelineWriter
@@ -57,7 +57,8 @@ class EdgeAnalyzer:
         timeline: path of a JSONL file that receives one event per frame result (appended, flushed
             per event), or None.
         pose_backend: your own :class:`~edge_sdk.pose.PoseBackend` instead of the one ``config.pose``
-            names (the analyzer closes it).
+            names (the analyzer closes it). Otherwise ``config.pose.backend`` picks it, ``auto``
+            falling back as :func:`edge_sdk.pose.select_pose_backend` describes.
 
     Use as a context manager, or call :meth:`close`. Not thread-safe: feed it from one thread.
     """
@@ -71,8 +72,10 @@ class EdgeAnalyzer:
     ) -> None:
         self.config = config or AnalyzerConfig()
         self._pose: PoseBackend | None = pose_backend
+        self._pose_selection: dict[str, Any] | None = None
         if self._pose is None and self.config.pose is not None:
-            self._pose = create_pose_backend(self.config.pose, self.config.mode)
+            selection = select_pose_backend(self.config.pose, self.config.mode)
+            self._pose, self._pose_selection = selection.backend, selection.to_dict()
         smoothing = self.config.pose.smoothing if self.config.pose else None
         video = self.config.mode is not RunningMode.IMAGE
         self._smoother = OneEuroFilter(smoothing) if smoothing is not None and video else None
@@ -136,7 +139,11 @@ class EdgeAnalyzer:
 
     def describe(self) -> dict[str, Any]:
         """Effective configuration and the loaded models (for summary.json)."""
-        return {"config": self.config.to_dict(), "pose": self._pose.describe() if self._pose else None}
+        return {
+            "config": self.config.to_dict(),
+            "pose": self._pose.describe() if self._pose else None,
+            "pose_selection": self._pose_selection,
+        }
 
     def close(self) -> None:
         if self._pose is not None:

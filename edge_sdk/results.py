@@ -11,13 +11,29 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["COCO_KEYPOINTS", "SKELETON", "Keypoint", "Pose", "StageTimings", "FrameResult", "Event"]
+__all__ = [
+    "COCO_KEYPOINTS", "BLAZEPOSE_LANDMARKS", "COCO_FROM_BLAZEPOSE", "SKELETON",
+    "Keypoint", "Pose", "StageTimings", "FrameResult", "Event", "TranscriptSegment",
+]  # fmt: skip
 
 COCO_KEYPOINTS = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear",
     "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
     "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
 )  # fmt: skip
+
+# The 33 BlazePose (MediaPipe Pose) landmarks, in model order.
+BLAZEPOSE_LANDMARKS = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky",
+    "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
+    "left_foot_index", "right_foot_index",
+)  # fmt: skip
+
+# BLAZEPOSE_LANDMARKS index of each COCO_KEYPOINTS entry (the same body point under both names).
+COCO_FROM_BLAZEPOSE = tuple(BLAZEPOSE_LANDMARKS.index(n) for n in COCO_KEYPOINTS)
 
 # Index pairs of COCO_KEYPOINTS joined by a limb.
 SKELETON = (
@@ -56,17 +72,24 @@ class Pose:
         scores: (17,) float32 per-keypoint confidence in [0, 1].
         score: pose confidence in [0, 1] (mean keypoint score).
         backend: which backend produced it (``movenet``, ``mediapipe``).
+        landmarks: the backend's own full landmark set, or None. MediaPipe: (33, 4) float32
+            BlazePose landmarks (x, y frame pixels; z depth relative to the hips, in pixels of
+            the same scale as x; visibility in [0, 1]) in :data:`BLAZEPOSE_LANDMARKS` order.
     """
 
     keypoints: np.ndarray
     scores: np.ndarray
     score: float
     backend: str = "movenet"
+    landmarks: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keypoints", _frozen_array(self.keypoints, (17, 2), "Pose.keypoints"))
         object.__setattr__(self, "scores", _frozen_array(self.scores, (17,), "Pose.scores"))
         object.__setattr__(self, "score", float(self.score))
+        if self.landmarks is not None:
+            n = np.shape(self.landmarks)[0] if np.ndim(self.landmarks) == 2 else -1
+            object.__setattr__(self, "landmarks", _frozen_array(self.landmarks, (n, 4), "Pose.landmarks"))
 
     def keypoint(self, name: str) -> Keypoint:
         i = COCO_KEYPOINTS.index(name)
@@ -83,7 +106,7 @@ class Pose:
         return float(x0), float(y0), float(x1), float(y1)
 
     def to_dict(self, decimals: int = 2) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "score": round(self.score, 4),
             "backend": self.backend,
             "keypoints": [
@@ -91,6 +114,9 @@ class Pose:
                 for n, (x, y), s in zip(COCO_KEYPOINTS, self.keypoints, self.scores)
             ],
         }
+        if self.landmarks is not None:
+            d["landmarks"] = [[round(float(v), decimals) for v in row[:3]] + [round(float(row[3]), 4)] for row in self.landmarks]
+        return d
 
 
 @dataclass(frozen=True)
@@ -148,3 +174,15 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         return {"t": round(self.t, 4), "kind": self.kind, **self.data}
+
+
+@dataclass(frozen=True)
+class TranscriptSegment:
+    """Recognised speech: ``start_s``/``end_s`` on the analyzer's (or the recording's) clock, seconds."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": round(self.start_s, 3), "end": round(self.end_s, 3), "text": self.text}

@@ -1,22 +1,71 @@
-"""Pose backends behind one protocol, chosen by name."""
+"""Pose backends behind one protocol, chosen by name (with an explicit ``auto`` fallback policy)."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from ..config import PoseOptions, RunningMode
+from ..errors import BackendUnavailableError, ModelLoadError, ModelNotFoundError, RuntimeUnavailableError
 from .base import PoseBackend, PoseOutput
 
-__all__ = ["PoseBackend", "PoseOutput", "create_pose_backend"]
+__all__ = ["PoseBackend", "PoseOutput", "PoseSelection", "create_pose_backend", "select_pose_backend"]
+
+log = logging.getLogger("edge_sdk")
+
+# What "missing" means for the auto policy. A model that fails its checksum (ModelIntegrityError)
+# is not missing: it is an error the user must see, so it never triggers a fallback.
+FALLBACK_ERRORS = (ModelNotFoundError, RuntimeUnavailableError, BackendUnavailableError, ModelLoadError)
 
 
-def create_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IMAGE) -> PoseBackend:
-    """Instantiate the backend named by ``options.backend`` (crop tracking only for video/live)."""
-    if options.backend == "movenet":
+@dataclass(frozen=True)
+class PoseSelection:
+    """Which backend runs: ``requested`` (a name or ``auto``), ``chosen``, and why an ``auto``
+    choice skipped its first preference (``fallback_reason``, None if it did not)."""
+
+    backend: PoseBackend
+    requested: str
+    chosen: str
+    fallback_reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"requested": self.requested, "chosen": self.chosen, "fallback_reason": self.fallback_reason}
+
+
+def create_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IMAGE, name: str | None = None) -> PoseBackend:
+    """Instantiate backend ``name`` (default ``options.backend``; not ``auto``); tracking only for video/live."""
+    name = name or options.backend
+    track = options.crop_tracking and RunningMode(mode) is not RunningMode.IMAGE
+    if name == "movenet":
         from .movenet import MoveNetBackend
 
         a = options.asset
         return MoveNetBackend(
             a.model, num_threads=a.num_threads, runtime=a.runtime, expected_sha256=a.sha256,
-            min_pose_score=options.min_pose_score,
-            track=options.crop_tracking and mode is not RunningMode.IMAGE,
+            min_pose_score=options.min_pose_score, track=track,
         )
-    raise ValueError(f"unknown pose backend {options.backend!r}")  # PoseOptions validates first
+    if name == "mediapipe":
+        from .mediapipe_pose import MediaPipePoseBackend
+
+        return MediaPipePoseBackend(options.mediapipe, track=track, min_pose_score=options.min_pose_score)
+    raise ValueError(f"create_pose_backend: unknown backend {name!r} (use select_pose_backend for 'auto')")
+
+
+def select_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IMAGE) -> PoseSelection:
+    """Apply the fallback policy: explicit names load or raise; ``auto`` tries ``options.prefer``
+    first, then the other backend when the first one's package, runtime or model is missing
+    (logged once as a warning). If both fail, the first error is raised with the second attached."""
+    if options.backend != "auto":
+        return PoseSelection(create_pose_backend(options, mode), options.backend, options.backend)
+    first = options.prefer
+    second = "mediapipe" if first == "movenet" else "movenet"
+    try:
+        return PoseSelection(create_pose_backend(options, mode, first), "auto", first)
+    except FALLBACK_ERRORS as e:
+        reason = f"{first} unavailable: {type(e).__name__}: {e}"
+        try:
+            backend = create_pose_backend(options, mode, second)
+        except FALLBACK_ERRORS as e2:
+            raise type(e)(f"{e} -- and the fallback {second} failed too: {type(e2).__name__}: {e2}") from e2
+    log.warning("pose backend auto: using %s (%s)", second, reason)
+    return PoseSelection(backend, "auto", second, reason)
