@@ -22,12 +22,25 @@ def _asset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sha256", default=None, help="required digest when --model is a path")
     p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
     p.add_argument("--runtime", default="auto", choices=["auto", "ai_edge_litert", "tflite_runtime", "tensorflow"])
+    p.add_argument("--backend", default="movenet", choices=["movenet", "mediapipe", "auto"],
+                   help="pose backend; auto = --prefer first, the other if its package/runtime/model is missing")
+    p.add_argument("--prefer", default="movenet", choices=["movenet", "mediapipe"], help="first choice of --backend auto")
+    p.add_argument("--mp-complexity", type=int, default=1, choices=[0, 1, 2],
+                   help="MediaPipe model complexity (only 1 ships in the mediapipe wheel)")
 
 
 def _pose_options(args: argparse.Namespace):
-    from .config import ModelAsset, PoseOptions
+    from .config import MediaPipeOptions, ModelAsset, PoseOptions
 
-    return PoseOptions(asset=ModelAsset(args.model, args.sha256, args.threads, args.runtime))
+    return PoseOptions(asset=ModelAsset(args.model, args.sha256, args.threads, args.runtime), backend=args.backend,
+                       prefer=args.prefer, mediapipe=MediaPipeOptions(model_complexity=args.mp_complexity))
+
+
+def _model_label(info: dict[str, Any]) -> tuple[str, str]:
+    """(model, runtime) strings of a pose backend's describe()."""
+    if info["backend"] == "mediapipe":
+        return f"mediapipe-pose-complexity{info['model_complexity']}", f"mediapipe {info['mediapipe_version']}"
+    return info["model"], f"{info['runtime']} {info['runtime_version']}"
 
 
 def cmd_pose(args: argparse.Namespace) -> int:
@@ -41,11 +54,14 @@ def cmd_pose(args: argparse.Namespace) -> int:
         raise InvalidFrameError(f"cannot read image {args.image} (missing file or unsupported format)")
     with EdgeAnalyzer(AnalyzerConfig(pose=_pose_options(args), mode="image")) as analyzer:
         result = analyzer.process_frame(frame, 0.0)
-        info = analyzer.describe()["pose"]
+        described = analyzer.describe()
+    model, runtime = _model_label(described["pose"])
     timing = result.timings["pose"]
     out = {
-        "model": info["model"],
-        "runtime": f"{info['runtime']} {info['runtime_version']}",
+        "model": model,
+        "backend": described["pose"]["backend"],
+        "runtime": runtime,
+        "pose_selection": described["pose_selection"],
         "latency_ms": round(timing.total_ms, 3),
         "timings": timing.to_dict(),
         "image": {"path": str(args.image), "width": frame.shape[1], "height": frame.shape[0]},
@@ -115,6 +131,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                   + ("" if args.no_video else ", annotated.mp4"))
 
 
+def _asr_options(args: argparse.Namespace):
+    from .config import AsrOptions, ModelAsset
+
+    return AsrOptions(asset=ModelAsset(args.model, args.sha256, args.threads), language=args.language, window=args.window)
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    from .audio.signal import read_wav
+    from .audio.whisper_cpp import WhisperCppBackend
+
+    samples, rate = read_wav(args.wav)
+    with WhisperCppBackend(_asr_options(args)) as asr:
+        tr = asr.transcribe(samples, rate)
+        info = asr.describe()
+    out = {"model": info["model"], **tr.to_dict(), "threads": info["num_threads"], "language": info["language"]}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for s in tr.segments:
+            print(f"[{s.start_s:7.2f} -> {s.end_s:7.2f}] {s.text}")
+        print(f"{tr.audio_s:.1f} s of audio in {tr.wall_s:.2f} s ({tr.rtf:.1f}x real time, {info['model']})")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import load_manifest, resolve_model
 
@@ -173,6 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     _asset_args(p)
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("transcribe", help="speech-to-text of a WAV file (whisper.cpp)")
+    p.add_argument("wav", type=Path)
+    p.add_argument("--model", default="whisper-tiny.en-q8_0", help="manifest name or ggml .bin path")
+    p.add_argument("--sha256", default=None, help="required digest when --model is a path")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--language", default=None, help="ISO code (multilingual models); default en / auto")
+    p.add_argument("--window", default="fit", choices=["fit", "full"], help="encoder window: fit the utterance or 30 s")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("models", help="list, verify or build models")
     p.add_argument("action", choices=["list", "verify", "build"])

@@ -6,9 +6,13 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+from .audio.vad import VadOptions
 from .errors import ConfigError
 
-__all__ = ["ModelAsset", "OneEuroOptions", "PoseOptions", "RunningMode", "AnalyzerConfig"]
+__all__ = [
+    "ModelAsset", "OneEuroOptions", "MediaPipeOptions", "PoseOptions",
+    "AsrOptions", "VadOptions", "RunningMode", "AnalyzerConfig",
+]  # fmt: skip
 
 
 class RunningMode(str, Enum):
@@ -71,12 +75,74 @@ class OneEuroOptions:
 
 
 @dataclass(frozen=True)
+class MediaPipeOptions:
+    """MediaPipe Pose (BlazePose) options, used when the pose backend is ``mediapipe``.
+
+    Attributes:
+        model_complexity: 1 (``pose_landmark_full``, in the mediapipe 0.10.14 wheel). 0 (lite) and
+            2 (heavy) need their .tflite placed in mediapipe/modules/pose_landmark/ by hand: they are
+            not in the wheel and never downloaded.
+        min_detection_confidence: person detector threshold.
+        min_tracking_confidence: below this, video mode re-runs the detector.
+    """
+
+    model_complexity: int = 1
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.model_complexity not in (0, 1, 2):
+            raise ConfigError(f"MediaPipeOptions.model_complexity must be 0, 1 or 2, got {self.model_complexity!r}")
+        for name in ("min_detection_confidence", "min_tracking_confidence"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"MediaPipeOptions.{name} must be in [0, 1], got {getattr(self, name)}")
+
+
+POSE_BACKENDS = ("movenet", "mediapipe")
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    """Speech-to-text options (whisper.cpp).
+
+    Attributes:
+        asset: the ggml model (``whisper-tiny.en-q8_0`` ...) or a path to a whisper.cpp ggml file.
+        language: ISO code; None = ``en`` for English-only models, auto-detect for multilingual ones.
+        vad: voice activity detection; whisper only runs on speech.
+        window: ``fit`` encodes only the audio an utterance needs (re-decoding with the full window if the
+            output looks broken); ``full`` always encodes whisper's 30 s window (plain whisper.cpp).
+        window_margin_s: audio context added to the utterance length in ``fit`` mode.
+        min_tokens / tokens_per_s: token budget of a ``fit`` decode: min_tokens + tokens_per_s * seconds.
+        merge_gap_s: recordings: utterances closer than this are decoded together.
+    """
+
+    asset: ModelAsset = field(default_factory=lambda: ModelAsset("whisper-tiny.en-q8_0"))
+    language: str | None = None
+    vad: VadOptions = field(default_factory=VadOptions)
+    window: str = "fit"
+    window_margin_s: float = 1.0
+    min_tokens: int = 16
+    tokens_per_s: float = 8.0
+    merge_gap_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.window not in ("fit", "full"):
+            raise ConfigError(f"AsrOptions.window must be 'fit' or 'full', got {self.window!r}")
+        if self.window_margin_s < 0 or self.min_tokens < 1 or self.tokens_per_s <= 0 or self.merge_gap_s < 0:
+            raise ConfigError("AsrOptions: window_margin_s and merge_gap_s must be >= 0, min_tokens >= 1, tokens_per_s > 0")
+
+
+@dataclass(frozen=True)
 class PoseOptions:
     """Pose stage options.
 
     Attributes:
-        asset: the pose model.
-        backend: ``movenet``.
+        asset: the MoveNet model.
+        backend: ``movenet``, ``mediapipe`` or ``auto``. ``auto`` tries ``prefer`` first and falls
+            back to the other when its runtime, package or model file is missing (logged once and
+            recorded in ``EdgeAnalyzer.describe()``); explicit names never fall back.
+        prefer: first choice of ``auto``: ``movenet`` or ``mediapipe``.
+        mediapipe: options of the MediaPipe backend.
         min_pose_score: poses with a lower mean keypoint score are not reported.
         crop_tracking: video/live modes: feed the model a square around the person of the previous
             frame (MoveNet smart cropping). Ignored in image mode.
@@ -86,13 +152,17 @@ class PoseOptions:
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-lightning-int8"))
     backend: str = "movenet"
+    prefer: str = "movenet"
+    mediapipe: MediaPipeOptions = field(default_factory=MediaPipeOptions)
     min_pose_score: float = 0.2
     crop_tracking: bool = True
     smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
 
     def __post_init__(self) -> None:
-        if self.backend not in ("movenet",):
-            raise ConfigError(f"PoseOptions.backend must be 'movenet', got {self.backend!r}")
+        if self.backend not in POSE_BACKENDS + ("auto",):
+            raise ConfigError(f"PoseOptions.backend must be one of {POSE_BACKENDS + ('auto',)}, got {self.backend!r}")
+        if self.prefer not in POSE_BACKENDS:
+            raise ConfigError(f"PoseOptions.prefer must be one of {POSE_BACKENDS}, got {self.prefer!r}")
         if not 0.0 <= self.min_pose_score <= 1.0:
             raise ConfigError(f"PoseOptions.min_pose_score must be in [0, 1], got {self.min_pose_score}")
 

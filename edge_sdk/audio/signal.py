@@ -1,0 +1,110 @@
+"""Audio validation, channel mixing and resampling to what the speech models take: mono float32
+in [-1, 1] at 16 kHz. Pure numpy; every rejection is an :class:`AudioFormatError` saying what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AudioFormatError
+
+__all__ = ["SAMPLE_RATE", "to_mono_16k", "resample", "read_wav"]
+
+SAMPLE_RATE = 16000
+MAX_CHANNELS = 8
+# Float audio louder than this is almost surely integer PCM passed as float (e.g. int16 values).
+MAX_FLOAT_PEAK = 4.0
+
+
+def to_mono_16k(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(n,) or (n, channels) audio -> (m,) float32 mono at 16 kHz in [-1, 1].
+
+    Integer PCM (int16, int32, uint8) is scaled to [-1, 1]; float audio must already be in [-1, 1]
+    (small overshoot is clipped). Channels are averaged. Any rate >= 4 kHz is resampled.
+    """
+    a = np.asarray(audio)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise AudioFormatError(f"audio must be a numeric array (int16/int32/uint8 PCM or float in [-1, 1]), got dtype {a.dtype}")
+    if a.ndim == 2:
+        if not 1 <= a.shape[1] <= MAX_CHANNELS:
+            raise AudioFormatError(f"2-D audio must be (samples, channels) with 1-{MAX_CHANNELS} channels, got shape {a.shape}")
+    elif a.ndim != 1:
+        raise AudioFormatError(f"audio must be (samples,) or (samples, channels), got shape {a.shape}")
+    if a.shape[0] == 0:
+        raise AudioFormatError("audio is empty (0 samples)")
+    sr = int(sample_rate)
+    if sr != sample_rate or not 4000 <= sr <= 384000:
+        raise AudioFormatError(f"sample_rate must be an integer in 4000..384000 Hz, got {sample_rate!r}")
+    if a.dtype == np.uint8:
+        x = (a.astype(np.float32) - 128.0) / 128.0
+    elif np.issubdtype(a.dtype, np.integer):
+        x = a.astype(np.float32) / float(np.iinfo(a.dtype).max + 1)
+    else:
+        x = a.astype(np.float32)
+        if not np.isfinite(x).all():
+            raise AudioFormatError("audio contains NaN or inf")
+        peak = float(np.abs(x).max())
+        if peak > MAX_FLOAT_PEAK:
+            raise AudioFormatError(
+                f"float audio must be in [-1, 1], got peak {peak:.1f}: pass integer PCM with its integer dtype (e.g. int16)"
+            )
+        np.clip(x, -1.0, 1.0, out=x)
+    if x.ndim == 2:
+        x = x.mean(axis=1, dtype=np.float32)
+    return resample(x, sr, SAMPLE_RATE) if sr != SAMPLE_RATE else np.ascontiguousarray(x, dtype=np.float32)
+
+
+def resample(x: np.ndarray, sr_in: int, sr_out: int, zero_crossings: int = 16, chunk: int = 8192) -> np.ndarray:
+    """Band-limited (windowed-sinc, Kaiser) resampling of mono float audio from ``sr_in`` to ``sr_out`` Hz."""
+    x = np.asarray(x, dtype=np.float32)
+    if sr_in == sr_out:
+        return x.copy()
+    ratio = sr_in / sr_out
+    cutoff = min(1.0, 1.0 / ratio) * 0.94  # of the input Nyquist; leaves room for the transition band
+    half = int(np.ceil(zero_crossings / cutoff))
+    n_out = int(np.floor(len(x) / ratio))
+    padded = np.concatenate([np.zeros(half, np.float32), x, np.zeros(half + 1, np.float32)])
+    out = np.empty(n_out, dtype=np.float32)
+    offsets = np.arange(-half + 1, half + 1)
+    for start in range(0, n_out, chunk):
+        t = np.arange(start, min(start + chunk, n_out)) * ratio  # output sample times, in input samples
+        idx = np.floor(t).astype(np.int64)[:, None] + offsets[None, :]
+        dist = idx - t[:, None]
+        w = cutoff * np.sinc(cutoff * dist) * _kaiser(dist / (half + 1))
+        out[start:start + len(t)] = (padded[idx + half] * w).sum(axis=1)
+    return out
+
+
+def _kaiser(u: np.ndarray, beta: float = 8.6) -> np.ndarray:
+    """Kaiser window evaluated at u in [-1, 1] (0 outside)."""
+    inside = np.abs(u) < 1
+    val = np.i0(beta * np.sqrt(np.clip(1 - u * u, 0, None))) / np.i0(beta)
+    return np.where(inside, val, 0.0)
+
+
+def read_wav(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """(samples, sample_rate) of a PCM WAV file: (n,) or (n, channels) integer array as stored."""
+    p = Path(path)
+    if not p.is_file():
+        raise AudioFormatError(f"audio file not found: {p}")
+    try:
+        with wave.open(str(p), "rb") as w:
+            ch, width, sr, n = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
+            raw = w.readframes(n)
+    except (wave.Error, EOFError) as e:
+        raise AudioFormatError(f"{p}: not a PCM WAV file ({e}); convert it, e.g. ffmpeg -i in -ar 16000 -ac 1 out.wav") from e
+    if width == 3:  # 24-bit: widen to int32
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3)
+        data = (b[:, 0].astype(np.int32) << 8 | b[:, 1].astype(np.int32) << 16 | b[:, 2].astype(np.int32) << 24)
+    else:
+        dtypes = {1: np.uint8, 2: np.int16, 4: np.int32}
+        if width not in dtypes:
+            raise AudioFormatError(f"{p}: {8 * width}-bit samples; expected 8, 16, 24 or 32-bit PCM")
+        data = np.frombuffer(raw, dtypes[width])
+    if data.size == 0:
+        raise AudioFormatError(f"{p}: no audio frames")
+    return (data.reshape(-1, ch) if ch > 1 else data), sr
