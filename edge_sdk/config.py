@@ -174,10 +174,12 @@ class AnalyzerConfig:
     Attributes:
         pose: pose stage options, or None to disable the stage.
         mode: :class:`RunningMode` (``image``, ``video`` or ``live``).
+        asr: speech-to-text options, or None (default) to disable the stage.
     """
 
     pose: PoseOptions | None = field(default_factory=PoseOptions)
     mode: RunningMode = RunningMode.VIDEO
+    asr: AsrOptions | None = None
 
     def __post_init__(self) -> None:
         try:

@@ -107,7 +107,7 @@ def test_vad_streaming_equals_batch_and_keeps_absolute_time(jfk):
         stream += vad.push(jfk[i:i + 1600])
     stream += vad.flush()
     assert [(round(u.start_s, 3), round(u.end_s, 3)) for u in stream] == [(round(u.start_s, 3), round(u.end_s, 3)) for u in batch]
-    assert batch[0].start_s > 100.0
+    assert 100.0 <= batch[0].start_s < 100.5
 
 
 def test_vad_splits_long_speech():

@@ -41,7 +41,7 @@ class VadOptions:
     min_band_ratio: float = 0.6
     hangover_s: float = 0.45
     min_speech_s: float = 0.25
-    pre_roll_s: float = 0.2
+    pre_roll_s: float = 0.3
     post_roll_s: float = 0.25
     max_utterance_s: float = 20.0
 
@@ -93,7 +93,7 @@ class VoiceActivityDetector:
         self._history: list[np.ndarray] = []  # recent non-speech frames (pre-roll)
         self._n = 0  # frames consumed
         self._start = 0  # frame index of self._frames[0]
-        self._speech_run = 0
+        self._flags: list[bool] = []  # speech decisions of recent frames while no utterance is open
         self._silence_run = 0
         self._speech_frames = 0
         self._floor: float | None = None
@@ -122,11 +122,12 @@ class VoiceActivityDetector:
 
     def _is_speech(self, level: float, flat: float, ratio: float) -> bool:
         o = self.options
-        if self._floor is None:
-            self._floor = level
+        if self._floor is None:  # assume a quiet room until the signal says otherwise
+            self._floor = o.min_level_db - o.margin_db
         loud = level > self._floor + o.margin_db and level > o.min_level_db
         speech = loud and flat < o.max_flatness and ratio > o.min_band_ratio
-        # noise floor: drops at once, rises ~3 dB/s (so a long utterance does not lift it much)
+        # noise floor: drops at once; rises ~3 dB/s over non-speech (so a steady noise becomes the floor
+        # within seconds) and ~0.3 dB/s during speech (so a long utterance does not lift it much)
         self._floor = level if level < self._floor else self._floor + (0.09 if not speech else 0.01)
         return speech
 
@@ -135,19 +136,20 @@ class VoiceActivityDetector:
         self._n += 1
         speech = self._is_speech(level, flat, ratio)
         if not self._frames:
-            if speech:
-                self._speech_run += 1
-                self._history.append(frame)
-                if self._speech_run >= self._min_speech:  # open an utterance with its pre-roll
-                    keep = self._pre + self._speech_run
-                    self._frames = self._history[-keep:]
-                    self._levels = [0.0] * len(self._frames)
-                    self._start = idx + 1 - len(self._frames)
-                    self._speech_frames, self._silence_run = self._speech_run, 0
-            else:
-                self._speech_run = 0
-                self._history.append(frame)
-            del self._history[: -(self._pre + self._min_speech + 1)]
+            # open when half of the last 2 x min_speech frames are speech (onsets such as "Please"
+            # alternate voiced and fricative frames), keeping the pre-roll before that window
+            self._history.append(frame)
+            self._flags.append(speech)
+            window = self._flags[-2 * self._min_speech:]
+            if speech and sum(window) >= self._min_speech:
+                keep = self._pre + len(window)
+                self._frames = self._history[-keep:]
+                self._levels = [0.0] * len(self._frames)
+                self._start = idx + 1 - len(self._frames)
+                self._speech_frames, self._silence_run = sum(window), 0
+                self._flags = []
+            del self._history[: -(self._pre + 2 * self._min_speech + 1)]
+            del self._flags[: -(2 * self._min_speech)]
             return None
         self._frames.append(frame)
         self._levels.append(level)
@@ -169,7 +171,7 @@ class VoiceActivityDetector:
         u = self._close(keep)
         rest_frames, rest_levels = self._frames[keep:], self._levels[keep:]
         start = self._start + keep
-        self._frames, self._levels, self._speech_run, self._history = [], [], 0, []
+        self._frames, self._levels, self._flags, self._history = [], [], [], []
         if carry and rest_frames:  # a split: the remainder continues as the next utterance
             self._frames, self._levels, self._start = rest_frames, rest_levels, start
             self._speech_frames, self._silence_run = len(rest_frames), 0

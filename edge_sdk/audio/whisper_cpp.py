@@ -1,0 +1,233 @@
+"""Speech-to-text with whisper.cpp (ggml f16/q8_0 models) through pywhispercpp's bindings.
+
+Safety: the model file is resolved through the manifest (sha256) or checked as a path, and its whole
+ggml layout is walked (:mod:`edge_sdk.audio.ggml_file`) before whisper.cpp opens it; a file
+whisper.cpp still rejects raises :class:`ModelLoadError`. Audio is validated and converted to
+16 kHz mono float32 first. No model name ever reaches pywhispercpp (that path downloads).
+
+Speed: whisper.cpp encodes a fixed 30 s window per call. Here each call encodes only the window the
+utterance needs (``audio_ctx``: 50 frames per second of audio plus a margin, rounded up to a bucket
+of 64, at least 768 = 15.4 s), greedy decoding, no timestamp tokens, a token budget proportional to the duration. If that
+output looks broken (hit the token budget, or a phrase repeating in a loop) the utterance is decoded
+again with the full 30 s window, which is what plain whisper.cpp would have done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import AsrOptions
+from ..errors import BackendUnavailableError, EdgeSdkError, ModelLoadError
+from ..models import ResolvedModel, resolve_model
+from ..results import TranscriptSegment
+from .ggml_file import GgmlInfo, inspect_ggml
+from .signal import SAMPLE_RATE, to_mono_16k
+from .vad import find_utterances, merge_utterances
+
+__all__ = ["WhisperCppBackend", "Transcript", "window_frames"]
+
+FULL_CTX = 1500  # encoder frames of a 30 s window
+CTX_PER_S = 50
+CTX_BUCKET = 64
+# Shortest window (15.4 s). Measured on jfk + espeak-ng sentences (device_bench/asr_bench.py): windows of
+# 256-512 frames for 3-5 s utterances cost 4-7 WER points on tiny.en; from 768 on, fit and full windows
+# differed by one clip, which faster-whisper gets wrong too.
+MIN_CTX = 768
+
+
+def window_frames(duration_s: float, margin_s: float) -> int:
+    """Encoder frames (``audio_ctx``) for ``duration_s`` of audio plus ``margin_s``, bucketed, >= MIN_CTX."""
+    need = (duration_s + margin_s) * CTX_PER_S
+    return int(min(FULL_CTX, max(MIN_CTX, np.ceil(need / CTX_BUCKET) * CTX_BUCKET)))
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Text of a recording and its segments (seconds on the caller's clock); ``audio_s`` of input
+    took ``wall_s`` to transcribe; ``rtf`` = audio_s / wall_s (x real time, higher is faster)."""
+
+    text: str
+    segments: tuple[TranscriptSegment, ...]
+    audio_s: float
+    wall_s: float
+
+    @property
+    def rtf(self) -> float:
+        return self.audio_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "segments": [s.to_dict() for s in self.segments], "audio_s": round(self.audio_s, 3),
+                "wall_s": round(self.wall_s, 3), "rtf": round(self.rtf, 2)}
+
+
+@contextlib.contextmanager
+def _quiet_fd2():
+    """Silence whisper.cpp's C-level logging on stderr (model load prints ~40 lines)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _import_bindings() -> Any:
+    try:
+        import _pywhispercpp as pw
+    except ImportError as e:
+        raise BackendUnavailableError(f"speech-to-text needs `pip install edge-sdk[asr]` (pywhispercpp==1.5.1): {e}") from e
+    return pw
+
+
+_LOOP = re.compile(r"(\b.{6,80}?)(?:\W*\1){2,}", re.IGNORECASE | re.DOTALL)
+
+
+def looks_broken(text: str, n_tokens: int, max_tokens: int) -> bool:
+    """Decoder ran into its token budget or repeats a phrase 3+ times in a row."""
+    return n_tokens >= max_tokens or _LOOP.search(text) is not None
+
+
+class WhisperCppBackend:
+    """One whisper.cpp context (model weights + state). Not thread-safe: one instance per thread.
+
+    Args:
+        options: :class:`AsrOptions` (model, threads, language, VAD, window policy).
+    """
+
+    name = "whisper.cpp"
+
+    def __init__(self, options: AsrOptions | None = None) -> None:
+        self.options = options or AsrOptions()
+        a = self.options.asset
+        self._ctx = None
+        self.model: ResolvedModel = resolve_model(a.model, expected_sha256=a.sha256)
+        self.info: GgmlInfo = inspect_ggml(self.model.path)
+        pw = _import_bindings()
+        self._pw = pw
+        self.num_threads = int(a.num_threads or min(4, os.cpu_count() or 1))
+        cparams = pw.whisper_context_default_params()
+        with _quiet_fd2():
+            ctx = pw.whisper_init_from_file_with_params(str(self.model.path), cparams)
+        if ctx is None:
+            raise ModelLoadError(f"whisper.cpp rejected {self.model.path} (pywhispercpp {_pwc_version()}); "
+                                 "rebuild it with `edge-sdk models build` or pass a whisper.cpp ggml model")
+        self._ctx = ctx
+        lang = self.options.language
+        if lang and not self.info.multilingual and lang != "en":
+            raise EdgeSdkError(f"{self.model.name} is English-only; language={lang!r} needs a multilingual model")
+        self.language = lang or ("en" if not self.info.multilingual else "auto")
+        self._lock = threading.Lock()
+        self.retries = 0
+
+    # -- one utterance ---------------------------------------------------------------------
+    def _params(self, audio_ctx: int, max_tokens: int) -> Any:
+        """Every decode parameter, set on every call (whisper.cpp params persist otherwise)."""
+        pw = self._pw
+        p = pw.whisper_full_default_params(pw.whisper_sampling_strategy.WHISPER_SAMPLING_GREEDY)
+        values = dict(
+            n_threads=self.num_threads, audio_ctx=audio_ctx, max_tokens=max_tokens, no_context=True,
+            no_timestamps=True, single_segment=True, print_progress=False, print_realtime=False,
+            print_special=False, print_timestamps=False, token_timestamps=False, translate=False,
+            language=self.language, detect_language=False, suppress_blank=True, temperature=0.0,
+            temperature_inc=0.2, entropy_thold=2.4, logprob_thold=-1.0, no_speech_thold=0.6,
+            suppress_nst=True,
+        )
+        for k, v in values.items():
+            setattr(p, k, v)
+        p.greedy = {"best_of": 1}
+        return p
+
+    def _decode(self, audio: np.ndarray, audio_ctx: int, max_tokens: int) -> tuple[str, int]:
+        pw = self._pw
+        rc = pw.whisper_full(self._ctx, self._params(audio_ctx, max_tokens), audio, audio.size)
+        if rc not in (0, None):
+            raise EdgeSdkError(f"whisper.cpp failed on a {audio.size / SAMPLE_RATE:.2f} s utterance (code {rc})")
+        texts, tokens = [], 0
+        for i in range(pw.whisper_full_n_segments(self._ctx)):
+            raw = pw.whisper_full_get_segment_text(self._ctx, i)
+            texts.append(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))
+            tokens += pw.whisper_full_n_tokens(self._ctx, i)
+        return "".join(texts).strip(), tokens
+
+    def transcribe_utterance(self, audio16k: np.ndarray) -> str:
+        """Text of one utterance (<= 30 s of 16 kHz mono float32)."""
+        if self._ctx is None:
+            raise EdgeSdkError("WhisperCppBackend is closed")
+        audio = np.ascontiguousarray(audio16k, dtype=np.float32)
+        dur = audio.size / SAMPLE_RATE
+        if dur > 30.0:
+            raise EdgeSdkError(f"an utterance must be <= 30 s, got {dur:.1f} s: segment it with the VAD first")
+        o = self.options
+        max_tokens = int(o.min_tokens + o.tokens_per_s * dur)
+        with self._lock:
+            if o.window == "fit":
+                ctx = window_frames(dur, o.window_margin_s)
+                text, n = self._decode(audio, ctx, max_tokens)
+                if ctx >= FULL_CTX or not looks_broken(text, n, max_tokens):
+                    return text
+                self.retries += 1
+            text, _ = self._decode(audio, FULL_CTX, 0)
+            return text
+
+    # -- whole recordings --------------------------------------------------------------------
+    def transcribe(self, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, t0_s: float = 0.0) -> Transcript:
+        """Transcribe a recording of any length: validate/convert, VAD into utterances, decode each.
+        Silence and noise give no segments (whisper is never run on them)."""
+        start = time.perf_counter()
+        x = to_mono_16k(audio, sample_rate)
+        utts = merge_utterances(find_utterances(x, self.options.vad, t0_s), self.options.merge_gap_s,
+                                self.options.vad.max_utterance_s)
+        segs = []
+        for u in utts:
+            text = self.transcribe_utterance(u.audio)
+            if text:
+                segs.append(TranscriptSegment(u.start_s, u.end_s, text))
+        return Transcript(" ".join(s.text for s in segs), tuple(segs), x.size / SAMPLE_RATE, time.perf_counter() - start)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.name, "model": self.model.name, "model_path": str(self.model.path), "sha256": self.model.sha256,
+            "ftype": self.info.ftype, "multilingual": self.info.multilingual, "language": self.language,
+            "num_threads": self.num_threads, "window": self.options.window, "pywhispercpp": _pwc_version(),
+        }
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            with self._lock:
+                self._pw.whisper_free(self._ctx)
+                self._ctx = None
+
+    def __enter__(self) -> "WhisperCppBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def _pwc_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("pywhispercpp")
+    except Exception:
+        return "unknown"

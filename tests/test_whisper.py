@@ -1,0 +1,241 @@
+"""whisper.cpp speech-to-text: our CT2 -> ggml converter checked against libggml itself, transcripts
+of real speech checked against their known text, and every bad input giving its typed error.
+
+Needs the [asr] extra and the converted models (``make test`` builds them into the cache).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_cli import run_cli
+
+from device_bench.wer import normalize, word_errors
+from edge_sdk import AudioFormatError, EdgeSdkError, ModelIntegrityError, ModelNotFoundError
+from edge_sdk.audio.signal import read_wav, to_mono_16k
+from edge_sdk.config import AsrOptions, ModelAsset
+
+if not os.environ.get("EDGE_SDK_REQUIRE_ASR"):  # `make test` sets it: a missing extra fails there
+    pytest.importorskip("_pywhispercpp", reason="needs the [asr] extra")
+
+Q8 = "whisper-tiny.en-q8_0"
+F16 = "whisper-tiny.en-f16"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    from conversion.sources import speech_corpus
+
+    return speech_corpus()
+
+
+@pytest.fixture(scope="module")
+def jfk16k(media: Path) -> np.ndarray:
+    x, sr = read_wav(media / "jfk.wav")
+    return to_mono_16k(x, sr)
+
+
+@pytest.fixture(scope="module")
+def q8():
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+
+    with WhisperCppBackend(AsrOptions(asset=ModelAsset(Q8, num_threads=2))) as b:
+        yield b
+
+
+def _libggml_base() -> ctypes.CDLL:
+    import pywhispercpp
+
+    libs = Path(pywhispercpp.__file__).resolve().parent.parent / "pywhispercpp.libs"
+    path = (glob.glob(str(libs / "libggml-base*.so*")) or glob.glob(str(libs.parent / "libggml-base.so*")))[0]
+    lib = ctypes.CDLL(path)
+    lib.ggml_quantize_chunk.restype = ctypes.c_size_t
+    lib.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
+                                        ctypes.c_int64, ctypes.c_void_p]
+    return lib
+
+
+def test_q8_0_blocks_are_bit_exact_with_libggml():
+    from conversion.ct2 import read_ct2
+    from conversion.sources import whisper_ct2_dir
+    from conversion.whisper_ct2 import quantize_q8_0
+
+    lib = _libggml_base()
+    m = read_ct2(whisper_ct2_dir("tiny.en") / "model.bin")
+    rng = np.random.default_rng(0)
+    ties = (np.arange(-64, 64, dtype=np.float32) + 0.5).reshape(4, 32)  # x/d lands on .5: rounding direction matters
+    arrays = [
+        np.asarray(m["encoder/layer_0/ffn/linear_0/weight"], np.float32),
+        np.asarray(m["decoder/embeddings/weight"][:512], np.float32),
+        rng.standard_normal((8, 96)).astype(np.float32) * 1e-3,
+        ties, np.zeros((2, 32), np.float32),
+    ]
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        dst = np.zeros(a.size // 32 * 34, np.uint8)
+        n = lib.ggml_quantize_chunk(8, a.ctypes.data, dst.ctypes.data, 0, a.shape[0], a.shape[1], None)  # 8 = GGML_TYPE_Q8_0
+        assert n == dst.size
+        assert quantize_q8_0(a) == dst.tobytes(), a.shape
+
+
+def test_converted_files_match_the_ggml_layout_whisper_cpp_expects():
+    from edge_sdk.audio.ggml_file import inspect_ggml
+    from edge_sdk.models import resolve_model
+
+    q, f = inspect_ggml(resolve_model(Q8).path), inspect_ggml(resolve_model(F16).path)
+    assert q.hparams == f.hparams and q.hparams["n_vocab"] == 51864 and q.hparams["n_audio_layer"] == 4
+    assert (q.ftype, f.ftype) == ("q8_0", "f16") and q.n_tokens == 50257 and q.n_tensors == f.n_tensors == 167
+    # q8_0 for the 2-D weights, f16 for the two conv kernels, f32 for biases, norms, positional embeddings
+    assert q.tensor_types == {"q8_0": 65, "f16": 2, "f32": 100} and f.tensor_types == {"f16": 67, "f32": 100}
+
+
+def test_transcribes_jfk_exactly(q8, jfk16k):
+    from conversion.sources import JFK_TEXT
+
+    t = q8.transcribe(jfk16k)
+    assert normalize(t.text) == normalize(JFK_TEXT)
+    assert len(t.segments) == 1 and 0.0 <= t.segments[0].start_s < 0.6 and 10.5 < t.segments[0].end_s <= 11.01
+    assert t.audio_s == pytest.approx(11.0, abs=0.01) and t.wall_s > 0
+
+
+def test_fitted_window_keeps_the_text_of_the_full_window(jfk16k):
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+
+    with WhisperCppBackend(AsrOptions(asset=ModelAsset(Q8, num_threads=2), window="full")) as full:
+        ref = full.transcribe(jfk16k).text
+    with WhisperCppBackend(AsrOptions(asset=ModelAsset(Q8, num_threads=2), window="fit")) as fit:
+        assert normalize(fit.transcribe(jfk16k).text) == normalize(ref)
+
+
+def test_q8_0_wer_no_worse_than_f16_plus_one_point(q8, corpus):
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+
+    def corpus_wer(b) -> float:
+        errs = words = 0
+        for wav, text in corpus:
+            x, sr = read_wav(wav)  # espeak-ng wavs are 22.05 kHz: resampled on the way in
+            e, n = word_errors(text, b.transcribe(x, sr).text)
+            errs, words = errs + e, words + n
+        return errs / words
+
+    with WhisperCppBackend(AsrOptions(asset=ModelAsset(F16, num_threads=2))) as f16:
+        wer_f16 = corpus_wer(f16)
+    wer_q8 = corpus_wer(q8)
+    assert wer_q8 <= wer_f16 + 0.01, (wer_q8, wer_f16)
+    assert wer_q8 < 0.35  # tiny.en on jfk + robotic espeak voices: far from random
+
+
+def test_silence_and_noise_give_no_text(q8):
+    rng = np.random.default_rng(0)
+    silence = np.zeros(5 * 16000, np.float32)
+    noise = (0.1 * rng.standard_normal(5 * 16000)).astype(np.float32)
+    for audio in (silence, noise):
+        t = q8.transcribe(audio)
+        assert t.text == "" and t.segments == ()
+
+
+def test_integer_stereo_and_44k_input_give_the_same_words(q8, jfk16k):
+    from edge_sdk.audio.signal import resample
+
+    pcm44 = np.round(resample(jfk16k, 16000, 44100) * 32767).astype(np.int16)
+    stereo = np.stack([pcm44, pcm44], axis=1)
+    assert normalize(q8.transcribe(stereo, 44100).text) == normalize(q8.transcribe(jfk16k).text)
+
+
+@pytest.mark.parametrize("bad", [np.zeros(0, np.float32), np.array([np.nan] * 100, np.float32),
+                                 np.full(16000, 3000.0, np.float32)])
+def test_bad_audio_raises_audio_format_error(q8, bad):
+    with pytest.raises(AudioFormatError):
+        q8.transcribe(bad)
+
+
+def test_bad_model_files_raise_typed_errors_before_whisper_cpp(tmp_path: Path):
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+    from edge_sdk.models import resolve_model
+
+    good = resolve_model(Q8).path.read_bytes()
+    truncated = tmp_path / "truncated.bin"
+    truncated.write_bytes(good[: len(good) // 2])
+    wrong_magic = tmp_path / "wrong_magic.bin"
+    wrong_magic.write_bytes(b"GGUF" + good[4:1 << 16])
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"lmgg" + bytes(range(256)) * 16)  # right magic, nonsense after it
+    for path, match in ((truncated, "truncated"), (wrong_magic, "magic"), (garbage, "not a valid whisper.cpp ggml")):
+        with pytest.raises(ModelIntegrityError, match=match):
+            WhisperCppBackend(AsrOptions(asset=ModelAsset(str(path))))
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        WhisperCppBackend(AsrOptions(asset=ModelAsset(str(resolve_model(Q8).path), sha256="0" * 64)))
+    with pytest.raises(ModelNotFoundError):
+        WhisperCppBackend(AsrOptions(asset=ModelAsset("ggml-tiny.en")))  # a bare hub name is never downloaded
+
+
+def test_english_only_model_rejects_other_languages():
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+
+    with pytest.raises(EdgeSdkError, match="English-only"):
+        WhisperCppBackend(AsrOptions(asset=ModelAsset(Q8), language="de"))
+
+
+def test_cli_transcribe_json_contract(media: Path):
+    out = json.loads(run_cli("transcribe", str(media / "jfk.wav"), "--json", "--threads", "2").stdout)
+    assert set(out) >= {"model", "text", "segments", "audio_s", "wall_s", "rtf"}
+    assert out["model"] == Q8 and "ask not what your country can do for you" in normalize(out["text"])
+    assert out["segments"][0]["start"] < out["segments"][0]["end"] and out["rtf"] > 0
+    r = run_cli("transcribe", str(media / "messi5.jpg"), check=False)
+    assert r.returncode == 2 and "AudioFormatError" in r.stderr
+
+
+def test_analyzer_process_audio_streams_transcripts_into_the_timeline(jfk16k, messi, tmp_path: Path):
+    from edge_sdk import AnalyzerConfig, EdgeAnalyzer
+
+    timeline = tmp_path / "timeline.jsonl"
+    cfg = AnalyzerConfig(asr=AsrOptions(asset=ModelAsset(Q8, num_threads=2)), mode="video")
+    segs = []
+    with EdgeAnalyzer(cfg, timeline=timeline) as a:
+        a.process_frame(messi, 50.0)
+        pcm = np.round(jfk16k * 32767).astype(np.int16)
+        for i in range(0, pcm.size, 1600):  # 100 ms chunks on the analyzer's clock, starting at t = 50 s
+            segs += a.process_audio(pcm[i:i + 1600], 50.0 + i / 16000)
+        segs += a.flush_audio()
+        stats = a.stats()
+    assert normalize(" ".join(s.text for s in segs)).endswith("what you can do for your country")
+    assert 50.0 <= segs[0].start_s < 50.6 and segs[-1].end_s <= 61.01
+    kinds = [json.loads(line)["kind"] for line in timeline.read_text().splitlines()]
+    assert kinds[0] == "frame" and kinds.count("transcript") == len(segs)
+    assert stats["asr"]["audio_s"] == pytest.approx(11.0, abs=0.01) and stats["asr"]["rtf"] > 0
+
+
+def test_microphone_errors_are_clear():
+    from edge_sdk import SourceError
+    from edge_sdk.audio.capture import MicrophoneSource
+
+    with pytest.raises(SourceError, match="no audio input device"):
+        MicrophoneSource("no-such-device-here")
+
+
+def test_listen_through_a_virtual_microphone(media: Path, tmp_path: Path):
+    """ALSA's file plugin as the default capture device, replaying jfk.wav (unpaced, read in blocks)."""
+    (tmp_path / ".asoundrc").write_text(
+        'pcm.!default { type plug slave.pcm "replay" }\n'
+        f'pcm.replay {{ type file slave.pcm "null" file "/dev/null" infile "{media / "jfk.wav"}" format "raw" }}\n'
+    )
+    timeline = tmp_path / "timeline.jsonl"
+    env = {**os.environ, "HOME": str(tmp_path)}
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "listen", "--device", "replay", "--seconds", "11",
+                        "--no-drop", "--json", "--threads", "2", "--timeline", str(timeline)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    segs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert segs and "ask not what your country can do for you" in normalize(" ".join(s["text"] for s in segs))
+    assert all(0 <= s["start"] < s["end"] for s in segs)
+    events = [json.loads(line) for line in timeline.read_text().splitlines()]
+    assert [e["kind"] for e in events] == ["transcript"] * len(segs)
