@@ -27,7 +27,7 @@ system-deps:
 $(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[asr]'
 	touch $@
 
 $(DEV_STAMP): $(BASE_STAMP)
@@ -52,8 +52,9 @@ models-verify: env
 models-rebuild: dev-env system-deps
 	$(BIN)/python -m conversion.build --all --report
 
-demo: env media models-verify
-	$(BIN)/edge-sdk analyze $(EDGE_SDK_CACHE)/media/vtest.avi --out demo_out
+## The main job on real media: pedestrians (vtest.avi) with a real speech track (jfk.wav) on the same clock.
+demo: env media asr-models models-verify
+	$(BIN)/edge-sdk analyze $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav --out demo_out
 	@echo "open demo_out/annotated.mp4; events in demo_out/timeline.jsonl, stats in demo_out/summary.json"
 
 lint: dev-env

@@ -21,14 +21,17 @@ KAGGLE = "https://www.kaggle.com/models/google/movenet/tfLite/"
 
 
 def _movenet(variant: str, precision: str, shipped: bool) -> dict[str, Any]:
-    size = {"lightning": 192, "thunder": 256}[variant]
-    layout = "heads" if precision == "int8" else "full"
+    size = {"lightning": 192, "thunder": 256, "multipose": 256}[variant]
+    layout = "multipose" if variant == "multipose" else "heads" if precision == "int8" else "full"
+    hub = "multipose/lightning/1" if variant == "multipose" else f"singlepose/{variant}/4"
+    kaggle = "multipose-lightning-tflite-float16" if variant == "multipose" else \
+        f"singlepose-{variant}-tflite-{'int8' if precision == 'int8' else 'float16'}"
     return {
         "task": "pose",
         "precision": precision,
         "shipped": shipped,
-        "source": f"{HUMAN_MODELS_SRC} (models/movenet-{variant}.json, TF Hub movenet/singlepose/{variant}/4)",
-        "upstream": f"{KAGGLE}singlepose-{variant}-tflite-{'int8' if precision == 'int8' else 'float16'}",
+        "source": f"{HUMAN_MODELS_SRC} (models/movenet-{variant}.json, TF Hub movenet/{hub})",
+        "upstream": f"{KAGGLE}{kaggle}",
         "license": "Apache-2.0",
         "params": {"family": "movenet", "variant": variant, "input_size": size, "layout": layout},
     }
@@ -54,6 +57,7 @@ CATALOG: dict[str, dict[str, Any]] = {
     "movenet-lightning-fp16": _movenet("lightning", "fp16", shipped=True),
     "movenet-thunder-int8": _movenet("thunder", "int8", shipped=True),
     "movenet-thunder-fp16": _movenet("thunder", "fp16", shipped=False),
+    "movenet-multipose-fp16": _movenet("multipose", "fp16", shipped=False),
     "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
     "whisper-base-q8_0": _whisper("base", "q8_0"),

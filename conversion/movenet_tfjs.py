@@ -25,7 +25,7 @@ from conversion.sources import fetch_all_media, human_models_dir
 from conversion.tfjs_graph import load_graph_def, load_weights, wrap_graph
 from edge_sdk.pose.movenet_decode import center_weight_map, decode_constants
 
-VARIANTS = {"lightning": 192, "thunder": 256}
+VARIANTS = {"lightning": 192, "thunder": 256, "multipose": 256}  # multipose: MultiPose Lightning, fp16 only
 PRECISIONS = ("fp16", "int8")
 INPUT = "input:0"
 FLOAT_INPUT = "StatefulPartitionedCall/Cast:0"  # the graph casts int32 pixels to float here
@@ -45,8 +45,9 @@ HEADS = {
 def parse_name(name: str) -> tuple[str, str]:
     """``movenet-lightning-int8`` -> (``lightning``, ``int8``)."""
     parts = name.split("-")
-    if len(parts) != 3 or parts[0] != "movenet" or parts[1] not in VARIANTS or parts[2] not in PRECISIONS:
-        raise ValueError(f"expected movenet-{{{'|'.join(VARIANTS)}}}-{{{'|'.join(PRECISIONS)}}}, got {name!r}")
+    if len(parts) != 3 or parts[0] != "movenet" or parts[1] not in VARIANTS or parts[2] not in PRECISIONS \
+            or (parts[1] == "multipose" and parts[2] != "fp16"):
+        raise ValueError(f"expected movenet-{{{'|'.join(VARIANTS)}}}-{{{'|'.join(PRECISIONS)}}} (multipose: fp16), got {name!r}")
     return parts[1], parts[2]
 
 
@@ -167,9 +168,11 @@ def build_fp16(variant: str, out: Path) -> Path:
     module = tf.Module()
     module.full = full
 
+    out_name = "people" if variant == "multipose" else "keypoints"
+
     @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.uint8, name="input")])
     def serve(input):  # noqa: A002 - the signature input is named "input" like the official model
-        return {"keypoints": module.full(tf.cast(input, tf.int32))[0]}
+        return {out_name: module.full(tf.cast(input, tf.int32))[0]}
 
     module.serve = serve
     with tempfile.TemporaryDirectory() as tmp:
@@ -222,7 +225,8 @@ def build_int8(variant: str, out: Path) -> Path:
 def build(name: str, out_dir: Path) -> Path:
     """Build model ``name`` into ``out_dir``; returns the file path."""
     variant, precision = parse_name(name)
-    check_decode_constants(variant)
+    if variant != "multipose":
+        check_decode_constants(variant)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{name}.tflite"
     (build_fp16 if precision == "fp16" else build_int8)(variant, out)

@@ -82,23 +82,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     from .analyzer import EdgeAnalyzer
     from .config import AnalyzerConfig
-    from .video.draw import SkeletonAnnotator, TextAnnotator
+    from .video.draw import CaptionAnnotator, SkeletonAnnotator, TextAnnotator
     from .video.sources import VideoFileSource
 
+    audio = None
+    if args.audio is not None:  # speech on the video's clock, from t = 0
+        from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
+
+        audio = to_mono_16k(*read_wav(args.audio))
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     timeline = out_dir / "timeline.jsonl"
     if timeline.exists():
         timeline.unlink()
-    summary: dict[str, Any] = {"input": str(args.video), "status": "running"}
+    summary: dict[str, Any] = {"input": str(args.video), "audio": str(args.audio) if args.audio else None, "status": "running"}
     writer = None
     t_start = time.perf_counter()
     try:
+        config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if audio is not None else None)
         with VideoFileSource(args.video, max_frames=args.max_frames) as src, \
-                EdgeAnalyzer(AnalyzerConfig(pose=_pose_options(args), mode="video"), timeline=timeline) as analyzer:
+                EdgeAnalyzer(config, timeline=timeline) as analyzer:
             summary.update(source={"fps": src.fps, "size": list(src.size), "frames": src.frame_count},
                            effective=analyzer.describe())
-            skel, text = SkeletonAnnotator(), TextAnnotator()
+            skel, text, caption = SkeletonAnnotator(), TextAnnotator(), CaptionAnnotator()
+            fed = 0  # audio samples handed to the analyzer so far
             if not args.no_video:
                 path = out_dir / "annotated.mp4"
                 writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), src.fps, src.size)
@@ -107,11 +114,24 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             try:
                 for _, t, frame in src:
                     result = analyzer.process_frame(frame, t)
+                    if audio is not None and fed < audio.size:  # the audio up to this frame's time
+                        upto = min(audio.size, int((t + 1.0 / src.fps) * SAMPLE_RATE))
+                        if upto > fed:
+                            for seg in analyzer.process_audio(audio[fed:upto], fed / SAMPLE_RATE):
+                                caption.show(seg.text, t)
+                            fed = upto
+                        if fed >= audio.size:
+                            for seg in analyzer.flush_audio():
+                                caption.show(seg.text, t)
                     if writer is not None:
                         st = analyzer.stats()["stages"].get("pose", {})
                         skel.annotate(frame, result)
                         text.annotate(frame, [f"t={t:6.2f}s  pose {st.get('fps', 0):.0f} fps  {len(result.poses)} person(s)"])
+                        caption.annotate(frame, t)
                         writer.write(frame)
+                if audio is not None and fed < audio.size:  # the video ended first
+                    analyzer.process_audio(audio[fed:], fed / SAMPLE_RATE)
+                    analyzer.flush_audio()
             finally:
                 summary["stats"] = analyzer.stats()
         summary["status"] = "ok"
@@ -134,6 +154,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _asr_options(args: argparse.Namespace):
     from .config import AsrOptions, ModelAsset
 
+    if hasattr(args, "asr_model"):  # analyze: --model is the pose model
+        return AsrOptions(asset=ModelAsset(args.asr_model, None, args.threads))
     return AsrOptions(asset=ModelAsset(args.model, args.sha256, args.threads), language=args.language, window=args.window)
 
 
@@ -237,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--max-frames", type=int, default=None)
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    p.add_argument("--audio", type=Path, default=None, help="WAV with the scene's speech (starts with the video)")
+    p.add_argument("--asr-model", dest="asr_model", default="whisper-tiny.en-q8_0")
     _asset_args(p)
     p.set_defaults(func=cmd_analyze)
 

@@ -239,3 +239,18 @@ def test_listen_through_a_virtual_microphone(media: Path, tmp_path: Path):
     assert all(0 <= s["start"] < s["end"] for s in segs)
     events = [json.loads(line) for line in timeline.read_text().splitlines()]
     assert [e["kind"] for e in events] == ["transcript"] * len(segs)
+
+
+def test_analyze_video_with_speech_track(media: Path, tmp_path: Path):
+    out = tmp_path / "run"
+    run_cli("analyze", str(media / "vtest.avi"), "--audio", str(media / "jfk.wav"), "--out", str(out),
+            "--max-frames", "130", "--no-video", "--threads", "2")
+    events = [json.loads(line) for line in (out / "timeline.jsonl").read_text().splitlines()]
+    frames = [e for e in events if e["kind"] == "frame"]
+    said = [e for e in events if e["kind"] == "transcript"]
+    assert len(frames) == 130 and said
+    assert "ask not what your country can do for you" in normalize(" ".join(e["text"] for e in said))
+    assert all(0.0 <= e["start"] < e["end"] <= 11.01 for e in said)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["stats"]["asr"]["audio_s"] == pytest.approx(11.0, abs=0.05)
+    assert summary["effective"]["asr"]["model"] == Q8

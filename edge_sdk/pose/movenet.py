@@ -6,6 +6,8 @@ Two model layouts are accepted, recognised from the model itself:
   G x G grid; decoded in numpy (:mod:`edge_sdk.pose.movenet_decode`).
 * ``full`` (our FP16 models and the official TF Hub / Kaggle TFLite files): one output
   [1, 1, 17, 3] = (y, x, score) normalized to the square input.
+* ``multipose`` (MoveNet MultiPose, ours or official): one output [1, 6, 56]: per person 17 x
+  (y, x, score) then (ymin, xmin, ymax, xmax, score), normalized; up to 6 people, no crop tracking.
 
 The input may be uint8, int8, int32 or float32 [1, S, S, 3] RGB 0-255; the frame is letterboxed
 (aspect kept, zero padded) and keypoints are mapped back to frame pixels.
@@ -79,7 +81,7 @@ class MoveNetBackend:
         self._layout, self._outputs = self._read_layout()
         self._decoder = MoveNetDecoder(self.input_size // 4) if self._layout == "heads" else None
         self._letterbox: dict[tuple[int, int], Letterbox] = {}
-        self.track = bool(track)
+        self.track = bool(track) and self._layout != "multipose"  # MultiPose sees the whole frame
         self._region: tuple[int, int, int, int] | None = None
         self._scratch: dict = {}  # resize buffers shared by every letterbox of this backend
         self.load_ms = (time.perf_counter() - t0) * 1e3
@@ -103,10 +105,12 @@ class MoveNetBackend:
             d = next(iter(details.values()))
             if list(d["shape"]) == [1, 1, NUM_KEYPOINTS, 3]:
                 return "full", {"keypoints": {"index": d["index"]}}
+            if len(d["shape"]) == 3 and d["shape"][0] == 1 and d["shape"][2] == 56:
+                return "multipose", {"people": {"index": d["index"]}}
         shapes = [list(d["shape"]) for d in details.values()]
         raise ModelLoadError(
-            f"{self.model.path}: not a MoveNet single-pose model: expected outputs named {HEAD_NAMES} "
-            f"or one [1, 1, 17, 3] output, got {shapes}"
+            f"{self.model.path}: not a MoveNet model: expected outputs named {HEAD_NAMES}, "
+            f"one [1, 1, 17, 3] output (single-pose) or one [1, 6, 56] output (MultiPose), got {shapes}"
         )
 
     def reset(self) -> None:
@@ -160,6 +164,9 @@ class MoveNetBackend:
         t1 = time.perf_counter()
         self._loaded.interpreter.invoke()
         t2 = time.perf_counter()
+        if self._layout == "multipose":
+            people = self._multipose(lb)
+            return PoseOutput(people, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (time.perf_counter() - t2) * 1e3))
         yxs = self._decode()
         scores = np.clip(yxs[:, 2], 0.0, 1.0)
         score = float(scores.mean())
@@ -170,6 +177,18 @@ class MoveNetBackend:
             self._region = next_crop_region(poses[0].keypoints, scores, (frame.shape[1], frame.shape[0])) if poses else None
         t3 = time.perf_counter()
         return PoseOutput(poses, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3))
+
+    def _multipose(self, lb: Letterbox) -> tuple[Pose, ...]:
+        """People of a [1, N, 56] MultiPose output whose mean keypoint score passes, best first."""
+        rows = self._loaded.interpreter.get_tensor(self._outputs["people"]["index"])[0]
+        poses = []
+        for row in rows:
+            kp = row[: NUM_KEYPOINTS * 3].reshape(NUM_KEYPOINTS, 3)
+            scores = np.clip(kp[:, 2], 0.0, 1.0)
+            score = float(scores.mean())
+            if score >= self.min_pose_score:
+                poses.append(Pose(keypoints=lb.to_frame(kp[:, :2]), scores=scores, score=score, backend=self.name))
+        return tuple(sorted(poses, key=lambda p: -p.score))
 
     def invoke_only(self) -> float:
         """Run ``invoke()`` on whatever input is set; returns milliseconds (the stage's speed limit)."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..results import SKELETON, FrameResult
 
-__all__ = ["SkeletonAnnotator", "TextAnnotator"]
+__all__ = ["SkeletonAnnotator", "TextAnnotator", "CaptionAnnotator"]
 
 
 class SkeletonAnnotator:
@@ -55,4 +55,37 @@ class TextAnnotator:
             cv2.rectangle(frame, (4, y), (12 + w, y + h + base + 6), (0, 0, 0), -1)
             cv2.putText(frame, line, (8, y + h + 3), cv2.FONT_HERSHEY_SIMPLEX, self.scale, self.color, 1, cv2.LINE_AA)
             y += h + base + 8
+        return frame
+
+
+class CaptionAnnotator:
+    """Live caption: the latest transcript at the bottom of the frame, shown for ``hold_s`` seconds."""
+
+    def __init__(self, hold_s: float = 4.0, scale: float = 0.6, max_chars: int = 70) -> None:
+        self.hold_s, self.scale, self.max_chars = hold_s, scale, max_chars
+        self._text, self._since = "", -1e9
+
+    def show(self, text: str, t: float) -> None:
+        self._text, self._since = text.strip(), t
+
+    def annotate(self, frame: np.ndarray, t: float) -> np.ndarray:
+        import cv2
+
+        if not self._text or t - self._since > self.hold_s:
+            return frame
+        words, lines, line = self._text.split(), [], ""
+        for w in words:  # wrap
+            if len(line) + len(w) + 1 > self.max_chars and line:
+                lines.append(line)
+                line = w
+            else:
+                line = f"{line} {w}".strip()
+        lines.append(line)
+        h = frame.shape[0]
+        y = h - 10 - 26 * len(lines)
+        for ln in lines:
+            (w, th), base = cv2.getTextSize(ln, cv2.FONT_HERSHEY_SIMPLEX, self.scale, 1)
+            cv2.rectangle(frame, (6, y - 4), (16 + w, y + th + base + 2), (0, 0, 0), -1)
+            cv2.putText(frame, ln, (11, y + th), cv2.FONT_HERSHEY_SIMPLEX, self.scale, (80, 255, 255), 1, cv2.LINE_AA)
+            y += 26
         return frame
