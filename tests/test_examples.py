@@ -21,3 +21,10 @@ def test_video_file_example(media: Path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "30 frames" in r.stdout
+
+
+def test_transcribe_file_example(media: Path):
+    r = subprocess.run([sys.executable, str(ROOT / "examples/transcribe_file.py"), str(media / "jfk.wav")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ask not what your country can do for you" in r.stdout.lower() and "real time" in r.stdout

@@ -1,0 +1,28 @@
+"""Transcribe a WAV file with timestamps: python examples/transcribe_file.py speech.wav [--model NAME]"""
+
+from __future__ import annotations
+
+import argparse
+
+from edge_sdk.audio.signal import read_wav
+from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+from edge_sdk.config import AsrOptions, ModelAsset
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("wav")
+    ap.add_argument("--model", default="whisper-tiny.en-q8_0", help="manifest name or ggml file")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    samples, rate = read_wav(args.wav)  # (n,) or (n, channels) int PCM, any rate
+    with WhisperCppBackend(AsrOptions(asset=ModelAsset(args.model, num_threads=args.threads))) as asr:
+        transcript = asr.transcribe(samples, rate)
+    for seg in transcript.segments:
+        print(f"[{seg.start_s:6.2f} -> {seg.end_s:6.2f}] {seg.text}")
+    print(f"{transcript.audio_s:.1f} s of audio in {transcript.wall_s:.2f} s ({transcript.rtf:.1f}x real time)")
+    return 0 if transcript.segments else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
