@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .config import AnalyzerConfig, RunningMode
-from .errors import InvalidFrameError
+from .errors import InvalidFrameError, SourceError
 from .pose import PoseBackend, select_pose_backend
 from .pose.smoothing import OneEuroFilter
 from .results import Event, FrameResult, StageTimings, TranscriptSegment
@@ -89,6 +90,8 @@ class EdgeAnalyzer:
         self._vad: Any = None
         self._audio_end: float | None = None
         self._audio = {"audio_s": 0.0, "utterances": 0, "asr_wall_s": 0.0}
+        self._emit_lock = threading.Lock()
+        self._latency_ms: list[float] = []
         if self.config.asr is not None:
             from .audio.whisper_cpp import WhisperCppBackend
 
@@ -183,7 +186,78 @@ class EdgeAnalyzer:
 
     def _emit(self, event: Event) -> None:
         if self._timeline is not None:
-            self._timeline.write(event)
+            with self._emit_lock:  # the audio thread writes too
+                self._timeline.write(event)
+
+    # -- live loop -------------------------------------------------------------------------
+    def results(self, source: Any) -> Iterator[FrameResult]:
+        """Iterator form of :meth:`run` for frames only: analyze each :class:`CapturedFrame` a
+        :class:`~edge_sdk.video.sources.CaptureSource` delivers, as it arrives."""
+        for cf in source:
+            result = self.process_frame(cf.frame, cf.t_s)
+            self._latency_ms.append((time.perf_counter() - cf.captured_at) * 1e3)
+            if len(self._latency_ms) > 100_000:  # bounded memory on long runs
+                del self._latency_ms[:50_000]
+            yield result
+
+    def run(self, source: Any, audio_source: Any = None, on_result: Callable[[FrameResult], None] | None = None,
+            ) -> dict[str, Any]:
+        """Run until ``source`` ends: poses on every frame it delivers (its drop policy decides which),
+        speech from ``audio_source`` (a :class:`~edge_sdk.audio.capture.MicrophoneSource`) on its own
+        thread, both on this analyzer's clock and in one timeline. A source or stage failure is written
+        to the timeline as an ``error`` event, the audio thread is stopped and joined, then the error is
+        raised. Returns :meth:`live_stats`.
+        """
+        from .errors import ConfigError
+
+        if audio_source is not None and self._asr is None:
+            raise ConfigError("run(audio_source=...) needs AnalyzerConfig(asr=AsrOptions(...))")
+        if getattr(source, "clock", 0) is None and (getattr(source, "pace", False) or not getattr(source, "is_file", True)):
+            source.clock = self.now  # live and paced sources stamp frames on the analyzer's clock
+        stop = threading.Event()
+        audio_thread = None
+        if audio_source is not None:
+            audio_source.t0_s = self.now()
+
+            def pump() -> None:
+                try:
+                    for chunk in audio_source.chunks():
+                        if stop.is_set():
+                            break
+                        self.process_audio(chunk.samples, chunk.t_s)
+                    self.flush_audio()
+                except Exception as e:  # reported, and the video loop goes on
+                    self._emit(Event(self.now(), "error", {"stage": "audio", "error": f"{type(e).__name__}: {e}"}))
+
+            audio_thread = threading.Thread(target=pump, name="edge_sdk-audio", daemon=True)
+            audio_thread.start()
+        try:
+            for result in self.results(source):
+                if on_result is not None:
+                    on_result(result)
+        except SourceError as e:  # stage errors were written by process_frame already
+            self._emit(Event(self.now(), "error", {"stage": "source", "error": f"{type(e).__name__}: {e}"}))
+            raise
+        finally:
+            stop.set()
+            if audio_source is not None:
+                audio_source.stop()
+            if audio_thread is not None:
+                audio_thread.join(timeout=30.0)
+            if hasattr(source, "close"):
+                source.close()
+        return self.live_stats(source)
+
+    def live_stats(self, source: Any = None) -> dict[str, Any]:
+        """:meth:`stats` plus capture-to-result latency (ms, p50/p95) and the source's counters."""
+        out = self.stats()
+        if self._latency_ms:
+            lat = np.asarray(self._latency_ms)
+            out["latency_ms"] = {"p50": round(float(np.percentile(lat, 50)), 2), "p95": round(float(np.percentile(lat, 95)), 2),
+                                 "max": round(float(lat.max()), 2)}
+        if source is not None and hasattr(source, "stats"):
+            out["source"] = source.stats()
+        return out
 
     def stats(self) -> dict[str, Any]:
         """Frames processed, analyzer fps (wall time inside :meth:`process_frame`), per-stage timings."""

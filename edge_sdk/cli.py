@@ -203,6 +203,46 @@ def cmd_listen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    from .analyzer import EdgeAnalyzer
+    from .profiles import get_profile
+    from .video.sources import CaptureSource
+
+    profile = get_profile(args.profile)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timeline = out_dir / "timeline.jsonl"
+    if timeline.exists():
+        timeline.unlink()
+    uri = int(args.source) if args.source.isdigit() else args.source
+    policy = "every_nth" if profile.frame_stride > 1 and not args.replay else "latest"
+    summary: dict[str, Any] = {"source": args.source, "profile": profile.to_dict(), "status": "running"}
+    try:
+        with EdgeAnalyzer(profile.analyzer_config("live", asr=args.mic is not None), timeline=timeline) as analyzer:
+            src = CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=args.replay)
+            if args.seconds:
+                src.max_frames = max(1, int(args.seconds * src.fps))
+            mic = None
+            if args.mic is not None:
+                from .audio.capture import MicrophoneSource
+
+                mic = MicrophoneSource(None if args.mic == "default" else args.mic)
+            summary["effective"] = analyzer.describe()
+            try:
+                summary["stats"] = analyzer.run(src, audio_source=mic)
+            finally:
+                summary.setdefault("stats", analyzer.live_stats(src))
+        summary["status"] = "ok"
+        return 0
+    except BaseException as e:
+        summary["status"], summary["error"] = "failed", f"{type(e).__name__}: {e}"
+        raise
+    finally:
+        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+        st = summary.get("stats", {})
+        print(f"{st.get('frames', 0)} frames, latency {st.get('latency_ms')}, source {st.get('source')}; wrote {out_dir}")
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import load_manifest, resolve_model
 
@@ -286,6 +326,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", default="fit", choices=["fit", "full"])
     p.add_argument("--json", action="store_true", help="one JSON object per transcript segment")
     p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("live", help="live loop on a camera / stream / file: timeline.jsonl + summary.json")
+    p.add_argument("source", help="camera index (0), /dev/videoN, rtsp:// or http:// URL, or a video file")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--replay", action="store_true", help="deliver a file at its native fps (camera stand-in)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
+    p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")
+    p.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
+    p.set_defaults(func=cmd_live)
 
     p = sub.add_parser("models", help="list, verify or build models")
     p.add_argument("action", choices=["list", "verify", "build"])
