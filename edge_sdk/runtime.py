@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ConfigError, ModelLoadError, RuntimeUnavailableError
 
-__all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "runtime_versions", "load_interpreter"]
+__all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "runtime_versions", "distribution_version", "load_interpreter"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -54,7 +54,8 @@ class LoadedInterpreter:
         return dict(sig["inputs"]), dict(sig["outputs"])
 
 
-def _version(dist: str) -> str:
+def distribution_version(dist: str) -> str:
+    """Installed version of a pip distribution (or one of its aliases), ``unknown`` if absent."""
     from importlib.metadata import PackageNotFoundError, version
 
     for name in _DIST_ALIASES.get(dist, (dist,)):
@@ -82,7 +83,7 @@ def available_runtimes() -> list[str]:
 
 def runtime_versions() -> dict[str, str]:
     """Installed runtime -> version of its distribution (for benchmark and bug reports)."""
-    return {r: _version(RUNTIMES[r][1]) for r in available_runtimes()}
+    return {r: distribution_version(RUNTIMES[r][1]) for r in available_runtimes()}
 
 
 def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, runtime: str = "auto") -> LoadedInterpreter:
@@ -105,7 +106,7 @@ def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, ru
             continue
         if name == "tensorflow":
             log.warning("no light TFLite runtime installed; using tensorflow.lite (pip install ai-edge-litert)")
-        version = _version(RUNTIMES[name][1])
+        version = distribution_version(RUNTIMES[name][1])
         try:
             interp = mod.Interpreter(model_path=str(Path(path)), num_threads=threads)
             interp.allocate_tensors()

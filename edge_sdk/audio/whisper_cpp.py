@@ -29,6 +29,7 @@ from ..config import AsrOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
 from ..results import TranscriptSegment
+from ..runtime import distribution_version
 from .ggml_file import GgmlInfo, inspect_ggml
 from .signal import SAMPLE_RATE, to_mono_16k
 from .vad import find_utterances, merge_utterances
@@ -107,7 +108,7 @@ class WhisperCppBackend:
         with quiet_stderr():
             ctx = pw.whisper_init_from_file_with_params(str(self.model.path), cparams)
         if ctx is None:
-            raise ModelLoadError(f"whisper.cpp rejected {self.model.path} (pywhispercpp {_pwc_version()}); "
+            raise ModelLoadError(f"whisper.cpp rejected {self.model.path} (pywhispercpp {distribution_version('pywhispercpp')}); "
                                  "rebuild it with `edge-sdk models build` or pass a whisper.cpp ggml model")
         self._ctx = ctx
         lang = self.options.language
@@ -186,7 +187,7 @@ class WhisperCppBackend:
         return {
             "backend": self.name, "model": self.model.name, "model_path": str(self.model.path), "sha256": self.model.sha256,
             "ftype": self.info.ftype, "multilingual": self.info.multilingual, "language": self.language,
-            "num_threads": self.num_threads, "window": self.options.window, "pywhispercpp": _pwc_version(),
+            "num_threads": self.num_threads, "window": self.options.window, "pywhispercpp": distribution_version("pywhispercpp"),
         }
 
     def close(self) -> None:
@@ -205,11 +206,3 @@ class WhisperCppBackend:
         with contextlib.suppress(Exception):
             self.close()
 
-
-def _pwc_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("pywhispercpp")
-    except Exception:
-        return "unknown"

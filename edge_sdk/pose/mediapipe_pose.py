@@ -35,7 +35,7 @@ from ..results import COCO_FROM_BLAZEPOSE, Pose, StageTimings
 from ..video.frames import check_frame
 from .base import PoseOutput
 
-__all__ = ["MediaPipePoseBackend", "mediapipe_version"]
+__all__ = ["MediaPipePoseBackend"]
 
 LANDMARK_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
 UPSTREAM = "https://storage.googleapis.com/mediapipe-assets/"
@@ -58,16 +58,6 @@ def _import_mediapipe() -> Any:
             f"its cv2 needs the system libraries libgl1 and libglib2.0-0): {type(e).__name__}: {e}"
         ) from e
     return mp
-
-
-def mediapipe_version() -> str | None:
-    """Installed mediapipe version, or None (does not import it)."""
-    try:
-        from importlib.metadata import version
-
-        return version("mediapipe")
-    except Exception:
-        return None
 
 
 @cache
