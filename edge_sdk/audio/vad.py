@@ -20,6 +20,10 @@ from .signal import SAMPLE_RATE
 __all__ = ["VadOptions", "Utterance", "VoiceActivityDetector", "find_utterances", "merge_utterances"]
 
 FRAME = 480  # 30 ms at 16 kHz
+_WINDOW = np.hanning(FRAME).astype(np.float32)
+_FREQS = np.fft.rfftfreq(FRAME, 1.0 / SAMPLE_RATE)
+_SPEECH_BAND = (_FREQS >= 150) & (_FREQS <= 4000)  # where speech energy lies
+_FLATNESS_BAND = (_FREQS >= 100) & (_FREQS <= 7000)  # where flatness is measured
 
 
 @dataclass(frozen=True)
@@ -64,14 +68,11 @@ class Utterance:
 
 def _frame_features(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(level dBFS, spectral flatness, speech-band energy ratio) of each (n, 480) frame."""
-    win = np.hanning(FRAME).astype(np.float32)
-    spec = np.abs(np.fft.rfft(frames * win, axis=1)) ** 2 + 1e-12
-    freqs = np.fft.rfftfreq(FRAME, 1.0 / SAMPLE_RATE)
+    spec = np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) ** 2 + 1e-12
     level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12) + 3.0  # + 3 dB: sine peak = 0 dBFS
-    band = (freqs >= 150) & (freqs <= 4000)
-    s = spec[:, (freqs >= 100) & (freqs <= 7000)]
+    s = spec[:, _FLATNESS_BAND]
     flatness = np.exp(np.mean(np.log(s), axis=1)) / np.mean(s, axis=1)
-    ratio = spec[:, band].sum(axis=1) / spec.sum(axis=1)
+    ratio = spec[:, _SPEECH_BAND].sum(axis=1) / spec.sum(axis=1)
     return level, flatness, ratio
 
 
