@@ -29,6 +29,14 @@ def _asset_args(p: argparse.ArgumentParser) -> None:
                    help="MediaPipe model complexity (only 1 ships in the mediapipe wheel)")
 
 
+def _asr_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="whisper-tiny.en-q8_0", help="manifest name or ggml .bin path")
+    p.add_argument("--sha256", default=None, help="required digest when --model is a path")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--language", default=None, help="ISO code (multilingual models); default en / auto")
+    p.add_argument("--window", default="fit", choices=["fit", "full"], help="encoder window: fit the utterance or 30 s")
+
+
 def _pose_options(args: argparse.Namespace):
     from .config import MediaPipeOptions, ModelAsset, PoseOptions
 
@@ -306,11 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("transcribe", help="speech-to-text of a WAV file (whisper.cpp)")
     p.add_argument("wav", type=Path)
-    p.add_argument("--model", default="whisper-tiny.en-q8_0", help="manifest name or ggml .bin path")
-    p.add_argument("--sha256", default=None, help="required digest when --model is a path")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--language", default=None, help="ISO code (multilingual models); default en / auto")
-    p.add_argument("--window", default="fit", choices=["fit", "full"], help="encoder window: fit the utterance or 30 s")
+    _asr_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_transcribe)
 
@@ -319,11 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=None, help="stop after this much audio")
     p.add_argument("--no-drop", action="store_true", help="never drop audio when transcription falls behind")
     p.add_argument("--timeline", type=Path, default=None, help="append transcript events to this JSONL file")
-    p.add_argument("--model", default="whisper-tiny.en-q8_0")
-    p.add_argument("--sha256", default=None)
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--language", default=None)
-    p.add_argument("--window", default="fit", choices=["fit", "full"])
+    _asr_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object per transcript segment")
     p.set_defaults(func=cmd_listen)
 
