@@ -16,6 +16,15 @@ from ..errors import ConfigError, SourceError
 __all__ = ["VideoFileSource", "CaptureSource", "CapturedFrame", "ReplaySource"]
 
 
+def _stream_props(cap: Any) -> tuple[float, tuple[int, int], int]:
+    """(fps, (width, height), frame count) of an opened ``cv2.VideoCapture``; fps 30 when it reports none."""
+    import cv2
+
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    return (fps if 0.0 < fps < 1000.0 else 30.0), size, int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+
+
 class VideoFileSource:
     """Frames of a video file, in order, none dropped.
 
@@ -32,10 +41,7 @@ class VideoFileSource:
         self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
             raise SourceError(f"cannot open video {self.path} (unsupported container or codec?)")
-        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = fps if 0.0 < fps < 1000.0 else 30.0
-        self.size = (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.fps, self.size, self.frame_count = _stream_props(self._cap)
         self.max_frames = max_frames
 
     def __iter__(self) -> Iterator[tuple[int, float, np.ndarray]]:
@@ -113,10 +119,8 @@ class CaptureSource:
             hint = " (no /dev/video* device? check `ls /dev/video*` and permissions)" \
                 if camera or str(uri).startswith("/dev/") else ""
             raise SourceError(f"cannot open {what}{hint}")
-        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = fps if 0.0 < fps < 1000.0 else 30.0
-        self.size = (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)) if self.is_file else 0
+        self.fps, self.size, frames = _stream_props(self._cap)
+        self.frame_count = frames if self.is_file else 0
         self.clock = clock
         self.read = self.delivered = self.dropped = 0
         self._cond = threading.Condition()
