@@ -20,12 +20,12 @@ from typing import BinaryIO, Iterator
 import numpy as np
 
 from conversion.ct2 import Ct2Model, read_ct2
+from edge_sdk.audio.ggml_file import HPARAMS, MAGIC, TYPE_NAMES
 
 __all__ = ["FTYPES", "convert", "mel_filters", "quantize_q8_0", "ggml_tensors", "bpe_token_bytes"]
 
-GGML_MAGIC = 0x67676D6C
 FTYPES = {"f32": 0, "f16": 1, "q8_0": 2007}  # q8_0: GGML_QNT_VERSION (2) * 1000 + GGML_FTYPE_MOSTLY_Q8_0 (7)
-TTYPE = {"f32": 0, "f16": 1, "q8_0": 8}
+TTYPE = {name: code for code, name in TYPE_NAMES.items()}  # the codes the SDK's file check reads back
 QK8_0 = 32
 
 
@@ -87,10 +87,6 @@ def bpe_token_bytes(vocabulary: list[str]) -> list[bytes]:
     return [tok.encode() if tok.startswith("<|") else bytes(decoder[ch] for ch in tok) for tok in vocabulary[:N_BPE]]
 
 
-def _split_qkv(w: np.ndarray, parts: int) -> list[np.ndarray]:
-    return np.split(w, parts, axis=0)
-
-
 def ggml_tensors(m: Ct2Model) -> Iterator[tuple[str, np.ndarray]]:
     """(whisper.cpp name, float32 array in PyTorch layout) for every tensor of the model."""
     f = lambda name: np.asarray(m[name], dtype=np.float32)  # noqa: E731
@@ -106,7 +102,7 @@ def ggml_tensors(m: Ct2Model) -> Iterator[tuple[str, np.ndarray]]:
 
     def fused(src: str, dsts: list[str]):
         """A fused [q;k;v] or [k;v] projection; the key has no bias in Whisper (stored as zeros)."""
-        ws, bs = _split_qkv(f(f"{src}/weight"), len(dsts)), _split_qkv(f(f"{src}/bias"), len(dsts))
+        ws, bs = np.split(f(f"{src}/weight"), len(dsts)), np.split(f(f"{src}/bias"), len(dsts))
         for dst, w, b in zip(dsts, ws, bs):
             yield f"{dst}.weight", w
             if dst.endswith(".key"):
@@ -162,13 +158,16 @@ def tensor_type(name: str, arr: np.ndarray, ftype: str) -> str:
     return ftype
 
 
-def hparams(m: Ct2Model, n_vocab: int) -> list[int]:
+def hparams(m: Ct2Model, n_vocab: int) -> dict[str, int]:
+    """The ten header integers, named as :data:`edge_sdk.audio.ggml_file.HPARAMS` (file order)."""
     enc_pos, dec_pos = m["encoder/position_encodings/encodings"], m["decoder/position_encodings/encodings"]
-    conv1 = m["encoder/conv1/weight"]
-    return [
-        n_vocab, enc_pos.shape[0], enc_pos.shape[1], int(m["encoder/num_heads"]), _layers(m, "encoder"),
-        dec_pos.shape[0], dec_pos.shape[1], int(m["decoder/num_heads"]), _layers(m, "decoder"), conv1.shape[1],
-    ]
+    return {
+        "n_vocab": n_vocab, "n_audio_ctx": enc_pos.shape[0], "n_audio_state": enc_pos.shape[1],
+        "n_audio_head": int(m["encoder/num_heads"]), "n_audio_layer": _layers(m, "encoder"),
+        "n_text_ctx": dec_pos.shape[0], "n_text_state": dec_pos.shape[1],
+        "n_text_head": int(m["decoder/num_heads"]), "n_text_layer": _layers(m, "decoder"),
+        "n_mels": m["encoder/conv1/weight"].shape[1],
+    }
 
 
 def _write_tensor(out: BinaryIO, name: str, arr: np.ndarray, ttype: str) -> None:
@@ -200,8 +199,9 @@ def convert(ct2_dir: str | Path, out: str | Path, ftype: str = "q8_0") -> Path:
     filters = mel_filters(n_mels=int(m["encoder/conv1/weight"].shape[1]))
     tmp = out.with_name(out.name + ".part")
     with open(tmp, "wb") as f:
-        f.write(struct.pack("<I", GGML_MAGIC))
-        f.write(struct.pack("<10i", *hparams(m, n_vocab)))
+        hp = hparams(m, n_vocab)
+        f.write(struct.pack("<I", MAGIC))
+        f.write(struct.pack(f"<{len(HPARAMS)}i", *(hp[k] for k in HPARAMS)))
         f.write(struct.pack("<i", FTYPES[ftype]))
         f.write(struct.pack("<ii", *filters.shape))
         f.write(filters.tobytes())
