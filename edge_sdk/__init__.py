@@ -6,7 +6,16 @@
 """
 
 from .analyzer import EdgeAnalyzer
-from .config import AnalyzerConfig, MediaPipeOptions, ModelAsset, OneEuroOptions, PoseOptions, RunningMode
+from .config import (
+    ActionOptions,
+    AnalyzerConfig,
+    AsrOptions,
+    MediaPipeOptions,
+    ModelAsset,
+    OneEuroOptions,
+    PoseOptions,
+    RunningMode,
+)
 from .errors import (
     AudioFormatError,
     BackendUnavailableError,
@@ -19,7 +28,17 @@ from .errors import (
     RuntimeUnavailableError,
     SourceError,
 )
-from .results import BLAZEPOSE_LANDMARKS, COCO_KEYPOINTS, Event, FrameResult, Keypoint, Pose, StageTimings
+from .results import (
+    BLAZEPOSE_LANDMARKS,
+    COCO_KEYPOINTS,
+    ActionPrediction,
+    Event,
+    FrameResult,
+    Keypoint,
+    Pose,
+    StageTimings,
+    TranscriptSegment,
+)
 
 __version__ = "0.1.0"
 
@@ -30,11 +49,15 @@ __all__ = [
     "PoseOptions",
     "MediaPipeOptions",
     "OneEuroOptions",
+    "AsrOptions",
+    "ActionOptions",
     "RunningMode",
     "FrameResult",
     "Pose",
     "Keypoint",
     "StageTimings",
+    "ActionPrediction",
+    "TranscriptSegment",
     "Event",
     "COCO_KEYPOINTS",
     "BLAZEPOSE_LANDMARKS",

@@ -92,6 +92,12 @@ class EdgeAnalyzer:
         self._audio = {"audio_s": 0.0, "utterances": 0, "asr_wall_s": 0.0}
         self._emit_lock = threading.Lock()
         self._latency_ms: list[float] = []
+        self._action: Any = None
+        if self.config.action is not None:
+            from .action import create_action_backend
+
+            self._action = create_action_backend(self.config.action)
+            self._stats["action"] = _StageStats()
         if self.config.asr is not None:
             from .audio.whisper_cpp import WhisperCppBackend
 
@@ -130,11 +136,31 @@ class EdgeAnalyzer:
                     self._smoother.reset()
             timings["pose"] = out.timings
             self._stats["pose"].add(out.timings)
-        result = FrameResult(self._frames, t, size, poses, timings)
+        actions = ()
+        if self._action is not None:
+            try:
+                act = self._action.step(frame)
+            except Exception as e:
+                self._emit(Event(t, "error", {"frame": self._frames, "stage": "action", "error": f"{type(e).__name__}: {e}"}))
+                raise
+            actions = act.predictions
+            if act.stepped:
+                timings["action"] = act.timings
+                self._stats["action"].add(act.timings)
+        result = FrameResult(self._frames, t, size, poses, timings, actions)
         self._wall += time.perf_counter() - w0
         self._frames += 1
-        self._emit(Event(t, "frame", {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}))
+        data: dict[str, Any] = {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}
+        if self._action is not None:
+            data["actions"] = [a.to_dict() for a in actions]
+        self._emit(Event(t, "frame", data))
         return result
+
+    def reset_actions(self) -> None:
+        """Start a new action stream now (e.g. the camera moved to another scene). Shot changes
+        reset it on their own when ``ActionOptions.reset_on_shot_change`` is on."""
+        if self._action is not None:
+            self._action.reset()
 
     def process_audio(self, samples: np.ndarray, timestamp_s: float | None = None, sample_rate: int = 16000,
                       ) -> tuple[TranscriptSegment, ...]:
@@ -278,6 +304,7 @@ class EdgeAnalyzer:
             "config": self.config.to_dict(),
             "pose": self._pose.describe() if self._pose else None,
             "pose_selection": self._pose_selection,
+            "action": self._action.describe() if self._action is not None else None,
             "asr": self._asr.describe() if self._asr is not None else None,
         }
 
@@ -288,6 +315,9 @@ class EdgeAnalyzer:
         if self._pose is not None:
             self._pose.close()
             self._pose = None
+        if self._action is not None:
+            self._action.close()
+            self._action = None
         if self._timeline is not None:
             self._timeline.close()
 

@@ -11,7 +11,7 @@ from .errors import ConfigError
 
 __all__ = [
     "ModelAsset", "OneEuroOptions", "MediaPipeOptions", "PoseOptions",
-    "AsrOptions", "VadOptions", "RunningMode", "AnalyzerConfig",
+    "AsrOptions", "VadOptions", "ActionOptions", "RunningMode", "AnalyzerConfig",
 ]  # fmt: skip
 
 
@@ -168,6 +168,47 @@ class PoseOptions:
 
 
 @dataclass(frozen=True)
+class ActionOptions:
+    """Action stage options (MoViNet stream models).
+
+    Attributes:
+        asset: the stream model (``movinet-a0-demo-int8`` ...) or a path to a stream .tflite
+            (ours or an official MoViNet stream file).
+        classifier: float classifier of a ``split`` model (name or path); None = from the manifest
+            or next to the model file.
+        labels: label file, one per line; None = from the manifest or next to the model file.
+        top_k: predictions per frame.
+        frame_stride: run the model on every n-th frame (match the fps the model was trained at).
+        window_frames: average the last n processed frames (split models); None = since the last reset.
+        ema: smoothing of class probabilities between processed frames, in [0, 1) (0 = off).
+        reset_on_shot_change: start a new stream at a cut (colour-histogram distance > shot_threshold).
+        shot_threshold: in (0, 1].
+        crop: ``center`` (largest centred square) or ``full`` (whole frame squeezed).
+    """
+
+    asset: ModelAsset = field(default_factory=lambda: ModelAsset("movinet-a0-demo-int8", num_threads=1))
+    classifier: str | None = None
+    labels: str | None = None
+    top_k: int = 3
+    frame_stride: int = 1
+    window_frames: int | None = None
+    ema: float = 0.0
+    reset_on_shot_change: bool = True
+    shot_threshold: float = 0.5
+    crop: str = "center"
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1 or self.frame_stride < 1 or (self.window_frames is not None and self.window_frames < 1):
+            raise ConfigError("ActionOptions: top_k and frame_stride must be >= 1, window_frames >= 1 or None")
+        if not 0.0 <= self.ema < 1.0:
+            raise ConfigError(f"ActionOptions.ema must be in [0, 1), got {self.ema}")
+        if not 0.0 < self.shot_threshold <= 1.0:
+            raise ConfigError(f"ActionOptions.shot_threshold must be in (0, 1], got {self.shot_threshold}")
+        if self.crop not in ("center", "full"):
+            raise ConfigError(f"ActionOptions.crop must be 'center' or 'full', got {self.crop!r}")
+
+
+@dataclass(frozen=True)
 class AnalyzerConfig:
     """Configuration of an :class:`edge_sdk.EdgeAnalyzer`.
 
@@ -175,17 +216,22 @@ class AnalyzerConfig:
         pose: pose stage options, or None to disable the stage.
         mode: :class:`RunningMode` (``image``, ``video`` or ``live``).
         asr: speech-to-text options, or None (default) to disable the stage.
+        action: action recognition options, or None (default) to disable the stage. Needs
+            video or live mode (a stream of frames).
     """
 
     pose: PoseOptions | None = field(default_factory=PoseOptions)
     mode: RunningMode = RunningMode.VIDEO
     asr: AsrOptions | None = None
+    action: ActionOptions | None = None
 
     def __post_init__(self) -> None:
         try:
             object.__setattr__(self, "mode", RunningMode(self.mode))
         except ValueError:
             raise ConfigError(f"AnalyzerConfig.mode must be one of {[m.value for m in RunningMode]}, got {self.mode!r}") from None
+        if self.action is not None and self.mode is RunningMode.IMAGE:
+            raise ConfigError("the action stage needs a stream of frames: use mode 'video' or 'live', not 'image'")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

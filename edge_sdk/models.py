@@ -24,6 +24,7 @@ __all__ = [
     "cache_dir",
     "shipped_dir",
     "load_manifest",
+    "user_manifest_path",
     "resolve_model",
     "sha256_file",
     "check_magic",
@@ -139,19 +140,35 @@ class Manifest:
         return None
 
 
-def load_manifest(path: Path | None = None) -> Manifest:
-    """Read a manifest (default: the shipped ``tflite_models/manifest.json``)."""
-    path = Path(path) if path else shipped_dir() / "manifest.json"
+def user_manifest_path() -> Path:
+    """``<cache>/models/user-manifest.json``: models you trained (``edge-sdk models finetune-action``)."""
+    return cache_dir() / "models" / "user-manifest.json"
+
+
+def _read_entries(path: Path, entries: dict[str, ModelEntry]) -> None:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as e:
         raise ModelIntegrityError(f"cannot read model manifest {path}: {e}") from e
-    entries = {}
     for d in data.get("models", []):
         e = ModelEntry.from_dict(d)
         if e.name in entries:
             raise ModelIntegrityError(f"manifest {path}: duplicate model name {e.name!r}")
         entries[e.name] = e
+
+
+def load_manifest(path: Path | None = None) -> Manifest:
+    """Read a manifest (default: the shipped ``tflite_models/manifest.json`` plus the user manifest,
+    whose files live in ``<cache>/models``)."""
+    entries: dict[str, ModelEntry] = {}
+    if path is not None:
+        _read_entries(Path(path), entries)
+        return Manifest(entries=entries, path=Path(path).resolve())
+    path = shipped_dir() / "manifest.json"
+    _read_entries(path, entries)
+    user = user_manifest_path()
+    if user.is_file():
+        _read_entries(user, entries)
     return Manifest(entries=entries, path=path.resolve())
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = [
     "COCO_KEYPOINTS", "BLAZEPOSE_LANDMARKS", "COCO_FROM_BLAZEPOSE", "SKELETON",
-    "Keypoint", "Pose", "StageTimings", "FrameResult", "Event", "TranscriptSegment",
+    "Keypoint", "Pose", "StageTimings", "FrameResult", "Event", "TranscriptSegment", "ActionPrediction",
 ]  # fmt: skip
 
 COCO_KEYPOINTS = (
@@ -137,6 +137,18 @@ class StageTimings:
 
 
 @dataclass(frozen=True)
+class ActionPrediction:
+    """One action class: ``label``, ``score`` (probability in [0, 1]) and class ``index``."""
+
+    label: str
+    score: float
+    index: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
 class FrameResult:
     """Everything the analyzer found in one frame.
 
@@ -146,6 +158,7 @@ class FrameResult:
         frame_size: (width, height) of the frame, pixels.
         poses: detected people (empty tuple if none).
         timings: stage name -> :class:`StageTimings`.
+        actions: top-k actions of the stream so far, best first (empty if the action stage is off).
     """
 
     frame_index: int
@@ -153,6 +166,7 @@ class FrameResult:
     frame_size: tuple[int, int]
     poses: tuple[Pose, ...] = ()
     timings: Mapping[str, StageTimings] = field(default_factory=dict)
+    actions: tuple[ActionPrediction, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -160,6 +174,7 @@ class FrameResult:
             "t": round(self.timestamp_s, 4),
             "size": list(self.frame_size),
             "poses": [p.to_dict() for p in self.poses],
+            "actions": [a.to_dict() for a in self.actions],
             "timings": {k: v.to_dict() for k, v in self.timings.items()},
         }
 

@@ -1,0 +1,333 @@
+"""MoViNet stream models: one frame in, states carried, top-k actions out.
+
+Two model layouts are understood, both by their signature names:
+
+* ``split`` (this SDK's exports): input ``image`` [1, 1, S, S, 3] + ``state_*``; outputs ``features``
+  [1, P] + ``state_*``. The running mean of the features (over the stream, or a sliding window)
+  and the classifier (a float ``-classifier.tflite``: ``features`` -> ``logits``) run outside the
+  backbone, so an int8 backbone never holds a sum that grows with the stream.
+* ``graph`` (official TFLite stream files): outputs ``logits`` + ``state_*``; pooling in the graph.
+
+States are matched input -> output by name (never by order); int8 states start at their zero
+point, and an output whose quantization differs from its input's is requantized before it is fed
+back. Images go in as RGB in [0, 1] (quantized through a 256-entry table for int8 inputs).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidFrameError, ModelLoadError, ModelNotFoundError
+from ..models import ResolvedModel, cache_dir, resolve_model, shipped_dir
+from ..results import ActionPrediction, StageTimings
+from ..runtime import LoadedInterpreter, load_interpreter
+from ..video.frames import check_frame
+from .base import ActionOutput
+from .preprocess import to_model_rgb
+from .shot import ShotChangeDetector
+
+__all__ = ["StreamModel", "MovinetActionBackend", "load_labels"]
+
+
+@dataclass
+class _State:
+    name: str
+    in_index: int
+    out_index: int
+    dtype: Any
+    shape: tuple[int, ...]
+    zero: Any  # value of "nothing seen yet" in the tensor's own type
+    requant: tuple[float, float, float, float] | None  # (out_scale, out_zp, in_scale, in_zp)
+
+
+def _norm(name: str) -> str:
+    """Signature name without runtime decorations (``serving_default_x:0`` -> ``x``)."""
+    name = name.split(":")[0].replace("/", "_")
+    for p in ("serving_default_",):
+        if name.startswith(p):
+            name = name[len(p):]
+    return name
+
+
+class StreamModel:
+    """A TFLite stream model and the states it carries between :meth:`step` calls.
+
+    Args:
+        loaded: the interpreter of a verified model file.
+        path: the file (for messages).
+    Attributes:
+        layout: ``split`` or ``graph``.
+        input_size: S of the [1, 1, S, S, 3] image input.
+        output_dim: P (features) or number of classes (logits).
+        state_bytes: bytes of all carried states.
+    """
+
+    def __init__(self, loaded: LoadedInterpreter, path: Path):
+        self._loaded = loaded
+        self._interp = interp = loaded.interpreter
+        sig_in, sig_out = loaded.signature_io()
+        if not sig_in:
+            raise ModelLoadError(f"{path}: a stream model needs a signature naming its image and state tensors")
+        details = {d["index"]: d for d in interp.get_input_details() + interp.get_output_details()}
+        ins = {_norm(k): details[i] for k, i in sig_in.items()}
+        outs = {_norm(k): details[i] for k, i in sig_out.items()}
+        image = ins.pop("image", None)
+        if image is None:
+            five = [k for k, d in ins.items() if len(d["shape"]) == 5 and d["shape"][-1] == 3 and d["shape"][1] == 1]
+            image = ins.pop(five[0]) if len(five) == 1 else None
+        if image is None or len(image["shape"]) != 5 or image["shape"][4] != 3 or image["shape"][2] != image["shape"][3]:
+            raise ModelLoadError(f"{path}: expected an image input [1, 1, S, S, 3], inputs are {sorted(sig_in)}")
+        self._image = image
+        self.input_size = int(image["shape"][2])
+        self.layout = "split" if "features" in outs else "graph" if "logits" in outs else ""
+        if not self.layout:
+            raise ModelLoadError(f"{path}: expected an output named 'features' or 'logits', outputs are {sorted(sig_out)}")
+        self._out = outs.pop("features" if self.layout == "split" else "logits")
+        self.output_dim = int(self._out["shape"][-1])
+        missing = sorted(set(ins) - set(outs))
+        if missing:
+            raise ModelLoadError(f"{path}: state inputs without a same-named output: {missing}")
+        self._states = [self._state(k, ins[k], outs[k]) for k in sorted(ins)]
+        self.state_bytes = int(sum(np.prod(s.shape) * np.dtype(s.dtype).itemsize for s in self._states))
+        scale, zp = image["quantization"]
+        if image["dtype"] in (np.int8, np.uint8):
+            info = np.iinfo(image["dtype"])
+            lut = np.round(np.arange(256) / 255.0 / scale) + zp
+            self._lut: np.ndarray | None = np.clip(lut, info.min, info.max).astype(image["dtype"])
+        elif image["dtype"] == np.float32:
+            self._lut = None
+        else:
+            raise ModelLoadError(f"{path}: image input dtype {image['dtype']} (expected float32, int8 or uint8)")
+        oscale, ozp = self._out["quantization"]
+        self._out_q = (float(oscale), int(ozp)) if self._out["dtype"] in (np.int8, np.uint8) and oscale > 0 else None
+        self.reset()
+
+    @staticmethod
+    def _state(name: str, din: dict, dout: dict) -> _State:
+        if list(din["shape"]) != list(dout["shape"]) or din["dtype"] != dout["dtype"]:
+            raise ModelLoadError(f"state {name!r}: input {list(din['shape'])} {din['dtype']} vs output "
+                                 f"{list(dout['shape'])} {dout['dtype']}")
+        sin, zin = din["quantization"]
+        sout, zout = dout["quantization"]
+        quantized = din["dtype"] in (np.int8, np.uint8) and sin > 0
+        zero = din["dtype"](zin) if quantized else din["dtype"](0)
+        requant = (float(sout), float(zout), float(sin), float(zin)) if quantized and (sin, zin) != (sout, zout) else None
+        return _State(name, din["index"], dout["index"], din["dtype"], tuple(din["shape"]), zero, requant)
+
+    @property
+    def states(self) -> dict[str, tuple[tuple[int, ...], str]]:
+        """State name -> (shape, dtype name)."""
+        return {s.name: (s.shape, np.dtype(s.dtype).name) for s in self._states}
+
+    def reset(self) -> None:
+        """Zero every state (int8 states: their zero point)."""
+        for s in self._states:
+            self._interp.tensor(s.in_index)()[...] = s.zero
+
+    def step(self, rgb: np.ndarray) -> np.ndarray:
+        """One frame (S, S, 3) uint8 RGB -> float32 features [P] or logits [C]; states advance."""
+        interp = self._interp
+        view = interp.tensor(self._image["index"])
+        if self._lut is not None:
+            np.take(self._lut, rgb, out=view()[0, 0])
+        else:
+            np.multiply(rgb, np.float32(1.0 / 255.0), out=view()[0, 0], casting="unsafe")
+        del view
+        interp.invoke()
+        for s in self._states:
+            out = interp.tensor(s.out_index)()
+            if s.requant is None:
+                np.copyto(interp.tensor(s.in_index)(), out)
+            else:
+                so, zo, si, zi = s.requant
+                info = np.iinfo(s.dtype)
+                q = np.round((out.astype(np.float32) - zo) * (so / si)) + zi
+                np.copyto(interp.tensor(s.in_index)(), np.clip(q, info.min, info.max).astype(s.dtype))
+            del out
+        y = interp.get_tensor(self._out["index"]).reshape(-1)
+        if self._out_q is not None:
+            return (y.astype(np.float32) - self._out_q[1]) * np.float32(self._out_q[0])
+        return y.astype(np.float32, copy=False)
+
+
+def load_labels(path: str | os.PathLike) -> tuple[str, ...]:
+    """One label per line (blank lines and ``#`` comments skipped)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return tuple(s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#"))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+class MovinetActionBackend:
+    """Action recognition with a MoViNet stream model (our split export or an official stream file).
+
+    Args:
+        model: manifest name (``movinet-a0-demo-int8``) or path of a stream .tflite.
+        classifier: split layout only: the float classifier (name or path). Default: the manifest's
+            ``params.classifier``, else ``<model stem minus precision>-classifier.tflite`` next to the model.
+        labels: label file (one per line). Default: the manifest's ``params.labels`` in
+            ``tflite_models/``, else ``<stem>-labels.txt`` next to the model, else ``class_<i>``.
+        top_k: predictions returned.
+        frame_stride: feed every n-th frame to the model (match the fps it was trained at).
+        window_frames: split layout: average the last n processed frames' features; None = all
+            frames since the last reset (the official behaviour).
+        ema: exponential smoothing of the class probabilities between processed frames (0 = off).
+        reset_on_shot_change: start a new stream when the histogram distance to the previous frame
+            exceeds ``shot_threshold``.
+        crop: ``center`` (largest centred square) or ``full`` (squeeze the frame).
+    """
+
+    name = "movinet"
+
+    def __init__(self, model: str | os.PathLike = "movinet-a0-demo-int8", *, classifier: str | None = None,
+                 labels: str | os.PathLike | None = None, num_threads: int | None = None, runtime: str = "auto",
+                 expected_sha256: str | None = None, top_k: int = 3, frame_stride: int = 1,
+                 window_frames: int | None = None, ema: float = 0.0, reset_on_shot_change: bool = True,
+                 shot_threshold: float = 0.5, crop: str = "center") -> None:
+        t0 = time.perf_counter()
+        self.model: ResolvedModel = resolve_model(model, expected_sha256=expected_sha256)
+        self._loaded = load_interpreter(self.model.path, num_threads, runtime)
+        self.stream = StreamModel(self._loaded, self.model.path)
+        self.classifier: ResolvedModel | None = None
+        self._cls: LoadedInterpreter | None = None
+        if self.stream.layout == "split":
+            self.classifier = self._find_classifier(classifier)
+            self._cls = load_interpreter(self.classifier.path, 1, runtime)
+            cin = self._cls.interpreter.get_input_details()[0]
+            if int(cin["shape"][-1]) != self.stream.output_dim:
+                raise ModelLoadError(f"classifier {self.classifier.path} takes {int(cin['shape'][-1])} features, "
+                                     f"the stream model emits {self.stream.output_dim}")
+            self._cls_in = cin["index"]
+            self._cls_out = self._cls.interpreter.get_output_details()[0]["index"]
+            self.num_classes = int(self._cls.interpreter.get_output_details()[0]["shape"][-1])
+        else:
+            self.num_classes = self.stream.output_dim
+        self.labels = self._find_labels(labels)
+        if len(self.labels) != self.num_classes:
+            raise ModelLoadError(f"{len(self.labels)} labels for a model with {self.num_classes} classes")
+        self.top_k = max(1, min(int(top_k), self.num_classes))
+        self.frame_stride, self.window_frames, self.ema, self.crop = int(frame_stride), window_frames, float(ema), crop
+        self._shots = ShotChangeDetector(shot_threshold) if reset_on_shot_change else None
+        self.load_ms = (time.perf_counter() - t0) * 1e3
+        self.resets = 0
+        self.reset()
+        self.resets = 0
+
+    # -- model files ---------------------------------------------------------------------
+    def _entry_param(self, key: str) -> Any:
+        return (self.model.entry.params or {}).get(key) if self.model.entry else None
+
+    def _sibling(self, suffix: str) -> Path:
+        stem = self.model.path.stem
+        base = stem.rsplit("-", 1)[0] if "-" in stem else stem
+        return self.model.path.with_name(base + suffix)
+
+    def _find_classifier(self, classifier: str | None) -> ResolvedModel:
+        name = classifier or self._entry_param("classifier")
+        if name:
+            return resolve_model(name)
+        sib = self._sibling("-classifier.tflite")
+        if sib.is_file():
+            return resolve_model(sib)
+        raise ModelNotFoundError(f"{self.model.path} emits features: pass its classifier (e.g. {sib.name})")
+
+    def _find_labels(self, labels: str | os.PathLike | None) -> tuple[str, ...]:
+        if labels is not None:
+            return load_labels(labels)
+        name = self._entry_param("labels")
+        candidates = [shipped_dir() / name, cache_dir() / "models" / name] if name else []
+        candidates.append(self._sibling("-labels.txt"))
+        for c in candidates:
+            if c.is_file():
+                return load_labels(c)
+        return tuple(f"class_{i}" for i in range(self.num_classes))
+
+    # -- stream --------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.stream.reset()
+        self._sum = np.zeros(self.stream.output_dim, np.float64)
+        self._window: deque[np.ndarray] = deque(maxlen=self.window_frames or None)
+        self._count = 0
+        self._seen = 0
+        self._probs: np.ndarray | None = None
+        self._last: tuple[ActionPrediction, ...] = ()
+        self.resets += 1
+        if self._shots is not None:
+            self._shots.reset()
+
+    def step(self, frame: np.ndarray) -> ActionOutput:
+        frame = check_frame(frame)
+        t0 = time.perf_counter()
+        was_reset = self._seen == 0
+        if self._shots is not None and self._shots(frame) and self._seen:
+            self.reset()
+            self._shots(frame)  # the new shot's first frame is the comparison point
+            was_reset = True
+        self._seen += 1
+        if (self._seen - 1) % self.frame_stride:
+            return ActionOutput(self._last, StageTimings(), stepped=False, reset=was_reset)
+        rgb = to_model_rgb(frame, self.stream.input_size, self.crop)
+        t1 = time.perf_counter()
+        y = self.stream.step(rgb)
+        t2 = time.perf_counter()
+        logits = self._classify(y)
+        probs = _softmax(logits.astype(np.float64))
+        if self.ema > 0 and self._probs is not None:
+            probs = self.ema * self._probs + (1.0 - self.ema) * probs
+        self._probs = probs
+        top = np.argsort(-probs)[: self.top_k]
+        self._last = tuple(ActionPrediction(self.labels[i], float(probs[i]), int(i)) for i in top)
+        t3 = time.perf_counter()
+        return ActionOutput(self._last, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3), reset=was_reset)
+
+    def _classify(self, y: np.ndarray) -> np.ndarray:
+        if self._cls is None:
+            return y
+        self._count += 1
+        if self.window_frames:
+            self._window.append(y)
+            mean = np.mean(self._window, axis=0)
+        else:
+            self._sum += y
+            mean = self._sum / self._count
+        interp = self._cls.interpreter
+        interp.set_tensor(self._cls_in, mean.astype(np.float32)[None])
+        interp.invoke()
+        return interp.get_tensor(self._cls_out).reshape(-1)
+
+    def logits(self, rgb_frames: np.ndarray) -> np.ndarray:
+        """Per-frame logits [T, C] of (T, S, S, 3) uint8 RGB model-size frames from a fresh stream
+        (for evaluation; resets before and after)."""
+        if rgb_frames.ndim != 4 or rgb_frames.shape[1:] != (self.stream.input_size,) * 2 + (3,):
+            raise InvalidFrameError(f"expected (T, {self.stream.input_size}, {self.stream.input_size}, 3) uint8 RGB")
+        self.reset()
+        out = np.stack([self._classify(self.stream.step(f)) for f in rgb_frames])
+        self.reset()
+        return out
+
+    def describe(self) -> dict:
+        m = self.model
+        return {
+            "backend": self.name, "model": m.name, "path": str(m.path), "sha256": m.sha256,
+            "classifier": str(self.classifier.path) if self.classifier else None,
+            "layout": self.stream.layout, "input_size": self.stream.input_size, "classes": self.num_classes,
+            "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,
+            "runtime": self._loaded.runtime, "runtime_version": self._loaded.version,
+            "num_threads": self._loaded.num_threads, "frame_stride": self.frame_stride,
+            "window_frames": self.window_frames, "ema": self.ema, "crop": self.crop, "load_ms": round(self.load_ms, 1),
+        }
+
+    def close(self) -> None:
+        self._cls = None
+        self._loaded = None  # type: ignore[assignment]
+
