@@ -54,7 +54,7 @@ models-rebuild: dev-env system-deps
 
 ## The main job on real media: pedestrians (vtest.avi) with a real speech track (jfk.wav) on the same clock.
 demo: env media asr-models models-verify
-	$(BIN)/edge-sdk analyze $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav --out demo_out
+	$(BIN)/edge-sdk analyze $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav --action --out demo_out
 	@echo "open demo_out/annotated.mp4; events in demo_out/timeline.jsonl, stats in demo_out/summary.json"
 
 lint: dev-env

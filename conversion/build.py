@@ -51,6 +51,20 @@ def _whisper(size: str, ftype: str) -> dict[str, Any]:
     }
 
 
+def _movinet_demo(part: str) -> dict[str, Any]:
+    return {
+        "task": "action-classifier" if part == "classifier" else "action",
+        "precision": "fp16" if part == "classifier" else part,
+        "shipped": True,
+        "source": "synthetic temporal motion clips (conversion/motion_dataset.py); MoViNet-A0 stream, ReLU6, no SE, "
+                  "trained from scratch, seed 0",
+        "upstream": "",  # a demo model: Kinetics-600 MoViNet files come from tfhub/kaggle (README)
+        "license": "Apache-2.0",
+        "params": {"family": "movinet", "arch": "a0", "input_size": 64, "layout": "split", "demo": True,
+                   "classifier": "movinet-a0-demo-classifier", "labels": "movinet-a0-demo-labels.txt"},
+    }
+
+
 # name -> static facts; sha256/size come from the built file.
 CATALOG: dict[str, dict[str, Any]] = {
     "movenet-lightning-int8": _movenet("lightning", "int8", shipped=True),
@@ -61,6 +75,9 @@ CATALOG: dict[str, dict[str, Any]] = {
     "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
     "whisper-base-q8_0": _whisper("base", "q8_0"),
+    "movinet-a0-demo-int8": _movinet_demo("int8"),
+    "movinet-a0-demo-fp16": _movinet_demo("fp16"),
+    "movinet-a0-demo-classifier": _movinet_demo("classifier"),
 }
 
 
@@ -73,6 +90,10 @@ def build_one(name: str, out_dir: Path) -> Path:
         from conversion.whisper_ct2 import build as build_whisper
 
         return build_whisper(name, out_dir)
+    if name.startswith("movinet-a0-demo-"):
+        from conversion.movinet_train import build_demo
+
+        return build_demo(name, out_dir)
     raise KeyError(f"no builder for {name!r}; known: {', '.join(CATALOG)}")
 
 

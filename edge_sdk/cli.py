@@ -107,7 +107,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     writer = None
     t_start = time.perf_counter()
     try:
-        config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if audio is not None else None)
+        config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if audio is not None else None,
+                                action=_action_options(args))
         with VideoFileSource(args.video, max_frames=args.max_frames) as src, \
                 EdgeAnalyzer(config, timeline=timeline) as analyzer:
             summary.update(source={"fps": src.fps, "size": list(src.size), "frames": src.frame_count},
@@ -134,7 +135,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                     if writer is not None:
                         st = analyzer.stats()["stages"].get("pose", {})
                         skel.annotate(frame, result)
-                        text.annotate(frame, [f"t={t:6.2f}s  pose {st.get('fps', 0):.0f} fps  {len(result.poses)} person(s)"])
+                        lines = [f"t={t:6.2f}s  pose {st.get('fps', 0):.0f} fps  {len(result.poses)} person(s)"]
+                        if result.actions:
+                            top = result.actions[0]
+                            lines.append(f"action: {top.label} {top.score:.2f}")
+                        text.annotate(frame, lines)
                         caption.annotate(frame, t)
                         writer.write(frame)
                 if audio is not None and fed < audio.size:  # the video ended first
@@ -157,6 +162,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             s = summary["stats"]
             print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {out_dir}/timeline.jsonl, summary.json"
                   + ("" if args.no_video else ", annotated.mp4"))
+
+
+def _action_options(args: argparse.Namespace):
+    from .config import ActionOptions, ModelAsset
+
+    if not getattr(args, "action_model", None):
+        return None
+    return ActionOptions(asset=ModelAsset(args.action_model, None, args.action_threads), frame_stride=args.action_stride)
 
 
 def _asr_options(args: argparse.Namespace):
@@ -281,14 +294,31 @@ def cmd_models(args: argparse.Namespace) -> int:
                 print(f"FAILED   {name}: {e}")
         return 1 if bad else 0
     if args.action == "build":
-        root = Path(__file__).resolve().parent.parent
-        if not (root / "conversion" / "build.py").is_file():
-            raise EdgeSdkError("`models build` needs the source checkout (conversion/) and the [convert] extra: "
-                               "git clone the project, then pip install -e '.[convert]'")
+        root = _source_checkout("build")
         if not args.names:
             raise EdgeSdkError("name the models to build (edge-sdk models list)")
         return subprocess.call([sys.executable, "-m", "conversion.build", *args.names], cwd=root, env=os.environ.copy())
+    if args.action == "finetune-action":
+        root = _source_checkout("finetune-action")
+        if args.data is None or not args.name:
+            raise EdgeSdkError("finetune-action needs --data DIR (DIR/<label>/*.mp4) and --name NAME")
+        if not Path(args.data).is_dir():
+            raise EdgeSdkError(f"--data {args.data}: not a directory")
+        cmd = [sys.executable, "-m", "conversion.movinet_train", "--data", str(Path(args.data).resolve()),
+               "--name", args.name, "--epochs", str(args.epochs), "--steps", str(args.steps), "--size", str(args.size),
+               "--seed", str(args.seed), "--register"]
+        if args.init:
+            cmd += ["--init", str(Path(args.init).resolve())]
+        return subprocess.call(cmd, cwd=root, env=os.environ.copy())
     raise AssertionError(args.action)
+
+
+def _source_checkout(what: str) -> Path:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "conversion" / "build.py").is_file():
+        raise EdgeSdkError(f"`models {what}` needs the source checkout (conversion/) and the [convert] extra: "
+                           "git clone the project, then pip install -e '.[convert]'")
+    return root
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -309,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     p.add_argument("--audio", type=Path, default=None, help="WAV with the scene's speech (starts with the video)")
     p.add_argument("--asr-model", dest="asr_model", default="whisper-tiny.en-q8_0")
+    p.add_argument("--action", dest="action_model", nargs="?", const="movinet-a0-demo-int8", default=None,
+                   help="also recognise actions with this MoViNet stream model (default: the demo model)")
+    p.add_argument("--action-threads", type=int, default=1)
+    p.add_argument("--action-stride", type=int, default=1, help="run the action model on every n-th frame")
     _asset_args(p)
     p.set_defaults(func=cmd_analyze)
 
@@ -336,10 +370,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
     p.set_defaults(func=cmd_live)
 
-    p = sub.add_parser("models", help="list, verify or build models")
-    p.add_argument("action", choices=["list", "verify", "build"])
+    p = sub.add_parser("models", help="list, verify, build models, or fine-tune an action model on your clips")
+    p.add_argument("action", choices=["list", "verify", "build", "finetune-action"])
     p.add_argument("names", nargs="*")
     p.add_argument("--json", action="store_true")
+    g = p.add_argument_group("finetune-action (MoViNet-A0 stream, ReLU6, no SE; needs the [convert] extra)")
+    g.add_argument("--data", type=Path, help="DIR/<label>/*.mp4")
+    g.add_argument("--name", help="model name: movinet-a0-<name>-int8 / -fp16 in the user manifest")
+    g.add_argument("--epochs", type=int, default=8)
+    g.add_argument("--steps", type=int, default=40, help="steps per epoch")
+    g.add_argument("--size", type=int, default=64, help="input resolution (square)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--init", help="start from our .weights.h5 or an official MoViNet-A0 checkpoint (backbone)")
     p.set_defaults(func=cmd_models)
     return ap
 
