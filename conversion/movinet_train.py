@@ -130,6 +130,17 @@ def build_model(cfg: TrainConfig, num_classes: int, init: str | None = None):
     return model
 
 
+def save_weights(model, path: Path) -> Path:
+    """The model's weights only (not the optimizer's slots): a fresh uncompiled twin saves them."""
+    from conversion.movinet import MovinetStream
+
+    twin = MovinetStream(model.arch, model.num_classes, model.activation, model.se_type,
+                         head_activation=model.head_activation).build_for(8)
+    twin.set_weights(model.get_weights())
+    twin.save_weights(str(path))
+    return path
+
+
 def train(model, batches: Callable[[int], Iterator[tuple[np.ndarray, np.ndarray]]], cfg: TrainConfig,
           work: Path, verbose: int = 1) -> dict:
     """Fit ``model`` on clip batches (loss on the clip logits = the stream's logits at its last
@@ -259,7 +270,7 @@ def finetune(cfg: TrainConfig, out: Path, name: str, data: Path | None = None, i
               "heldout_int8": evaluate_runtime(paths["int8"], test_set),
               "heldout_fp16": evaluate_runtime(paths["fp16"], test_set)}
     (out / f"{stem}-report.json").write_text(json.dumps(report, indent=1) + "\n")
-    model.save_weights(str(out / f"{stem}.weights.h5"))
+    save_weights(model, out / f"{stem}.weights.h5")
     shutil.rmtree(work, ignore_errors=True)
     return report
 

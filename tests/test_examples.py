@@ -28,3 +28,22 @@ def test_transcribe_file_example(media: Path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ask not what your country can do for you" in r.stdout.lower() and "real time" in r.stdout
+
+
+def test_action_stream_example(tmp_path: Path):
+    """The demo model on a synthetic clip that rotates clockwise: the stream settles on it."""
+    import cv2
+
+    from conversion.motion_dataset import make_clip
+
+    clip = make_clip("rotating_cw", __import__("numpy").random.default_rng(2024), 30, 64)
+    path = tmp_path / "cw.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (64, 64))
+    for f in clip:
+        w.write(f)
+    w.release()
+    r = subprocess.run([sys.executable, str(ROOT / "examples/action_stream.py"), str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert "30 frames" in lines[-1]
+    assert lines[-2].split()[1] == "rotating_cw", r.stdout

@@ -1,0 +1,226 @@
+"""Action stage: MoViNet stream export equivalence, int8 vs float, the SDK runtime and the demo model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import requires_tf
+
+from edge_sdk import ActionOptions, AnalyzerConfig, ConfigError, EdgeAnalyzer, ModelAsset
+from edge_sdk.errors import InvalidFrameError, ModelLoadError, ModelNotFoundError
+
+DEMO = "movinet-a0-demo-int8"
+
+
+def _motion_clips(n_per_class: int, frames: int, seed: int) -> list[tuple[np.ndarray, int]]:
+    """Held-out clips (BGR, as a camera gives them) of the demo's classes, from a seed the demo
+    model never trained on."""
+    from conversion.motion_dataset import CLASSES, make_clip
+
+    rng = np.random.default_rng(seed)
+    return [(make_clip(y, rng, frames, 64), y) for y in range(len(CLASSES)) for _ in range(n_per_class)]
+
+
+def _config(model: str = DEMO, **kw) -> AnalyzerConfig:
+    return AnalyzerConfig(pose=None, action=ActionOptions(asset=ModelAsset(model, num_threads=1), **kw))
+
+
+# -- the shipped demo model, through the analyzer ----------------------------------------------
+def test_demo_model_heldout_accuracy_frame_by_frame():
+    from conversion.motion_dataset import CLASSES
+
+    clips = _motion_clips(6, 16, seed=12345)
+    correct, t = 0, 0.0
+    with EdgeAnalyzer(_config(top_k=3, reset_on_shot_change=False)) as analyzer:
+        for clip, y in clips:
+            analyzer.reset_actions()
+            for frame in clip:
+                t += 0.1
+                result = analyzer.process_frame(frame, t)
+            assert len(result.actions) == 3 and result.actions[0].score >= result.actions[1].score
+            assert result.actions[0].label in CLASSES
+            correct += int(result.actions[0].index == y)
+    accuracy = correct / len(clips)
+    assert accuracy >= 0.6, f"held-out accuracy {accuracy:.2f} (chance {1 / len(CLASSES):.2f})"
+
+
+def test_demo_int8_tracks_float_over_300_frames():
+    """int8 backbone + float running mean + float classifier vs the FP16 (float compute) model."""
+    from edge_sdk.action.movinet_stream import MovinetActionBackend
+
+    clips = _motion_clips(1, 300, seed=777)[::2]
+    i8 = MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False)
+    f16 = MovinetActionBackend("movinet-a0-demo-fp16", num_threads=1, reset_on_shot_change=False)
+    corr, agree = [], []
+    for clip, _ in clips:
+        rgb = np.ascontiguousarray(clip[..., ::-1])
+        a, b = i8.logits(rgb), f16.logits(rgb)
+        corr.append(np.corrcoef(a[299], b[299])[0, 1])
+        agree.append(a[299].argmax() == b[299].argmax())
+    assert min(corr) >= 0.99, corr
+    assert np.mean(agree) >= 0.75
+
+
+def test_timeline_and_summary_carry_actions(tmp_path: Path, vtest_frames):
+    timeline = tmp_path / "t.jsonl"
+    with EdgeAnalyzer(AnalyzerConfig(action=ActionOptions(asset=ModelAsset(DEMO, num_threads=1))), timeline=timeline) as a:
+        for i, f in enumerate(vtest_frames[:10]):
+            r = a.process_frame(f, i * 0.1)
+        assert r.actions and r.poses is not None
+        d = a.describe()["action"]
+        assert d["layout"] == "split" and d["input_size"] == 64 and d["states"] == 11
+        assert a.stats()["stages"]["action"]["calls"] == 10
+    events = [json.loads(line) for line in timeline.read_text().splitlines()]
+    assert len(events) == 10 and all(len(e["actions"]) == 3 for e in events)
+
+
+def test_frame_stride_skips_model_calls(vtest_frames):
+    with EdgeAnalyzer(_config(frame_stride=3)) as a:
+        for i, f in enumerate(vtest_frames[:9]):
+            a.process_frame(f, i * 0.1)
+        assert a.stats()["stages"]["action"]["calls"] == 3
+
+
+def test_shot_change_resets_the_stream(vtest_frames):
+    from edge_sdk.action.movinet_stream import MovinetActionBackend
+
+    b = MovinetActionBackend(DEMO, num_threads=1)
+    cuts = [b.step(f).reset for f in vtest_frames[:40]]
+    assert cuts[0] and not any(cuts[1:]), "no cut inside one shot"
+    other = _motion_clips(1, 5, seed=3)[0][0]
+    assert b.step(other[0]).reset, "a different scene starts a new stream"
+    assert not b.step(other[1]).reset
+    assert b.resets == 1
+
+
+# -- errors --------------------------------------------------------------------------------------
+def test_action_needs_a_stream_not_images():
+    with pytest.raises(ConfigError, match="stream of frames"):
+        AnalyzerConfig(mode="image", action=ActionOptions())
+
+
+def test_pose_model_is_not_an_action_model():
+    with pytest.raises(ModelLoadError, match=r"image input \[1, 1, S, S, 3\]|signature"):
+        EdgeAnalyzer(_config("movenet-lightning-int8"))
+
+
+def test_bad_frame_and_label_count(tmp_path: Path):
+    from edge_sdk.action.movinet_stream import MovinetActionBackend
+
+    b = MovinetActionBackend(DEMO, num_threads=1)
+    with pytest.raises(InvalidFrameError):
+        b.step(np.zeros((64, 64), np.uint8))
+    labels = tmp_path / "labels.txt"
+    labels.write_text("a\nb\n")
+    with pytest.raises(ModelLoadError, match="2 labels for a model with 6 classes"):
+        MovinetActionBackend(DEMO, labels=labels)
+
+
+def test_split_model_without_its_classifier(tmp_path: Path):
+    from edge_sdk.action.movinet_stream import MovinetActionBackend
+    from edge_sdk.models import resolve_model
+
+    lone = tmp_path / "lone-int8.tflite"
+    lone.write_bytes(resolve_model(DEMO).path.read_bytes())
+    with pytest.raises(ModelNotFoundError, match="classifier"):
+        MovinetActionBackend(str(lone))
+
+
+# -- export: stream equivalence and the official-style layout --------------------------------------
+@pytest.fixture(scope="module")
+def small_exports(tmp_path_factory, vtest_frames):
+    import keras
+
+    from conversion.movinet import MovinetStream
+    from conversion.movinet_export import export
+    from edge_sdk.action.preprocess import to_model_rgb
+
+    keras.utils.set_random_seed(1)
+    model = MovinetStream("a0", 16, rezero_init=1.0).build_for(64)
+    rgb = np.stack([to_model_rgb(f, 64) for f in vtest_frames])
+    out = tmp_path_factory.mktemp("movinet")
+    calib = lambda: [rgb[:30].astype(np.float32) / 255, rgb[30:].astype(np.float32) / 255]  # noqa: E731
+    split = export(model, 64, out, "a0", ["fp32", "int8"], calib)
+    graph = export(model, 64, out, "a0-graph", ["fp32", "int8"], calib, layout="graph")
+    return model, rgb, split, graph
+
+
+@requires_tf
+def test_stream_tflite_equals_whole_clip_keras(small_exports):
+    from edge_sdk.action.movinet_stream import StreamModel
+    from edge_sdk.runtime import load_interpreter
+
+    model, rgb, split, graph = small_exports
+    clip = rgb[:16]
+    keras_logits = np.asarray(model.stream_logits(clip[None].astype(np.float32) / 255)[0])[0]
+    sm = StreamModel(load_interpreter(graph["fp32"], 1), graph["fp32"])
+    tfl = np.stack([sm.step(f) for f in clip])
+    assert np.abs(keras_logits - tfl).max() <= 1e-4
+    keras_feats = np.asarray(model.features(clip[None].astype(np.float32) / 255)[0])[0]
+    sm = StreamModel(load_interpreter(split["fp32"], 1), split["fp32"])
+    assert np.abs(keras_feats - np.stack([sm.step(f) for f in clip])).max() <= 1e-4
+
+
+@requires_tf
+def test_int8_split_tracks_float_where_the_in_graph_head_does_not(small_exports):
+    """The official-style file (logits + states incl. an int32 frame count and the int8 running sum,
+    whose output scale differs from its input's) runs through the same runtime: states carried by
+    name, int8 states from their zero point, the sum requantized on the way back. Its running sum
+    in int8 costs accuracy; the split layout (float mean outside) tracks the float model."""
+    from edge_sdk.action.movinet_stream import MovinetActionBackend, StreamModel
+    from edge_sdk.runtime import load_interpreter
+
+    _, rgb, split, graph = small_exports
+    sm = StreamModel(load_interpreter(graph["int8"], 1), graph["int8"])
+    assert sm.layout == "graph"
+    assert sm.states["state_head_pool_frame_count"][1] == "int32"
+    assert any(s.zero != 0 for s in sm._states if s.dtype == np.int8), "int8 states start at their zero point"
+    assert [s.name for s in sm._states if s.requant] == ["state_head_pool_buffer"]
+    ref = StreamModel(load_interpreter(graph["fp32"], 1), graph["fp32"])
+    b = np.stack([ref.step(f) for f in rgb])
+    a = np.stack([sm.step(f) for f in rgb])
+    s8 = MovinetActionBackend(str(split["int8"]), reset_on_shot_change=False).logits(rgb)
+    graph_corr = np.corrcoef(a[-1], b[-1])[0, 1]
+    split_corr = np.corrcoef(s8[-1], b[-1])[0, 1]
+    assert split_corr >= 0.99 and split_corr > graph_corr > 0.5, (split_corr, graph_corr)
+
+
+# -- fine-tuning on a user's clips ---------------------------------------------------------------
+@requires_tf
+def test_finetune_action_cli_learns_new_classes_from_the_demo_checkpoint(tmp_path: Path, monkeypatch):
+    """DIR/<label>/*.mp4 with two classes the demo never saw (up / down motion) -> int8 + FP16 in the
+    user manifest -> loaded by name and right on fresh clips, frame by frame through the analyzer."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from conversion.motion_dataset import make_clip, write_dataset
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EDGE_SDK_CACHE", str(cache))
+    data = write_dataset(tmp_path / "clips", clips_per_class=20, frames=24, seed=5, classes=("moving_up", "moving_down"))
+    init = ROOT / "tflite_models" / "movinet-a0-demo.weights.h5"
+    r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "models", "finetune-action", "--data", str(data),
+                        "--name", "updown", "--epochs", "3", "--steps", "40", "--init", str(init)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    assert "registered in" in r.stdout
+    report = json.loads((cache / "models" / "movinet-a0-updown-report.json").read_text())
+    assert report["labels"] == ["moving_down", "moving_up"]
+    assert report["heldout_int8"]["accuracy"] >= 0.75, report["heldout_int8"]
+    rng = np.random.default_rng(99)
+    correct, t = 0, 0.0
+    with EdgeAnalyzer(_config("movinet-a0-updown-int8", reset_on_shot_change=False)) as a:
+        assert a.describe()["action"]["classes"] == 2
+        for i in range(16):
+            label = ("moving_down", "moving_up")[i % 2]
+            a.reset_actions()
+            for frame in make_clip(label, rng, 16, 64):
+                t += 0.1
+                res = a.process_frame(frame, t)
+            correct += int(res.actions[0].label == label)
+    assert correct / 16 >= 0.75, correct
