@@ -36,7 +36,9 @@ setup(
         "asr": ["pywhispercpp==1.5.1", "sounddevice>=0.4"],
         # Converter pinned: model sha256 in the manifest depend on the converter version.
         "convert": ["tensorflow-cpu==2.20.0"],
-        "dev": ["pytest>=7", "ruff>=0.5"],
+        # edge-sdk bench --plot
+        "bench": ["matplotlib>=3.5"],
+        "dev": ["pytest>=7", "ruff>=0.5", "matplotlib>=3.5"],
     },
     entry_points={"console_scripts": ["edge-sdk=edge_sdk.cli:main"]},
     classifiers=[

@@ -83,6 +83,7 @@ class EdgeAnalyzer:
         self._timeline = TimelineWriter(timeline) if timeline else None
         self._t0 = time.monotonic()
         self._frames = 0
+        self._frames_at_reset = 0
         self._last_t: float | None = None
         self._stats: dict[str, _StageStats] = {"pose": _StageStats()}
         self._wall = 0.0
@@ -285,11 +286,18 @@ class EdgeAnalyzer:
             out["source"] = source.stats()
         return out
 
+    def reset_stats(self) -> None:
+        """Start the stage timings, frame count and fps over (e.g. after warm-up frames)."""
+        self._stats = {k: _StageStats() for k in self._stats}
+        self._wall = 0.0
+        self._frames_at_reset = self._frames
+
     def stats(self) -> dict[str, Any]:
         """Frames processed, analyzer fps (wall time inside :meth:`process_frame`), per-stage timings."""
+        timed = self._frames - self._frames_at_reset
         out = {
             "frames": self._frames,
-            "fps": round(self._frames / self._wall, 2) if self._wall > 0 else 0.0,
+            "fps": round(timed / self._wall, 2) if self._wall > 0 else 0.0,
             "stages": {k: v.to_dict() for k, v in self._stats.items() if v.calls},
         }
         if self._asr is not None:

@@ -238,8 +238,9 @@ def cmd_live(args: argparse.Namespace) -> int:
     uri = int(args.source) if args.source.isdigit() else args.source
     policy = "every_nth" if profile.frame_stride > 1 and not args.replay else "latest"
     summary: dict[str, Any] = {"source": args.source, "profile": profile.to_dict(), "status": "running"}
+    config = profile.analyzer_config("live", asr=args.mic is not None, action=args.action)
     try:
-        with EdgeAnalyzer(profile.analyzer_config("live", asr=args.mic is not None), timeline=timeline) as analyzer:
+        with EdgeAnalyzer(config, timeline=timeline) as analyzer:
             src = CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=args.replay)
             if args.seconds:
                 src.max_frames = max(1, int(args.seconds * src.fps))
@@ -321,6 +322,22 @@ def _source_checkout(what: str) -> Path:
     return root
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import plot_bench, run_bench
+
+    result = run_bench(args.video, frames=args.frames, profile=args.profile, action_model=args.action_model,
+                       audio=args.audio)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    if args.plot:
+        plot_bench(result, args.plot)
+    print(f"profile {result['profile']['name']}, {result['frames']} frames, capture {result['capture_ms']['p50']} ms")
+    for name, r in result["runs"].items():
+        stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
+        print(f"{name:12s} {r['fps']:8.1f} fps ({result['fps_vs_pose_only'][name]:.2f}x pose-only)  {stages}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="edge-sdk", description="On-device pose, action and speech analysis.")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -368,7 +385,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")
     p.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
+    p.add_argument("--action", action="store_true", help="also recognise actions (the profile's MoViNet model)")
     p.set_defaults(func=cmd_live)
+
+    p = sub.add_parser("bench", help="fps and per-stage timings on this device: pose, pose+action, everything")
+    p.add_argument("video", type=Path, help="a video file (frames are decoded first, then fed as fast as possible)")
+    p.add_argument("--frames", type=int, default=300)
+    p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto")
+    p.add_argument("--action", dest="action_model", default="movinet-a0-demo-int8",
+                   help="action model for the pose+action and full runs ('' to skip)")
+    p.add_argument("--audio", type=Path, default=None, help="WAV replayed in real time during the full run")
+    p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--plot", type=Path, default=None, help="PNG bar chart (needs matplotlib: edge-sdk[bench])")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("models", help="list, verify, build models, or fine-tune an action model on your clips")
     p.add_argument("action", choices=["list", "verify", "build", "finetune-action"])

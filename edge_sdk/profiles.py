@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions
+from .config import ActionOptions, AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions
 from .errors import ConfigError
 
 __all__ = ["DeviceProfile", "PROFILES", "detect_profile", "get_profile"]
@@ -21,7 +21,7 @@ __all__ = ["DeviceProfile", "PROFILES", "detect_profile", "get_profile"]
 class DeviceProfile:
     """Attributes: pose_model / asr_model: manifest names; threads: inference threads per stage
     (None = all cores); frame_stride: analyze every Nth frame; action_stride: action model every Nth
-    analyzed frame."""
+    analyzed frame; action_model: the MoViNet stream model (1 thread: it is cheap next to pose)."""
 
     name: str
     pose_model: str
@@ -30,11 +30,15 @@ class DeviceProfile:
     action_stride: int
     asr_model: str
     asr_threads: int | None
+    action_model: str = "movinet-a0-demo-int8"
 
-    def analyzer_config(self, mode: str = "live", asr: bool = False) -> AnalyzerConfig:
+    def action_options(self, model: str | None = None) -> ActionOptions:
+        return ActionOptions(asset=ModelAsset(model or self.action_model, num_threads=1), frame_stride=self.action_stride)
+
+    def analyzer_config(self, mode: str = "live", asr: bool = False, action: bool = False) -> AnalyzerConfig:
         pose = PoseOptions(asset=ModelAsset(self.pose_model, num_threads=self.threads))
         speech = AsrOptions(asset=ModelAsset(self.asr_model, num_threads=self.asr_threads)) if asr else None
-        return AnalyzerConfig(pose=pose, mode=mode, asr=speech)
+        return AnalyzerConfig(pose=pose, mode=mode, asr=speech, action=self.action_options() if action else None)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -76,3 +76,21 @@ def test_int8_within_gate_on_every_installed_runtime(media: Path, image: str):
 def test_runtime_package_does_not_import_tensorflow():
     code = "import sys, edge_sdk, edge_sdk.cli, edge_sdk.pose.movenet; assert 'tensorflow' not in sys.modules, 'tf imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_action_demo_same_on_every_installed_runtime(vtest_frames):
+    """The MoViNet demo stream (int8 backbone + float classifier) on each light runtime installed:
+    the same logits over a 30-frame stream, states carried by each runtime's own tensors."""
+    from edge_sdk.action.movinet_stream import MovinetActionBackend
+    from edge_sdk.action.preprocess import to_model_rgb
+
+    rgb = np.stack([to_model_rgb(f, 64) for f in vtest_frames[:30]])
+    logits = {}
+    for rt in _light_runtimes():
+        b = MovinetActionBackend("movinet-a0-demo-int8", runtime=rt, num_threads=1, reset_on_shot_change=False)
+        logits[rt] = b.logits(rgb)
+    assert logits
+    ref = next(iter(logits.values()))
+    for rt, x in logits.items():
+        assert np.corrcoef(x[-1], ref[-1])[0, 1] > 0.999, rt
+        assert np.abs(x - ref).max() < 0.05 * np.abs(ref).max(), rt

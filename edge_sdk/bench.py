@@ -1,0 +1,146 @@
+"""On-device benchmark: per-stage capture / pre / invoke / post and analyzer fps for pose alone,
+pose + action, and everything (pose + action + speech) sharing the device.
+
+    edge-sdk bench video.mp4 --action --audio speech.wav --json bench.json --plot bench.png
+
+Frames are decoded first (timed as ``capture``) and then fed as fast as the analyzer takes them;
+in the ``full`` run a thread feeds the WAV (looped) in real time, so speech-to-text competes for the
+cores as it would live. Only the runtime is used: this runs on the board itself.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from .analyzer import EdgeAnalyzer
+from .config import AnalyzerConfig, AsrOptions, ModelAsset
+from .errors import BackendUnavailableError
+from .profiles import DeviceProfile, get_profile
+from .runtime import runtime_versions
+
+__all__ = ["run_bench", "plot_bench"]
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    a = np.asarray(values) * 1e3
+    return {"p50": round(float(np.median(a)), 3), "p95": round(float(np.percentile(a, 95)), 3)}
+
+
+def _decode(video: str | os.PathLike, frames: int) -> tuple[list[np.ndarray], list[float], float]:
+    from .video.sources import VideoFileSource
+
+    out, times = [], []
+    with VideoFileSource(video, max_frames=frames) as src:
+        it = iter(src)
+        while True:
+            t0 = time.perf_counter()
+            try:
+                _, _, frame = next(it)
+            except StopIteration:
+                break
+            times.append(time.perf_counter() - t0)
+            out.append(frame)
+        fps = src.fps
+    return out, times, fps
+
+
+def _feed_audio(analyzer: EdgeAnalyzer, wav: str | os.PathLike, stop: threading.Event) -> None:
+    """Loop the WAV into the analyzer in real time (0.1 s chunks) until ``stop``."""
+    from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
+
+    audio = to_mono_16k(*read_wav(wav))
+    gap = np.zeros(SAMPLE_RATE, np.float32)  # 1 s of silence between repeats closes each utterance
+    loop = np.concatenate([audio, gap])
+    chunk, pos, t0 = SAMPLE_RATE // 10, 0, time.monotonic()
+    while not stop.is_set():
+        piece = loop[pos % loop.size: pos % loop.size + chunk]
+        analyzer.process_audio(piece, pos / SAMPLE_RATE)
+        pos += piece.size
+        delay = t0 + pos / SAMPLE_RATE - time.monotonic()
+        if delay > 0:
+            stop.wait(delay)
+
+
+def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: str | os.PathLike | None) -> dict[str, Any]:
+    with EdgeAnalyzer(config) as analyzer:
+        for i, f in enumerate(frames[:5]):  # warm-up: first invokes allocate and pack weights
+            analyzer.process_frame(f, -1.0 + i * 0.01)
+        analyzer.reset_stats()
+        stop = threading.Event()
+        feeder = None
+        if audio is not None:
+            feeder = threading.Thread(target=_feed_audio, args=(analyzer, audio, stop), daemon=True)
+            feeder.start()
+        walls = []
+        try:
+            for i, f in enumerate(frames):
+                t0 = time.perf_counter()
+                analyzer.process_frame(f, i / fps)
+                walls.append(time.perf_counter() - t0)
+        finally:
+            stop.set()
+            if feeder is not None:
+                feeder.join(timeout=60)
+        stats = analyzer.stats()
+        return {"frame_ms": _ms(walls), "fps": round(len(walls) / sum(walls), 2), "stages": stats["stages"],
+                "asr": stats.get("asr"), "describe": {k: v for k, v in analyzer.describe().items() if k != "config"}}
+
+
+def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfile | str | None = None,
+              action_model: str | None = "movinet-a0-demo-int8", audio: str | os.PathLike | None = None,
+              asr_model: str | None = None) -> dict[str, Any]:
+    """Measure the configurations the profile runs on ``frames`` frames of ``video``; returns JSON-able results."""
+    prof = profile if isinstance(profile, DeviceProfile) else get_profile(profile)
+    decoded, cap_times, fps = _decode(video, frames)
+    base = prof.analyzer_config("video")
+    action = prof.action_options(action_model) if action_model else None
+    runs: dict[str, AnalyzerConfig] = {"pose": base}
+    if action is not None:
+        runs["pose+action"] = AnalyzerConfig(pose=base.pose, mode=base.mode, action=action)
+    if audio is not None:
+        asr = AsrOptions(asset=ModelAsset(asr_model or prof.asr_model, num_threads=prof.asr_threads or 1))
+        runs["full"] = AnalyzerConfig(pose=base.pose, mode=base.mode, action=action, asr=asr)
+    results = {name: _run(cfg, decoded, fps, audio if name == "full" else None) for name, cfg in runs.items()}
+    pose_fps = results["pose"]["fps"]
+    return {
+        "video": str(video), "frames": len(decoded), "profile": prof.to_dict(),
+        "machine": platform.machine(), "cpus": os.cpu_count(), "runtimes": runtime_versions(),
+        "capture_ms": _ms(cap_times),
+        "runs": results,
+        "fps_vs_pose_only": {k: round(r["fps"] / pose_fps, 3) for k, r in results.items() if pose_fps > 0},
+    }
+
+
+def plot_bench(result: dict[str, Any], path: str | os.PathLike) -> None:
+    """Stacked bars: mean pre / invoke / post milliseconds of each stage in each run, and capture."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        raise BackendUnavailableError("--plot needs matplotlib: pip install edge-sdk[bench]") from e
+    rows = [("capture", 0.0, result["capture_ms"]["p50"], 0.0)]
+    for run, r in result["runs"].items():
+        for stage, s in r["stages"].items():
+            rows.append((f"{run}: {stage}", s["pre_ms"], s["infer_ms"], s["post_ms"]))
+        rows.append((f"{run}: frame ({r['fps']:.0f} fps)", 0.0, r["frame_ms"]["p50"], 0.0))
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
+    y = np.arange(len(rows))[::-1]
+    pre, inv, post = (np.array([r[i] for r in rows]) for i in (1, 2, 3))
+    ax.barh(y, pre, color="#9ecae1", label="pre")
+    ax.barh(y, inv, left=pre, color="#3182bd", label="invoke (frame: total)")
+    ax.barh(y, post, left=pre + inv, color="#fd8d3c", label="post")
+    ax.set_yticks(y, [r[0] for r in rows])
+    ax.set_xlabel("ms per frame (mean; capture and frame: median)")
+    ax.set_title(f"edge_sdk bench, profile {result['profile']['name']}, {result['machine']}, {result['cpus']} CPUs")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

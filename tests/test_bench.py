@@ -1,0 +1,34 @@
+"""edge-sdk bench: pose, pose+action and everything (speech replayed in real time) on real media."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+if not os.environ.get("EDGE_SDK_REQUIRE_ASR"):  # `make test` sets it: a missing extra fails there
+    pytest.importorskip("_pywhispercpp", reason="needs the [asr] extra")
+
+
+def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
+    out, png = tmp_path / "bench.json", tmp_path / "bench.png"
+    r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "bench", str(media / "vtest.avi"), "--frames", "40",
+                        "--profile", "cpu", "--audio", str(media / "jfk.wav"), "--json", str(out), "--plot", str(png)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.loads(out.read_text())
+    assert set(res["runs"]) == {"pose", "pose+action", "full"}
+    assert res["frames"] == 40 and res["capture_ms"]["p50"] > 0
+    for name, run in res["runs"].items():
+        assert run["stages"]["pose"]["calls"] == 40, name  # warm-up frames are not counted
+        assert run["fps"] > 0 and run["frame_ms"]["p50"] > 0
+    assert res["runs"]["pose+action"]["stages"]["action"]["calls"] == 40 // res["profile"]["action_stride"]
+    assert res["runs"]["full"]["asr"]["audio_s"] > 0
+    assert res["fps_vs_pose_only"]["pose"] == 1.0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert "pose+action" in r.stdout
