@@ -77,12 +77,16 @@ test-runtime: $(RT_STAMP) media
 		tests/test_runtime.py tests/test_models.py tests/test_mediapipe.py
 
 ## Pose speed (with MediaPipe side by side) and MoveNet-vs-MediaPipe agreement, from the runtime venv;
-## speech-to-text speed/WER next to faster-whisper (installed into the dev venv for the comparison only).
+## speech-to-text speed/WER next to faster-whisper (installed into the dev venv for the comparison only);
+## MoViNet stream latency; everything together (edge-sdk bench).
 bench: $(RT_STAMP) dev-env media asr-models
 	$(RT_VENV)/bin/python -m device_bench.pose_bench --mediapipe --json device_bench/results/pose_$$(hostname -s).json
 	$(RT_VENV)/bin/python -m device_bench.pose_agreement --json device_bench/results/pose_agreement.json
 	$(BIN)/pip install -q 'faster-whisper>=1.1'
 	$(BIN)/python -m device_bench.asr_bench --json device_bench/results/asr_$$(hostname -s).json
+	$(BIN)/python -m device_bench.action_bench --json device_bench/results/action_$$(hostname -s).json
+	$(BIN)/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav \
+		--json device_bench/results/bench_$$(hostname -s).json --plot device_bench/results/bench_$$(hostname -s).png
 
 clean:
 	rm -rf $(VENV) $(RT_VENV) demo_out

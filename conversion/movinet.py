@@ -376,13 +376,17 @@ def official_key_map(model: MovinetStream) -> dict[str, object]:
     return m
 
 
-def load_official_checkpoint(model: MovinetStream, path: str) -> dict[str, int]:
+def load_official_checkpoint(model: MovinetStream, path: str, include_classifier: bool = True) -> dict[str, int]:
     """Assign every weight of ``model`` from an official MoViNet TF2 checkpoint (``ckpt-1`` prefix or
-    its directory). Build ``model`` with the checkpoint's arch/activation/se/num_classes first.
+    its directory). Build ``model`` with the checkpoint's arch/activation/se/num_classes first
+    (``include_classifier=False``: keep our last layer, e.g. to fine-tune on other classes).
     Raises ValueError naming the first missing key or shape mismatch. Returns counts."""
     reader = tf.train.load_checkpoint(path)
     have = {k for k in reader.get_variable_to_shape_map() if k.endswith(_V)}
     mapping = official_key_map(model)
+    if not include_classifier:
+        mapping = {k: v for k, v in mapping.items() if "/_classifier/" not in k}
+        have = {k for k in have if "/_classifier/" not in k}
     for key, var in mapping.items():
         full = key + _V
         if full not in have:

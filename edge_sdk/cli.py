@@ -114,6 +114,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             summary.update(source={"fps": src.fps, "size": list(src.size), "frames": src.frame_count},
                            effective=analyzer.describe())
             skel, text, caption = SkeletonAnnotator(), TextAnnotator(), CaptionAnnotator()
+            action_info = summary["effective"].get("action") or {}
+            action_tag = "action (demo model)" if action_info.get("demo") else "action"
             fed = 0  # audio samples handed to the analyzer so far
             if not args.no_video:
                 path = out_dir / "annotated.mp4"
@@ -138,7 +140,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                         lines = [f"t={t:6.2f}s  pose {st.get('fps', 0):.0f} fps  {len(result.poses)} person(s)"]
                         if result.actions:
                             top = result.actions[0]
-                            lines.append(f"action: {top.label} {top.score:.2f}")
+                            lines.append(f"{action_tag}: {top.label} {top.score:.2f}")
                         text.annotate(frame, lines)
                         caption.annotate(frame, t)
                         writer.write(frame)

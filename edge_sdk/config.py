@@ -183,7 +183,7 @@ class ActionOptions:
         ema: smoothing of class probabilities between processed frames, in [0, 1) (0 = off).
         reset_on_shot_change: start a new stream at a cut (colour-histogram distance > shot_threshold).
         shot_threshold: in (0, 1].
-        crop: ``center`` (largest centred square) or ``full`` (whole frame squeezed).
+        crop: ``center`` (largest centred square) or ``letterbox`` (whole frame, aspect kept, padded).
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset("movinet-a0-demo-int8", num_threads=1))
@@ -204,8 +204,8 @@ class ActionOptions:
             raise ConfigError(f"ActionOptions.ema must be in [0, 1), got {self.ema}")
         if not 0.0 < self.shot_threshold <= 1.0:
             raise ConfigError(f"ActionOptions.shot_threshold must be in (0, 1], got {self.shot_threshold}")
-        if self.crop not in ("center", "full"):
-            raise ConfigError(f"ActionOptions.crop must be 'center' or 'full', got {self.crop!r}")
+        if self.crop not in ("center", "letterbox"):
+            raise ConfigError(f"ActionOptions.crop must be 'center' or 'letterbox', got {self.crop!r}")
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ class MovinetActionBackend:
         ema: exponential smoothing of the class probabilities between processed frames (0 = off).
         reset_on_shot_change: start a new stream when the histogram distance to the previous frame
             exceeds ``shot_threshold``.
-        crop: ``center`` (largest centred square) or ``full`` (squeeze the frame).
+        crop: ``center`` (largest centred square) or ``letterbox`` (whole frame, padded).
     """
 
     name = "movinet"
@@ -218,6 +218,8 @@ class MovinetActionBackend:
         self.top_k = max(1, min(int(top_k), self.num_classes))
         self.frame_stride, self.window_frames, self.ema, self.crop = int(frame_stride), window_frames, float(ema), crop
         self._shots = ShotChangeDetector(shot_threshold) if reset_on_shot_change else None
+        self._rgb = np.zeros((self.stream.input_size, self.stream.input_size, 3), np.uint8)
+        self._scratch: dict = {}
         self.load_ms = (time.perf_counter() - t0) * 1e3
         self.resets = 0
         self.reset()
@@ -276,7 +278,7 @@ class MovinetActionBackend:
         self._seen += 1
         if (self._seen - 1) % self.frame_stride:
             return ActionOutput(self._last, StageTimings(), stepped=False, reset=was_reset)
-        rgb = to_model_rgb(frame, self.stream.input_size, self.crop)
+        rgb = to_model_rgb(frame, self.stream.input_size, self.crop, self._rgb, self._scratch)
         t1 = time.perf_counter()
         y = self.stream.step(rgb)
         t2 = time.perf_counter()
@@ -319,6 +321,7 @@ class MovinetActionBackend:
         m = self.model
         return {
             "backend": self.name, "model": m.name, "path": str(m.path), "sha256": m.sha256,
+            "demo": bool(self._entry_param("demo")),
             "classifier": str(self.classifier.path) if self.classifier else None,
             "layout": self.stream.layout, "input_size": self.stream.input_size, "classes": self.num_classes,
             "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,

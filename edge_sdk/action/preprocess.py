@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+
+from ..pose.preprocess import Letterbox
 
 __all__ = ["CROPS", "to_model_rgb"]
 
-CROPS = ("center", "full")
+CROPS = ("center", "letterbox")
 
 
-def to_model_rgb(frame: np.ndarray, size: int, crop: str = "center") -> np.ndarray:
-    """(size, size, 3) uint8 RGB from an (H, W, 3) uint8 BGR frame.
+def to_model_rgb(frame: np.ndarray, size: int, crop: str = "center", out: np.ndarray | None = None,
+                 scratch: dict | None = None) -> np.ndarray:
+    """(size, size, 3) uint8 RGB from an (H, W, 3) uint8 BGR frame (antialiased downscale).
 
-    ``center``: the largest centred square, resized (Kinetics-style); ``full``: the whole frame
-    squeezed to a square.
+    ``center``: the largest centred square (Kinetics-style); ``letterbox``: the whole frame,
+    aspect kept, zero padded. ``out``/``scratch``: reused buffers (nothing allocated per frame).
     """
+    h, w = frame.shape[:2]
     if crop == "center":
-        h, w = frame.shape[:2]
         s = min(h, w)
-        y0, x0 = (h - s) // 2, (w - s) // 2
-        frame = frame[y0:y0 + s, x0:x0 + s]
-    elif crop != "full":
+        region = ((w - s) // 2, (h - s) // 2, s, s)
+    elif crop == "letterbox":
+        region = None
+    else:
         raise ValueError(f"crop must be one of {CROPS}, got {crop!r}")
-    if frame.shape[0] != size or frame.shape[1] != size:
-        frame = cv2.resize(frame, (size, size), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(frame[:, :, ::-1])
+    return Letterbox.fit((h, w), size, region, scratch).apply(frame, out)
