@@ -94,6 +94,7 @@ class EdgeAnalyzer:
         self._emit_lock = threading.Lock()
         self._latency_ms: list[float] = []
         self._action: Any = None
+        self._last_action: str | None = None
         if self.config.action is not None:
             from .action import create_action_backend
 
@@ -148,6 +149,10 @@ class EdgeAnalyzer:
             if act.stepped:
                 timings["action"] = act.timings
                 self._stats["action"].add(act.timings)
+            top = actions[0].label if actions else None
+            if top is not None and (top != self._last_action or act.reset):  # the timeline's action changes
+                self._emit(Event(t, "action", {"frame": self._frames, **actions[0].to_dict(), "new_stream": act.reset}))
+            self._last_action = top
         result = FrameResult(self._frames, t, size, poses, timings, actions)
         self._wall += time.perf_counter() - w0
         self._frames += 1

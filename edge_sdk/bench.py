@@ -4,8 +4,9 @@ pose + action, and everything (pose + action + speech) sharing the device.
     edge-sdk bench video.mp4 --action --audio speech.wav --json bench.json --plot bench.png
 
 Frames are decoded first (timed as ``capture``) and then fed as fast as the analyzer takes them.
-In the ``full`` run a thread feeds the WAV (twice) to speech-to-text as fast as it transcribes, while
-frames keep cycling: the worst case of speech and vision sharing the cores. Only the runtime is used:
+In the ``full`` run a thread feeds the WAV (twice) to speech-to-text in real time, as a microphone
+would, while frames keep cycling until it is transcribed; ``--flat-out`` adds a run where speech is
+fed as fast as it is transcribed (the worst case for the video stages). Only the runtime is used:
 this runs on the board itself.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import threading
 import time
 from typing import Any
@@ -51,27 +53,32 @@ def _decode(video: str | os.PathLike, frames: int) -> tuple[list[np.ndarray], li
     return out, times, fps
 
 
-def _feed_audio(analyzer: EdgeAnalyzer, wav: str | os.PathLike, passes: int, done: threading.Event) -> None:
-    """Feed the WAV ``passes`` times (1 s of silence between) as fast as speech-to-text takes it."""
+def _feed_audio(analyzer: EdgeAnalyzer, wav: str | os.PathLike, passes: int, realtime: bool,
+                done: threading.Event) -> None:
+    """Feed the WAV ``passes`` times (1 s of silence between): paced like a microphone
+    (``realtime``) or as fast as speech-to-text takes it."""
     from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
 
     try:
         audio = to_mono_16k(*read_wav(wav))
         loop = np.concatenate([audio, np.zeros(SAMPLE_RATE, np.float32)])
-        chunk, pos = SAMPLE_RATE // 10, 0
+        chunk, pos, t0 = SAMPLE_RATE // 10, 0, time.monotonic()
         for _ in range(passes):
             for i in range(0, loop.size, chunk):
                 analyzer.process_audio(loop[i:i + chunk], pos / SAMPLE_RATE)
                 pos += loop[i:i + chunk].size
+                if realtime and (delay := t0 + pos / SAMPLE_RATE - time.monotonic()) > 0:
+                    time.sleep(delay)
         analyzer.flush_audio()
     finally:
         done.set()
 
 
 def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: str | os.PathLike | None,
-         passes: int = 2) -> dict[str, Any]:
-    """Frames as fast as the analyzer takes them. With ``audio``: speech-to-text runs flat out on its
-    own thread meanwhile, and frames cycle until it has transcribed ``passes`` passes of the WAV."""
+         passes: int = 2, realtime: bool = True, label: str | None = None) -> dict[str, Any]:
+    """Frames as fast as the analyzer takes them. With ``audio``: speech arrives on its own thread
+    meanwhile (in real time, or flat out), and frames cycle until ``passes`` passes of the WAV are
+    transcribed."""
     with EdgeAnalyzer(config) as analyzer:
         for i, f in enumerate(frames[:5]):  # warm-up: first invokes allocate and pack weights
             analyzer.process_frame(f, -1.0 + i * 0.01)
@@ -79,7 +86,7 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
         done = threading.Event()
         feeder = None
         if audio is not None:
-            feeder = threading.Thread(target=_feed_audio, args=(analyzer, audio, passes, done), daemon=True)
+            feeder = threading.Thread(target=_feed_audio, args=(analyzer, audio, passes, realtime, done), daemon=True)
             feeder.start()
         walls = []
         i = 0
@@ -88,6 +95,12 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
             analyzer.process_frame(frames[i % len(frames)], i / fps)
             walls.append(time.perf_counter() - t0)
             i += 1
+            if label and (i % 50 == 0 or i == len(frames)):  # progress on a terminal
+                extra = f", speech {analyzer.stats()['asr']['audio_s']:.0f} s" if audio is not None else ""
+                sys.stderr.write(f"\r{label}: {i} frames{extra}   ")
+                sys.stderr.flush()
+        if label:
+            sys.stderr.write("\n")
         if feeder is not None:
             feeder.join(timeout=300)
         stats = analyzer.stats()
@@ -98,8 +111,13 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
 
 def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfile | str | None = None,
               action_model: str | None = "movinet-a0-demo-int8", audio: str | os.PathLike | None = None,
-              asr_model: str | None = None) -> dict[str, Any]:
-    """Measure the configurations the profile runs on ``frames`` frames of ``video``; returns JSON-able results."""
+              asr_model: str | None = None, audio_passes: int = 2, flat_out: bool = False,
+              progress: bool = False) -> dict[str, Any]:
+    """Measure the configurations the profile runs on ``frames`` frames of ``video``; returns JSON-able results.
+
+    With ``audio``: run ``full`` has speech arriving in real time (as from a microphone) for
+    ``audio_passes`` passes of the WAV; ``flat_out`` adds ``full-flat-out``, speech-to-text busy all
+    the time (the worst case for the video stages)."""
     prof = profile if isinstance(profile, DeviceProfile) else get_profile(profile)
     decoded, cap_times, fps = _decode(video, frames)
     base = prof.analyzer_config("video")
@@ -110,7 +128,10 @@ def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfil
     if audio is not None:
         asr = AsrOptions(asset=ModelAsset(asr_model or prof.asr_model, num_threads=prof.asr_threads or 1))
         runs["full"] = AnalyzerConfig(pose=base.pose, mode=base.mode, action=action, asr=asr)
-    results = {name: _run(cfg, decoded, fps, audio if name == "full" else None) for name, cfg in runs.items()}
+        if flat_out:
+            runs["full-flat-out"] = runs["full"]
+    results = {name: _run(cfg, decoded, fps, audio if name.startswith("full") else None, audio_passes,
+                          realtime=name == "full", label=name if progress else None) for name, cfg in runs.items()}
     pose_fps = results["pose"]["fps"]
     return {
         "video": str(video), "frames": len(decoded), "profile": prof.to_dict(),

@@ -328,7 +328,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import plot_bench, run_bench
 
     result = run_bench(args.video, frames=args.frames, profile=args.profile, action_model=args.action_model,
-                       audio=args.audio)
+                       audio=args.audio, audio_passes=args.audio_passes, flat_out=args.flat_out,
+                       progress=sys.stderr.isatty())
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     if args.plot:
@@ -397,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action", dest="action_model", default="movinet-a0-demo-int8",
                    help="action model for the pose+action and full runs ('' to skip)")
     p.add_argument("--audio", type=Path, default=None, help="WAV replayed in real time during the full run")
+    p.add_argument("--audio-passes", type=int, default=2, help="times the WAV is replayed")
+    p.add_argument("--flat-out", action="store_true", help="also a run with speech-to-text busy all the time")
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--plot", type=Path, default=None, help="PNG bar chart (needs matplotlib: edge-sdk[bench])")
     p.set_defaults(func=cmd_bench)

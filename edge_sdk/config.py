@@ -114,6 +114,8 @@ class AsrOptions:
         window_margin_s: audio context added to the utterance length in ``fit`` mode.
         min_tokens / tokens_per_s: token budget of a ``fit`` decode: min_tokens + tokens_per_s * seconds.
         merge_gap_s: recordings: utterances closer than this are decoded together.
+        retry_below_logprob: ``fit`` mode: re-decode with the full window when the mean log-probability
+            of the output tokens is below this (the model is unsure); None = retry only on broken output.
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset("whisper-tiny.en-q8_0"))
@@ -124,6 +126,7 @@ class AsrOptions:
     min_tokens: int = 16
     tokens_per_s: float = 8.0
     merge_gap_s: float = 1.0
+    retry_below_logprob: float | None = None
 
     def __post_init__(self) -> None:
         if self.window not in ("fit", "full"):

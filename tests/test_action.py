@@ -74,7 +74,12 @@ def test_timeline_and_summary_carry_actions(tmp_path: Path, vtest_frames):
         assert d["layout"] == "split" and d["input_size"] == 64 and d["states"] == 11
         assert a.stats()["stages"]["action"]["calls"] == 10
     events = [json.loads(line) for line in timeline.read_text().splitlines()]
-    assert len(events) == 10 and all(len(e["actions"]) == 3 for e in events)
+    frames = [e for e in events if e["kind"] == "frame"]
+    assert len(frames) == 10 and all(len(e["actions"]) == 3 for e in frames)
+    changes = [e for e in events if e["kind"] == "action"]
+    assert changes and changes[0]["frame"] == 0 and changes[0]["new_stream"]
+    tops = [f["actions"][0]["label"] for f in frames]
+    assert len(changes) == 1 + sum(a != b for a, b in zip(tops, tops[1:]))  # one event per change of top action
 
 
 def test_frame_stride_skips_model_calls(vtest_frames):

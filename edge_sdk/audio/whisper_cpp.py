@@ -117,6 +117,7 @@ class WhisperCppBackend:
         self.language = lang or ("en" if not self.info.multilingual else "auto")
         self._lock = threading.Lock()
         self.retries = 0
+        self.last_logprob = 0.0
 
     # -- one utterance ---------------------------------------------------------------------
     def _params(self, audio_ctx: int, max_tokens: int) -> Any:
@@ -136,17 +137,23 @@ class WhisperCppBackend:
         p.greedy = {"best_of": 1}
         return p
 
-    def _decode(self, audio: np.ndarray, audio_ctx: int, max_tokens: int) -> tuple[str, int]:
+    def _decode(self, audio: np.ndarray, audio_ctx: int, max_tokens: int) -> tuple[str, int, float]:
+        """(text, tokens, mean log-probability of the text tokens; 0.0 when there are none)."""
         pw = self._pw
         rc = pw.whisper_full(self._ctx, self._params(audio_ctx, max_tokens), audio, audio.size)
         if rc not in (0, None):
             raise EdgeSdkError(f"whisper.cpp failed on a {audio.size / SAMPLE_RATE:.2f} s utterance (code {rc})")
-        texts, tokens = [], 0
+        texts, tokens, logp = [], 0, []
+        eot = pw.whisper_token_eot(self._ctx)
         for i in range(pw.whisper_full_n_segments(self._ctx)):
             raw = pw.whisper_full_get_segment_text(self._ctx, i)
             texts.append(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))
-            tokens += pw.whisper_full_n_tokens(self._ctx, i)
-        return "".join(texts).strip(), tokens
+            n = pw.whisper_full_n_tokens(self._ctx, i)
+            tokens += n
+            for j in range(n):
+                if pw.whisper_full_get_token_id(self._ctx, i, j) < eot:  # text tokens only
+                    logp.append(np.log(max(pw.whisper_full_get_token_p(self._ctx, i, j), 1e-6)))
+        return "".join(texts).strip(), tokens, float(np.mean(logp)) if logp else 0.0
 
     def transcribe_utterance(self, audio16k: np.ndarray) -> str:
         """Text of one utterance (<= 30 s of 16 kHz mono float32)."""
@@ -161,11 +168,13 @@ class WhisperCppBackend:
         with self._lock:
             if o.window == "fit":
                 ctx = window_frames(dur, o.window_margin_s)
-                text, n = self._decode(audio, ctx, max_tokens)
-                if ctx >= FULL_CTX or not looks_broken(text, n, max_tokens):
+                text, n, logp = self._decode(audio, ctx, max_tokens)
+                self.last_logprob = logp
+                unsure = o.retry_below_logprob is not None and logp < o.retry_below_logprob
+                if ctx >= FULL_CTX or not (looks_broken(text, n, max_tokens) or unsure):
                     return text
                 self.retries += 1
-            text, _ = self._decode(audio, FULL_CTX, 0)
+            text, _, self.last_logprob = self._decode(audio, FULL_CTX, 0)
             return text
 
     # -- whole recordings --------------------------------------------------------------------
