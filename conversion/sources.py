@@ -154,8 +154,41 @@ ESPEAK_SENTENCES = (
 )
 
 
-def speech_corpus() -> list[tuple[Path, str]]:
-    """(wav, exact text) pairs: jfk.wav (real speech) and the espeak-ng sentences (installs espeak-ng via apt)."""
+# More sentences for benchmarks (not the tests), each spoken by another espeak-ng voice and rate,
+# so one sentence flipping does not swing the word error rate by several points.
+ESPEAK_MORE = (
+    "Turn left at the second traffic light and park behind the blue van.",
+    "The meeting has been moved to Thursday afternoon at three o'clock.",
+    "Our dog likes to sleep on the warm floor next to the window.",
+    "Please send me the report before the end of the week.",
+    "A small boat was drifting slowly towards the rocky shore.",
+    "He forgot his keys in the car and had to call a locksmith.",
+    "The children built a tall tower out of wooden blocks.",
+    "Fresh bread from the bakery smells wonderful in the morning.",
+    "The train to the airport leaves every twenty minutes.",
+    "She plays the piano every evening after dinner.",
+    "Water boils at one hundred degrees at sea level.",
+    "The museum is closed on Mondays and public holidays.",
+    "My phone battery died in the middle of the call.",
+    "They planted tomatoes and beans in the garden last spring.",
+    "The football match was cancelled because of heavy snow.",
+    "Remember to lock the back door when you go out.",
+    "The library has thousands of books about history and science.",
+    "A cup of hot tea helps me relax after a long day.",
+)
+ESPEAK_VOICES = ("en-us", "en", "en-us+m3", "en+f3", "en-us+m7", "en+f2")
+
+
+def _espeak(dest: Path, stem: str, text: str, voice: str, rate: int) -> Path:
+    wav = dest / f"{stem}.wav"
+    if not wav.exists():
+        _run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text])
+    return wav
+
+
+def speech_corpus(extended: bool = False) -> list[tuple[Path, str]]:
+    """(wav, exact text) pairs: jfk.wav (real speech) and the espeak-ng sentences (installs espeak-ng via
+    apt); ``extended`` adds :data:`ESPEAK_MORE` in six voices at 140-170 words per minute."""
     out = [(fetch_jfk(), JFK_TEXT)]
     dest = media_dir() / "speech"
     dest.mkdir(parents=True, exist_ok=True)
@@ -163,10 +196,11 @@ def speech_corpus() -> list[tuple[Path, str]]:
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         _run(sudo + ["apt-get", "install", "-y", "-qq", "espeak-ng"])
     for i, text in enumerate(ESPEAK_SENTENCES):
-        wav = dest / f"espeak_{i}.wav"
-        if not wav.exists():
-            _run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text])
-        out.append((wav, text))
+        out.append((_espeak(dest, f"espeak_{i}", text, "en-us", 150), text))
+    if extended:
+        for i, text in enumerate(ESPEAK_MORE):
+            voice = ESPEAK_VOICES[i % len(ESPEAK_VOICES)]
+            out.append((_espeak(dest, f"espeak_more_{i}_{voice.replace('+', '_')}", text, voice, 140 + 10 * (i % 4)), text))
     return out
 
 

@@ -5,6 +5,8 @@ round so machine noise hits all alike:
 
 * ``sdk``: ``WhisperCppBackend`` (VAD, fitted encoder window) with whisper-tiny.en-q8_0;
 * ``sdk-f16``: the same with whisper-tiny.en-f16 (the q8_0 accuracy reference);
+* ``sdk-retry-unsure``: the same, re-decoding with the full window when the mean token
+  log-probability is below -0.4 (``AsrOptions(retry_below_logprob=-0.4)``);
 * ``whisper.cpp-full``: the same q8_0 model with the plain 30 s window (what wrapping pywhispercpp gives);
 * ``faster-whisper``: faster-whisper int8 on the very CTranslate2 weights the ggml files were converted
   from (greedy, no VAD filter), when faster-whisper is installed.
@@ -29,11 +31,13 @@ import numpy as np
 from device_bench.wer import wer
 
 
-def _sdk(model: str, threads: int, window: str) -> tuple[Callable[[np.ndarray], str], Callable[[], None]]:
+def _sdk(model: str, threads: int, window: str, retry_below_logprob: float | None = None,
+         ) -> tuple[Callable[[np.ndarray], str], Callable[[], None]]:
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
     from edge_sdk.config import AsrOptions, ModelAsset
 
-    b = WhisperCppBackend(AsrOptions(asset=ModelAsset(model, num_threads=threads), window=window))
+    b = WhisperCppBackend(AsrOptions(asset=ModelAsset(model, num_threads=threads), window=window,
+                                     retry_below_logprob=retry_below_logprob))
     return (lambda a: b.transcribe(a).text), b.close
 
 
@@ -57,6 +61,7 @@ def _faster_whisper(threads: int) -> tuple[Callable[[np.ndarray], str], Callable
 def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]]) -> list[dict[str, Any]]:
     systems = {
         "sdk": _sdk("whisper-tiny.en-q8_0", threads, "fit"),
+        "sdk-retry-unsure": _sdk("whisper-tiny.en-q8_0", threads, "fit", retry_below_logprob=-0.4),
         "sdk-f16": _sdk("whisper-tiny.en-f16", threads, "fit"),
         "whisper.cpp-full": _sdk("whisper-tiny.en-q8_0", threads, "full"),
     }
@@ -94,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--extended", action="store_true", help="18 more espeak-ng sentences in six voices")
     args = ap.parse_args(argv)
     clips = []
-    for wav, text in speech_corpus():
+    for wav, text in speech_corpus(extended=args.extended):
         x, sr = read_wav(wav)
         clips.append((wav.name, to_mono_16k(x, sr), text))
     results = []
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"t={th} {r['system']:17} {r['rtf']:6.2f}x real time  WER {100 * r['wer']:5.1f}%"
                   f"  ({r['wall_s']} s for {r['audio_s']} s)")
     report = {"benchmark": "asr", "statistic": "per-clip median wall over rounds; rtf = audio_s / wall_s",
+              "corpus": "jfk.wav + " + ("24" if args.extended else "6") + " espeak-ng sentences",
               "rounds": args.rounds, "machine": machine_info(), "results": results}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

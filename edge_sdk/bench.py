@@ -75,7 +75,7 @@ def _feed_audio(analyzer: EdgeAnalyzer, wav: str | os.PathLike, passes: int, rea
 
 
 def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: str | os.PathLike | None,
-         passes: int = 2, realtime: bool = True, label: str | None = None) -> dict[str, Any]:
+         passes: int = 2, realtime: bool = True, label: str | None = None, min_seconds: float = 0.0) -> dict[str, Any]:
     """Frames as fast as the analyzer takes them. With ``audio``: speech arrives on its own thread
     meanwhile (in real time, or flat out), and frames cycle until ``passes`` passes of the WAV are
     transcribed."""
@@ -90,7 +90,9 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
             feeder.start()
         walls = []
         i = 0
-        while i < len(frames) or (feeder is not None and not done.is_set() and i < 100_000):
+        start = time.perf_counter()
+        while (i < len(frames) or (feeder is not None and not done.is_set() and i < 100_000)
+               or time.perf_counter() - start < min_seconds):
             t0 = time.perf_counter()
             analyzer.process_frame(frames[i % len(frames)], i / fps)
             walls.append(time.perf_counter() - t0)
@@ -112,9 +114,10 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
 def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfile | str | None = None,
               action_model: str | None = "movinet-a0-demo-int8", audio: str | os.PathLike | None = None,
               asr_model: str | None = None, audio_passes: int = 2, flat_out: bool = False,
-              progress: bool = False) -> dict[str, Any]:
+              progress: bool = False, min_seconds: float = 0.0) -> dict[str, Any]:
     """Measure the configurations the profile runs on ``frames`` frames of ``video``; returns JSON-able results.
 
+    Each run cycles the frames for at least ``min_seconds`` (a shared machine's hiccups average out).
     With ``audio``: run ``full`` has speech arriving in real time (as from a microphone) for
     ``audio_passes`` passes of the WAV; ``flat_out`` adds ``full-flat-out``, speech-to-text busy all
     the time (the worst case for the video stages)."""
@@ -131,7 +134,8 @@ def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfil
         if flat_out:
             runs["full-flat-out"] = runs["full"]
     results = {name: _run(cfg, decoded, fps, audio if name.startswith("full") else None, audio_passes,
-                          realtime=name == "full", label=name if progress else None) for name, cfg in runs.items()}
+                          realtime=name == "full", label=name if progress else None, min_seconds=min_seconds)
+               for name, cfg in runs.items()}
     pose_fps = results["pose"]["fps"]
     return {
         "video": str(video), "frames": len(decoded), "profile": prof.to_dict(),

@@ -329,7 +329,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     result = run_bench(args.video, frames=args.frames, profile=args.profile, action_model=args.action_model,
                        audio=args.audio, audio_passes=args.audio_passes, flat_out=args.flat_out,
-                       progress=sys.stderr.isatty())
+                       progress=sys.stderr.isatty(), min_seconds=args.seconds)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     if args.plot:
@@ -394,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="fps and per-stage timings on this device: pose, pose+action, everything")
     p.add_argument("video", type=Path, help="a video file (frames are decoded first, then fed as fast as possible)")
     p.add_argument("--frames", type=int, default=300)
+    p.add_argument("--seconds", type=float, default=10.0, help="each run cycles the frames for at least this long")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto")
     p.add_argument("--action", dest="action_model", default="movinet-a0-demo-int8",
                    help="action model for the pose+action and full runs ('' to skip)")

@@ -18,8 +18,8 @@ if not os.environ.get("EDGE_SDK_REQUIRE_ASR"):  # `make test` sets it: a missing
 def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     out, png = tmp_path / "bench.json", tmp_path / "bench.png"
     r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "bench", str(media / "vtest.avi"), "--frames", "40",
-                        "--profile", "cpu", "--audio", str(media / "jfk.wav"), "--audio-passes", "1", "--flat-out",
-                        "--json", str(out), "--plot", str(png)],
+                        "--seconds", "0", "--profile", "cpu", "--audio", str(media / "jfk.wav"), "--audio-passes", "1",
+                        "--flat-out", "--json", str(out), "--plot", str(png)],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
     res = json.loads(out.read_text())

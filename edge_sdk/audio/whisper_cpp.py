@@ -7,7 +7,7 @@ whisper.cpp still rejects raises :class:`ModelLoadError`. Audio is validated and
 
 Speed: whisper.cpp encodes a fixed 30 s window per call. Here each call encodes only the window the
 utterance needs (``audio_ctx``: 50 frames per second of audio plus a margin, rounded up to a bucket
-of 64, at least 768 = 15.4 s), greedy decoding, no timestamp tokens, a token budget proportional to the duration. If that
+of 64, at least 512 = 10.2 s), greedy decoding, no timestamp tokens, a token budget proportional to the duration. If that
 output looks broken (hit the token budget, or a phrase repeating in a loop) the utterance is decoded
 again with the full 30 s window, which is what plain whisper.cpp would have done.
 """
@@ -39,10 +39,11 @@ __all__ = ["WhisperCppBackend", "Transcript", "window_frames"]
 FULL_CTX = 1500  # encoder frames of a 30 s window
 CTX_PER_S = 50
 CTX_BUCKET = 64
-# Shortest window (15.4 s). Measured on jfk + espeak-ng sentences (device_bench/asr_bench.py): windows of
-# 256-512 frames for 3-5 s utterances cost 4-7 WER points on tiny.en; from 768 on, fit and full windows
-# differed by one clip, which faster-whisper gets wrong too.
-MIN_CTX = 768
+# Shortest window (10.2 s). Measured with tiny.en q8_0 on jfk + 24 espeak-ng sentences in six voices
+# (device_bench/asr_bench.py --extended, 99.6 s): minimum 384 / 512 / 640 / 768 / 896 frames gave WER
+# 15.4 / 14.3 / 16.5 / 14.3 / 16.2% at 12.2 / 11.3 / 9.1 / 7.9 / 4.9x real time (1 thread): below ~10 s
+# the window changes which words come out on short robotic sentences, not how many are right.
+MIN_CTX = 512
 
 
 def window_frames(duration_s: float, margin_s: float) -> int:
