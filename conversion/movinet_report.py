@@ -117,8 +117,10 @@ def report_model(model, size: int, streams: Iterable[np.ndarray], calib: list[np
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, required=True)
-    ap.add_argument("--trained", type=Path, help="a0 .weights.h5 from conversion.movinet_train (8 motion classes)")
+    ap.add_argument("--trained", type=Path, help=".weights.h5 from conversion.movinet_train (the motion classes)")
+    ap.add_argument("--trained-arch", default="a0")
     ap.add_argument("--trained-size", type=int, default=64)
+    ap.add_argument("--merge", action="store_true", help="add to the models already in --json")
     ap.add_argument("--archs", default="a0,a2")
     args = ap.parse_args(argv)
     import keras
@@ -127,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     from conversion.movinet import MovinetStream
 
     report: dict = {"check_frames": list(CHECK_FRAMES), "models": {}}
+    if args.merge and args.json.exists():
+        report = json.loads(args.json.read_text())
     with tempfile.TemporaryDirectory() as tmp:
-        for arch in args.archs.split(","):
+        for arch in filter(None, args.archs.split(",")):
             size = {"a0": 172, "a2": 224}[arch]
             keras.utils.set_random_seed(0)
             model = MovinetStream(arch, 600, rezero_init=1.0).build_for(size)
@@ -138,10 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             print(arch, json.dumps({k: r[k] for k in ("stream_equivalence", "int8_split_vs_float")}))
         if args.trained:
             size = args.trained_size
-            model = MovinetStream("a0", len(CLASSES)).build_for(size)
+            model = MovinetStream(args.trained_arch, len(CLASSES)).build_for(size)
             model.load_weights(str(args.trained))
             calib = [s[:48] for s in motion_streams(size, 8, 48, seed=11)]
-            report["models"][f"a0-trained-motion@{size}"] = r = report_model(
+            report["models"][f"{args.trained_arch}-trained-motion@{size}"] = r = report_model(
                 model, size, motion_streams(size), calib, Path(tmp), "trained")
             print("trained", json.dumps({k: r[k] for k in ("stream_equivalence", "int8_split_vs_float")}))
     args.json.write_text(json.dumps(report, indent=1) + "\n")

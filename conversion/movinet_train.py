@@ -308,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", required=True)
     ap.add_argument("--out", type=Path, default=None, help="default <cache>/models")
     ap.add_argument("--init", help="our .weights.h5 or an official MoViNet checkpoint (backbone only)")
+    ap.add_argument("--arch", choices=("a0", "a2"), default="a0")
     ap.add_argument("--size", type=int, default=TrainConfig.size)
     ap.add_argument("--frames", type=int, default=TrainConfig.frames)
     ap.add_argument("--batch", type=int, default=TrainConfig.batch)
@@ -319,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from edge_sdk.models import cache_dir
 
-    cfg = TrainConfig(size=args.size, frames=args.frames, batch=args.batch, epochs=args.epochs,
+    cfg = TrainConfig(arch=args.arch, size=args.size, frames=args.frames, batch=args.batch, epochs=args.epochs,
                       steps_per_epoch=args.steps, lr=args.lr, seed=args.seed)
     out = args.out or cache_dir() / "models"
     out.mkdir(parents=True, exist_ok=True)
