@@ -30,25 +30,13 @@ CHECK_FRAMES = (8, 48, 120, 300)
 
 
 def vtest_streams(size: int, n: int = 2, frames: int = 300) -> list[np.ndarray]:
-    """``n`` real 300-frame streams (uint8 RGB, model size) from vtest.avi: centre and left crops."""
-    import cv2
+    """``n`` real 300-frame streams (uint8 RGB, model size) from vtest.avi: centre, left, right crops."""
+    from conversion.sources import vtest_frames
 
-    from conversion.sources import fetch_all_media
-
-    cap = cv2.VideoCapture(str(fetch_all_media() / "vtest.avi"))
-    raw = []
-    while len(raw) < frames:
-        ok, f = cap.read()
-        if not ok:
-            break
-        raw.append(f)
-    cap.release()
-    streams = []
-    for k in range(n):
-        h, w = raw[0].shape[:2]
-        x0 = [(w - h) // 2, 0, w - h][k % 3]
-        streams.append(np.stack([to_model_rgb(f[:, x0:x0 + h], size) for f in raw]))
-    return streams
+    raw = vtest_frames(frames)
+    h, w = raw[0].shape[:2]
+    return [np.stack([to_model_rgb(f[:, x0:x0 + h], size) for f in raw])
+            for x0 in [((w - h) // 2, 0, w - h)[k % 3] for k in range(n)]]
 
 
 def motion_streams(size: int, n: int = 4, frames: int = 300, seed: int = 7) -> list[np.ndarray]:
@@ -136,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             size = {"a0": 172, "a2": 224}[arch]
             keras.utils.set_random_seed(0)
             model = MovinetStream(arch, 600, rezero_init=1.0).build_for(size)
-            streams = vtest_streams(size)
-            calib = [s[i:i + 40] for s in vtest_streams(size, 3, 300) for i in (100, 200)]
+            crops = vtest_streams(size, 3, 300)  # evaluation: the first two; calibration: all three
+            streams = crops[:2]
+            calib = [s[i:i + 40] for s in crops for i in (100, 200)]
             report["models"][f"{arch}-random-init@{size}"] = r = report_model(model, size, streams, calib, Path(tmp), arch)
             print(arch, json.dumps({k: r[k] for k in ("stream_equivalence", "int8_split_vs_float")}))
         if args.trained:

@@ -296,5 +296,13 @@ def fetch_all_media() -> Path:
     return media_dir()
 
 
+def vtest_frames(n: int) -> list:
+    """The first ``n`` frames of vtest.avi ((576, 768, 3) uint8 BGR), fewer if the file ends first."""
+    from edge_sdk.video.sources import VideoFileSource
+
+    with VideoFileSource(fetch_all_media() / "vtest.avi", max_frames=n) as src:
+        return [frame for _, _, frame in src]
+
+
 if __name__ == "__main__":
     print(fetch_all_media())

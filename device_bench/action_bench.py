@@ -28,30 +28,15 @@ from edge_sdk.runtime import runtime_versions
 TARGET_FPS = 300.0  # A0 int8, 1 thread
 
 
-def _frames(n: int) -> list[np.ndarray]:
-    import cv2
-
-    from conversion.sources import fetch_all_media
-
-    cap = cv2.VideoCapture(str(fetch_all_media() / "vtest.avi"))
-    out = []
-    while len(out) < n:
-        ok, f = cap.read()
-        if not ok:
-            break
-        out.append(f)
-    cap.release()
-    return out
-
-
-def export_models(out: Path, archs: tuple[str, ...] = ("a0", "a2")) -> dict[str, Path]:
+def export_models(out: Path, frames: list[np.ndarray], archs: tuple[str, ...] = ("a0", "a2")) -> dict[str, Path]:
+    """Random-init A0@172 / A2@224 in fp32, fp16 and int8 (calibrated on the first 120 ``frames``)."""
     import keras
 
     from conversion.movinet import MovinetStream
     from conversion.movinet_export import export
     from edge_sdk.action.preprocess import to_model_rgb
 
-    frames = _frames(120)
+    frames = frames[:120]
     paths = {}
     for arch in archs:
         size = {"a0": 172, "a2": 224}[arch]
@@ -93,10 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--threads", default="1,2")
     args = ap.parse_args(argv)
-    frames = _frames(args.frames)
+    from conversion.sources import vtest_frames
+
+    frames = vtest_frames(args.frames)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        models = export_models(Path(tmp))
+        models = export_models(Path(tmp), frames)
         for name, path in models.items():
             for th in (int(t) for t in args.threads.split(",")):
                 r = bench_one(path, th, frames)
