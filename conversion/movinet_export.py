@@ -75,9 +75,10 @@ def classifier_function(model: MovinetStream):
     return classify
 
 
-def convert(module: tf.Module, fn, precision: str,
+def convert(model: MovinetStream, fn, precision: str,
             representative: Callable[[], Iterator[dict[str, np.ndarray]]] | None = None) -> bytes:
-    """SavedModel round trip (the converter path that calibrates reliably) -> TFLite bytes."""
+    """``fn`` (a tf.function over ``model``) through a SavedModel (the converter path that calibrates
+    reliably) -> TFLite bytes."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     import keras
@@ -85,7 +86,7 @@ def convert(module: tf.Module, fn, precision: str,
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "saved_model")
         archive = keras.export.ExportArchive()  # saves Keras 3 variables so the converter can freeze them
-        archive.track(module.model)
+        archive.track(model)
         archive.add_endpoint("serving_default", fn)
         archive.write_out(path, verbose=False)
         conv = tf.lite.TFLiteConverter.from_saved_model(path)
@@ -144,27 +145,23 @@ def export(model: MovinetStream, size: int, out_dir: Path, stem: str, precisions
     """Write ``<stem>-<precision>.tflite`` for each precision (+ ``<stem>-classifier.tflite`` for the
     split layout). Returns name -> path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    module = tf.Module()
-    module.model = model
     step = stream_function(model, size, layout)
     paths: dict[str, Path] = {}
-    fp32 = convert(module, step, "fp32")
+    fp32 = convert(model, step, "fp32") if {"fp32", "int8"} & set(precisions) else b""  # int8 calibrates on it
     for p in precisions:
         if p == "fp32":
             data = fp32
         elif p == "int8":
             if calibration_clips is None:
                 raise ValueError("int8 export needs calibration_clips")
-            data = convert(module, step, "int8", CalibrationStreams(fp32, calibration_clips()))
+            data = convert(model, step, "int8", CalibrationStreams(fp32, calibration_clips()))
         else:
-            data = convert(module, step, p)
+            data = convert(model, step, p)
         path = out_dir / f"{stem}-{p}.tflite"
         path.write_bytes(data)
         paths[p] = path
     if layout == "split":
-        cls = tf.Module()
-        cls.model = model
         path = out_dir / f"{stem}-classifier.tflite"
-        path.write_bytes(convert(cls, classifier_function(model), "fp16"))
+        path.write_bytes(convert(model, classifier_function(model), "fp16"))
         paths["classifier"] = path
     return paths
