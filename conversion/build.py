@@ -21,7 +21,7 @@ KAGGLE = "https://www.kaggle.com/models/google/movenet/tfLite/"
 
 def _movenet(variant: str, precision: str, shipped: bool) -> dict[str, Any]:
     size = {"lightning": 192, "thunder": 256, "multipose": 256}[variant]
-    layout = "multipose" if variant == "multipose" else "heads" if precision == "int8" else "full"
+    layout = "multipose" if variant == "multipose" else "full"
     hub = "multipose/lightning/1" if variant == "multipose" else f"singlepose/{variant}/4"
     kaggle = "multipose-lightning-tflite-float16" if variant == "multipose" else \
         f"singlepose-{variant}-tflite-{'int8' if precision == 'int8' else 'float16'}"

@@ -3,10 +3,11 @@
 * ``movenet-<variant>-fp16``: the whole graph, decode included, FP16 weights. Input uint8
   [1,S,S,3] RGB, output ``keypoints`` float [1,1,17,3] = (y, x, score) normalized to the input.
   Same layout as the official TFLite files, so both go through one runtime path.
-* ``movenet-<variant>-int8``: full-integer backbone cut at the four head tensors (int8 in the
-  graph, uint8 RGB input, int8 outputs ``heatmap``/``center``/``regress``/``offset``); the decode
-  (sigmoid, centre weighting, argmax, gathers) runs in float numpy in the runtime. Quantizing
-  the decode tail moves keypoints by half the body; cutting it keeps them within a few percent.
+* ``movenet-<variant>-int8``: int8 backbone and heads, float decode (sigmoid, centre weighting,
+  argmax, gathers) in the same graph; uint8 RGB input, ``keypoints`` float [1,1,17,3] like FP16.
+  Quantizing the decode tail moves keypoints by half the body, so the model is calibrated whole
+  and then quantized selectively: every op downstream of the (clamped) head tensors stays float.
+  One invoke does everything; no Python decode runs after it.
 
 Run ``python -m conversion.movenet_tfjs movenet-lightning-int8 [--out DIR]``.
 """
@@ -185,23 +186,25 @@ def build_fp16(variant: str, out: Path) -> Path:
 
 
 def build_int8(variant: str, out: Path) -> Path:
-    """Full-integer backbone + heads; uint8 input, int8 head outputs decoded in numpy."""
+    """int8 backbone + heads, float decode tail; uint8 input, float ``keypoints`` output."""
     import tensorflow as tf
+    from tensorflow.lite.python import convert, util
 
     size = VARIANTS[variant]
     graph_def, _ = load_graph_def(graph_json(variant))
-    heads = wrap_graph(graph_def, [FLOAT_INPUT], list(HEADS.values()))
     module = tf.Module()
-    module.heads = heads
+    module.heads = wrap_graph(graph_def, [FLOAT_INPUT], list(HEADS.values()))
+    module.tail = wrap_graph(graph_def, list(HEADS.values()), [OUTPUT])  # the graph's own decode
 
-    def clamp(x, lo: float, hi: float):
+    def clamp(x, lo: float, hi: float, name: str):
         # relu6(a*x + b) fuses into the head conv, so the conv output itself gets the tight range.
         a = 6.0 / (hi - lo)
-        return tf.nn.relu6(x * a - lo * a) * (1.0 / a) + lo
+        return tf.add(tf.nn.relu6(x * a - lo * a) * (1.0 / a), lo, name=name)
 
     @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="input")])
     def serve(input):  # noqa: A002
-        return {k: clamp(v, *HEAD_RANGES[k]) for k, v in zip(HEADS, module.heads(input))}
+        heads = [clamp(v, *HEAD_RANGES[k], name=f"{k}_head") for k, v in zip(HEADS, module.heads(input))]
+        return {"keypoints": module.tail(*heads)[0]}
 
     module.serve = serve
     samples = [_letterbox_rgb(img, size) for _, img in calibration_images()]
@@ -214,12 +217,42 @@ def build_int8(variant: str, out: Path) -> Path:
         conv = tf.lite.TFLiteConverter.from_saved_model(_save_module(module, serve, tmp))
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.representative_dataset = representative
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        conv.inference_input_type = tf.uint8
-        conv.inference_output_type = tf.int8
-        data = conv.convert()
+        conv._experimental_calibrate_only = True  # float model + ranges; quantized below
+        calibrated = conv.convert()
+    tail = decode_tail_tensors(calibrated, [f"{k}_head" for k in HEADS])
+    data = convert.mlir_quantize(calibrated, fully_quantize=False, denylisted_nodes=tail)
+    # Float input -> uint8 pixels (scale 1, zero point 0: letterboxed pixels go in as they are).
+    data = util.modify_model_io_type(data, inference_input_type=tf.uint8, inference_output_type=tf.float32)
     out.write_bytes(data)
     return out
+
+
+def decode_tail_tensors(model: bytes, head_tensors: list[str]) -> list[str]:
+    """Names of the tensors computed from the named head tensors onward (the decode tail) in a
+    calibrated TFLite model: everything that is not an ancestor of a head."""
+    import tensorflow as tf
+
+    interp = tf.lite.Interpreter(model_content=model)
+    names = {t["index"]: t["name"] for t in interp.get_tensor_details()}
+    ops = interp._get_ops_details()
+    producer = {o: op for op in ops for o in op["outputs"]}
+    by_name = {n: i for i, n in names.items()}
+    missing = [h for h in head_tensors if h not in by_name]
+    if missing:
+        raise RuntimeError(f"head tensors {missing} not found in the calibrated model")
+    ancestors: set[int] = set()
+    todo = [producer[by_name[h]]["index"] for h in head_tensors]
+    while todo:
+        i = todo.pop()
+        if i in ancestors:
+            continue
+        ancestors.add(i)
+        todo += [producer[t]["index"] for t in ops[i]["inputs"] if t in producer]
+    tail = [op for op in ops if op["index"] not in ancestors]
+    kinds = {op["op_name"] for op in tail}
+    if not {"LOGISTIC", "ARG_MAX", "GATHER_ND"} <= kinds or kinds & {"CONV_2D", "DEPTHWISE_CONV_2D"}:
+        raise RuntimeError(f"unexpected decode tail ops: {sorted(kinds)}")
+    return [names[o] for op in tail for o in op["outputs"]]
 
 
 def build(name: str, out_dir: Path) -> Path:

@@ -168,8 +168,8 @@ class MoveNetBackend:
             people = self._multipose(lb)
             return PoseOutput(people, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (time.perf_counter() - t2) * 1e3))
         yxs = self._decode()
-        scores = np.clip(yxs[:, 2], 0.0, 1.0)
-        score = float(scores.mean())
+        scores = np.minimum(np.maximum(yxs[:, 2], 0.0), 1.0)  # np.clip costs 3x more on 17 values
+        score = float(np.add.reduce(scores)) / NUM_KEYPOINTS
         poses: tuple[Pose, ...] = ()
         if score >= self.min_pose_score:
             poses = (Pose(keypoints=lb.to_frame(yxs[:, :2]), scores=scores, score=score, backend=self.name),)
