@@ -17,13 +17,15 @@ import platform
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .analyzer import EdgeAnalyzer
-from .config import AnalyzerConfig, AsrOptions, ModelAsset
+from .config import AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, RunningMode
 from .errors import BackendUnavailableError
+from .models import cache_dir
 from .profiles import DeviceProfile, get_profile
 from .runtime import runtime_versions
 
@@ -111,16 +113,79 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
                 "describe": {k: v for k, v in analyzer.describe().items() if k != "config"}}
 
 
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _peer_mediapipe(frames: list[np.ndarray], fps: float, mode: RunningMode, min_seconds: float,
+                    progress: bool) -> dict[str, Any]:
+    """MediaPipe Pose (the fallback backend, our peer) through the same analyzer loop on the same frames."""
+    if not _importable("mediapipe"):
+        return {"skipped": "mediapipe is not installed (pip install edge-sdk[mediapipe])"}
+    cfg = AnalyzerConfig(pose=PoseOptions(backend="mediapipe"), mode=mode)
+    return _run(cfg, frames, fps, None, label="peer mediapipe" if progress else None, min_seconds=min_seconds)
+
+
+def _peer_whisper(wav: str | os.PathLike, asr: AsrOptions, ct2_dir: Path | None, rounds: int = 3) -> dict[str, Any]:
+    """Speech-to-text speed on ``wav`` alone: this SDK's whisper.cpp stage vs faster-whisper int8 on the
+    CTranslate2 weights our ggml file was converted from (greedy, no VAD filter), interleaved rounds."""
+    from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
+    from .audio.whisper_cpp import WhisperCppBackend
+
+    audio = to_mono_16k(*read_wav(wav))
+    threads = asr.asset.num_threads or 1
+    runners: dict[str, Any] = {}
+    ours = WhisperCppBackend(asr)
+    runners["edge_sdk whisper.cpp " + ours.describe()["model"]] = lambda: ours.transcribe(audio).text
+    out: dict[str, Any] = {"audio_s": round(audio.size / SAMPLE_RATE, 2), "threads": threads}
+    ct2 = ct2_dir if ct2_dir is not None else cache_dir() / "ct2" / "whisper-tiny.en"
+    if not _importable("faster_whisper"):
+        out["faster-whisper"] = {"skipped": "faster-whisper is not installed"}
+    elif not (Path(ct2) / "model.bin").is_file():
+        out["faster-whisper"] = {"skipped": f"no CTranslate2 model in {ct2} (--peer-whisper DIR)"}
+    else:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never the hub
+        from faster_whisper import WhisperModel
+
+        fw = WhisperModel(str(ct2), device="cpu", compute_type="int8", cpu_threads=threads)
+
+        def run_fw() -> str:
+            segments, _ = fw.transcribe(audio, beam_size=1, language="en", vad_filter=False)
+            return " ".join(seg.text.strip() for seg in segments)
+
+        runners[f"faster-whisper int8 ({Path(ct2).name})"] = run_fw
+    try:
+        walls: dict[str, list[float]] = {k: [] for k in runners}
+        texts: dict[str, str] = {}
+        for name, fn in runners.items():  # warm-up
+            texts[name] = fn()
+        for _ in range(rounds):
+            for name, fn in runners.items():
+                t0 = time.perf_counter()
+                texts[name] = fn()
+                walls[name].append(time.perf_counter() - t0)
+        for name in runners:
+            wall = float(np.median(walls[name]))
+            out[name] = {"wall_s": round(wall, 3), "rtf": round(audio.size / SAMPLE_RATE / wall, 2), "text": texts[name]}
+    finally:
+        ours.close()
+    return out
+
+
 def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfile | str | None = None,
               action_model: str | None = "movinet-a0-demo-int8", audio: str | os.PathLike | None = None,
               asr_model: str | None = None, audio_passes: int = 2, flat_out: bool = False,
-              progress: bool = False, min_seconds: float = 0.0) -> dict[str, Any]:
+              progress: bool = False, min_seconds: float = 0.0, peers: bool = True,
+              peer_whisper: str | os.PathLike | None = None) -> dict[str, Any]:
     """Measure the configurations the profile runs on ``frames`` frames of ``video``; returns JSON-able results.
 
     Each run cycles the frames for at least ``min_seconds`` (a shared machine's hiccups average out).
     With ``audio``: run ``full`` has speech arriving in real time (as from a microphone) for
     ``audio_passes`` passes of the WAV; ``flat_out`` adds ``full-flat-out``, speech-to-text busy all
-    the time (the worst case for the video stages)."""
+    the time (the worst case for the video stages). ``peers``: MediaPipe Pose on the same frames and
+    faster-whisper on the same WAV next to ours, where they are installed (else the reason is recorded)."""
     prof = profile if isinstance(profile, DeviceProfile) else get_profile(profile)
     decoded, cap_times, fps = _decode(video, frames)
     base = prof.analyzer_config("video")
@@ -137,13 +202,28 @@ def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfil
                           realtime=name == "full", label=name if progress else None, min_seconds=min_seconds)
                for name, cfg in runs.items()}
     pose_fps = results["pose"]["fps"]
+    peer: dict[str, Any] = {}
+    if peers:
+        mp = peer["mediapipe-pose"] = _peer_mediapipe(decoded, fps, base.mode, min_seconds, progress)
+        if "fps" in mp and pose_fps > 0:
+            peer["pose_speedup_vs_mediapipe"] = round(pose_fps / mp["fps"], 2)
+        if audio is not None:
+            peer["speech"] = _peer_whisper(audio, runs["full"].asr, Path(peer_whisper) if peer_whisper else None)
     return {
         "video": str(video), "frames": len(decoded), "profile": prof.to_dict(),
         "machine": platform.machine(), "cpus": os.cpu_count(), "runtimes": runtime_versions(),
         "capture_ms": _ms(cap_times),
         "runs": results,
         "fps_vs_pose_only": {k: round(r["fps"] / pose_fps, 3) for k, r in results.items() if pose_fps > 0},
+        "pose_stage_vs_invoke": _stage_vs_invoke(results["pose"]),
+        "peers": peer,
     }
+
+
+def _stage_vs_invoke(run: dict[str, Any]) -> float | None:
+    """Pose stage rate / raw invoke rate (1.0 = the SDK adds nothing around ``invoke()``)."""
+    s = run["stages"].get("pose")
+    return round(s["infer_ms"] / s["total_ms"], 3) if s and s["total_ms"] > 0 else None
 
 
 def plot_bench(result: dict[str, Any], path: str | os.PathLike) -> None:
@@ -156,7 +236,11 @@ def plot_bench(result: dict[str, Any], path: str | os.PathLike) -> None:
     except ImportError as e:
         raise BackendUnavailableError("--plot needs matplotlib: pip install edge-sdk[bench]") from e
     rows = [("capture", 0.0, result["capture_ms"]["p50"], 0.0)]
-    for run, r in result["runs"].items():
+    runs = dict(result["runs"])
+    mp = result.get("peers", {}).get("mediapipe-pose", {})
+    if "stages" in mp:
+        runs["peer mediapipe"] = mp
+    for run, r in runs.items():
         for stage, s in r["stages"].items():
             rows.append((f"{run}: {stage}", s["pre_ms"], s["infer_ms"], s["post_ms"]))
         rows.append((f"{run}: frame ({r['fps']:.0f} fps)", 0.0, r["frame_ms"]["p50"], 0.0))

@@ -171,7 +171,8 @@ def _action_options(args: argparse.Namespace):
 
     if not getattr(args, "action_model", None):
         return None
-    return ActionOptions(asset=ModelAsset(args.action_model, None, args.action_threads), frame_stride=args.action_stride)
+    runtime = getattr(args, "runtime", "auto")  # --runtime applies to every TFLite stage
+    return ActionOptions(asset=ModelAsset(args.action_model, None, args.action_threads, runtime), frame_stride=args.action_stride)
 
 
 def _asr_options(args: argparse.Namespace):
@@ -329,7 +330,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     result = run_bench(args.video, frames=args.frames, profile=args.profile, action_model=args.action_model,
                        audio=args.audio, audio_passes=args.audio_passes, flat_out=args.flat_out,
-                       progress=sys.stderr.isatty(), min_seconds=args.seconds)
+                       progress=sys.stderr.isatty(), min_seconds=args.seconds, peers=not args.no_peers,
+                       peer_whisper=args.peer_whisper)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     if args.plot:
@@ -338,6 +340,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for name, r in result["runs"].items():
         stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
         print(f"{name:12s} {r['fps']:8.1f} fps ({result['fps_vs_pose_only'][name]:.2f}x pose-only)  {stages}")
+    print(f"pose stage / raw invoke: {result['pose_stage_vs_invoke']}")
+    for name, r in result["peers"].items():
+        if isinstance(r, dict) and "fps" in r:
+            print(f"peer {name}: {r['fps']:.1f} fps (ours {result['peers'].get('pose_speedup_vs_mediapipe')}x faster)")
+        elif name == "speech":
+            for k, v in r.items():
+                if isinstance(v, dict):
+                    print(f"speech {k}: " + (f"{v['rtf']}x real time" if "rtf" in v else v["skipped"]))
+        elif isinstance(r, dict) and "skipped" in r:
+            print(f"peer {name}: skipped ({r['skipped']})")
     return 0
 
 
@@ -403,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flat-out", action="store_true", help="also a run with speech-to-text busy all the time")
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--plot", type=Path, default=None, help="PNG bar chart (needs matplotlib: edge-sdk[bench])")
+    p.add_argument("--no-peers", action="store_true", help="skip MediaPipe Pose / faster-whisper side by side")
+    p.add_argument("--peer-whisper", type=Path, default=None,
+                   help="CTranslate2 Whisper dir for faster-whisper (default: <cache>/ct2/whisper-tiny.en)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("models", help="list, verify, build models, or fine-tune an action model on your clips")
