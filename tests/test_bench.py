@@ -37,3 +37,12 @@ def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     assert res["fps_vs_pose_only"]["pose"] == 1.0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert "pose+action" in r.stdout
+    assert 0 < res["pose_stage_vs_invoke"] <= 1
+    # Peers side by side: run where installed, else the reason is recorded (never silently absent).
+    mp = res["peers"]["mediapipe-pose"]
+    assert ("skipped" in mp and "mediapipe" in mp["skipped"]) or (mp["fps"] > 0 and res["peers"]["pose_speedup_vs_mediapipe"] > 0)
+    speech = res["peers"]["speech"]
+    ours = next(v for k, v in speech.items() if k.startswith("edge_sdk whisper.cpp"))
+    assert "ask not what your country can do for you" in ours["text"].lower() and ours["rtf"] > 0
+    fw = speech["faster-whisper"] if "faster-whisper" in speech else next(v for k, v in speech.items() if k.startswith("faster"))
+    assert "skipped" in fw or "ask not what your country" in fw["text"].lower()
