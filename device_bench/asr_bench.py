@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -43,19 +42,13 @@ def _sdk(model: str, threads: int, window: str, retry_below_logprob: float | Non
 
 def _faster_whisper(threads: int) -> tuple[Callable[[np.ndarray], str], Callable[[], None]] | None:
     try:
-        from faster_whisper import WhisperModel
+        import faster_whisper  # noqa: F401
     except ImportError:
         return None
     from conversion.sources import whisper_ct2_dir
+    from edge_sdk.bench import faster_whisper_transcriber
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    m = WhisperModel(str(whisper_ct2_dir("tiny.en")), device="cpu", compute_type="int8", cpu_threads=threads)
-
-    def run(a: np.ndarray) -> str:
-        segs, _ = m.transcribe(a, beam_size=1, language="en", vad_filter=False)
-        return " ".join(s.text.strip() for s in segs)
-
-    return run, lambda: None
+    return faster_whisper_transcriber(whisper_ct2_dir("tiny.en"), threads), lambda: None
 
 
 def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .models import cache_dir
 from .profiles import DeviceProfile, get_profile
 from .runtime import runtime_versions
 
-__all__ = ["run_bench", "plot_bench"]
+__all__ = ["run_bench", "plot_bench", "faster_whisper_transcriber"]
 
 
 def _ms(values: list[float]) -> dict[str, float]:
@@ -128,6 +128,21 @@ def _peer_mediapipe(frames: list[np.ndarray], fps: float, mode: RunningMode, min
     return _run(cfg, frames, fps, None, label="peer mediapipe" if progress else None, min_seconds=min_seconds)
 
 
+def faster_whisper_transcriber(ct2_dir: Path, threads: int) -> Callable[[np.ndarray], str]:
+    """The peer we compare speech-to-text with: faster-whisper int8 on a local CTranslate2 Whisper
+    directory, greedy, no VAD filter, English; returns (n,) float32 16 kHz audio -> text."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never the hub
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(ct2_dir), device="cpu", compute_type="int8", cpu_threads=threads)
+
+    def run(audio: np.ndarray) -> str:
+        segments, _ = model.transcribe(audio, beam_size=1, language="en", vad_filter=False)
+        return " ".join(seg.text.strip() for seg in segments)
+
+    return run
+
+
 def _peer_whisper(wav: str | os.PathLike, asr: AsrOptions, ct2_dir: Path | None, rounds: int = 3) -> dict[str, Any]:
     """Speech-to-text speed on ``wav`` alone: this SDK's whisper.cpp stage vs faster-whisper int8 on the
     CTranslate2 weights our ggml file was converted from (greedy, no VAD filter), interleaved rounds."""
@@ -140,22 +155,14 @@ def _peer_whisper(wav: str | os.PathLike, asr: AsrOptions, ct2_dir: Path | None,
     ours = WhisperCppBackend(asr)
     runners["edge_sdk whisper.cpp " + ours.describe()["model"]] = lambda: ours.transcribe(audio).text
     out: dict[str, Any] = {"audio_s": round(audio.size / SAMPLE_RATE, 2), "threads": threads}
-    ct2 = ct2_dir if ct2_dir is not None else cache_dir() / "ct2" / "whisper-tiny.en"
+    ct2 = Path(ct2_dir if ct2_dir is not None else cache_dir() / "ct2" / "whisper-tiny.en")
     if not _importable("faster_whisper"):
         out["faster-whisper"] = {"skipped": "faster-whisper is not installed"}
-    elif not (Path(ct2) / "model.bin").is_file():
+    elif not (ct2 / "model.bin").is_file():
         out["faster-whisper"] = {"skipped": f"no CTranslate2 model in {ct2} (--peer-whisper DIR)"}
     else:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never the hub
-        from faster_whisper import WhisperModel
-
-        fw = WhisperModel(str(ct2), device="cpu", compute_type="int8", cpu_threads=threads)
-
-        def run_fw() -> str:
-            segments, _ = fw.transcribe(audio, beam_size=1, language="en", vad_filter=False)
-            return " ".join(seg.text.strip() for seg in segments)
-
-        runners[f"faster-whisper int8 ({Path(ct2).name})"] = run_fw
+        fw = faster_whisper_transcriber(ct2, threads)
+        runners[f"faster-whisper int8 ({ct2.name})"] = lambda: fw(audio)
     try:
         walls: dict[str, list[float]] = {k: [] for k in runners}
         texts: dict[str, str] = {}
