@@ -26,7 +26,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -465,17 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     venvs = {"ai_edge_litert": args.host_venv, "asr": args.host_venv,
              "tflite_runtime": args.host_runtime_venv, "mediapipe": args.host_runtime_venv}
     host = host_answers(venvs, media, args.cache / "out")
-    lock = threading.Lock()
-    rows: dict[str, dict[str, Any]] = {}
-
-    def one(name: str) -> None:
-        row = run_target(TARGETS[name], args.cache, wheel, media, models, host)
-        with lock:
-            rows[name] = row
-
     with ThreadPoolExecutor(len(args.targets)) as pool:  # the targets in parallel (one core each)
-        for f in [pool.submit(one, n) for n in args.targets]:
-            f.result()
+        futures = {n: pool.submit(run_target, TARGETS[n], args.cache, wheel, media, models, host) for n in args.targets}
+        rows = {n: f.result() for n, f in futures.items()}
     total = time.monotonic() - t0
     qv = sh(["dpkg-query", "-W", "-f=${Version}", "qemu-user-static"]).stdout.strip() or qemu
     prev = json.loads(args.json.read_text()) if args.json and args.json.exists() else {}
