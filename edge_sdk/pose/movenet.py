@@ -2,10 +2,10 @@
 
 Two model layouts are accepted, recognised from the model itself:
 
-* ``heads`` (our int8 models): outputs named ``heatmap``, ``center``, ``regress``, ``offset`` on the
-  G x G grid; decoded in numpy (:mod:`edge_sdk.pose.movenet_decode`).
-* ``full`` (our FP16 models and the official TF Hub / Kaggle TFLite files): one output
-  [1, 1, 17, 3] = (y, x, score) normalized to the square input.
+* ``full`` (our FP16 and int8 models, and the official TF Hub / Kaggle TFLite files): one output
+  [1, 1, 17, 3] = (y, x, score) normalized to the square input; the decode runs in the graph.
+* ``heads`` (int8 files of earlier edge_sdk conversions): outputs named ``heatmap``, ``center``,
+  ``regress``, ``offset`` on the G x G grid; decoded in numpy (:mod:`edge_sdk.pose.movenet_decode`).
 * ``multipose`` (MoveNet MultiPose, ours or official): one output [1, 6, 56]: per person 17 x
   (y, x, score) then (ymin, xmin, ymax, xmax, score), normalized; up to 6 people, no crop tracking.
 
