@@ -121,6 +121,7 @@ def build_wheel(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("edge_sdk-*.whl"):
         old.unlink()
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools would pack stale files left in build/lib
     r = sh([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)])
     if r.returncode != 0:
         raise RuntimeError(f"building the wheel failed:\n{r.stderr[-3000:]}")

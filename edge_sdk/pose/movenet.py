@@ -4,8 +4,6 @@ Two model layouts are accepted, recognised from the model itself:
 
 * ``full`` (our FP16 and int8 models, and the official TF Hub / Kaggle TFLite files): one output
   [1, 1, 17, 3] = (y, x, score) normalized to the square input; the decode runs in the graph.
-* ``heads`` (int8 files of earlier edge_sdk conversions): outputs named ``heatmap``, ``center``,
-  ``regress``, ``offset`` on the G x G grid; decoded in numpy (:mod:`edge_sdk.pose.movenet_decode`).
 * ``multipose`` (MoveNet MultiPose, ours or official): one output [1, 6, 56]: per person 17 x
   (y, x, score) then (ymin, xmin, ymax, xmax, score), normalized; up to 6 people, no crop tracking.
 
@@ -28,12 +26,11 @@ from ..runtime import LoadedInterpreter, load_interpreter
 from ..video.frames import check_frame
 from .base import PoseOutput
 from .cropping import next_crop_region
-from .movenet_decode import NUM_KEYPOINTS, MoveNetDecoder, sigmoid_lut
 from .preprocess import Letterbox
 
 __all__ = ["MoveNetBackend"]
 
-HEAD_NAMES = ("heatmap", "center", "regress", "offset")
+NUM_KEYPOINTS = 17
 
 
 class MoveNetBackend:
@@ -79,7 +76,6 @@ class MoveNetBackend:
             and self._input["quantization"][1] == 0
         self._input_buf = np.zeros((1, self.input_size, self.input_size, 3), np.uint8)
         self._layout, self._outputs = self._read_layout()
-        self._decoder = MoveNetDecoder(self.input_size // 4) if self._layout == "heads" else None
         self._letterbox: dict[tuple[int, int], Letterbox] = {}
         self.track = bool(track) and self._layout != "multipose"  # MultiPose sees the whole frame
         self._region: tuple[int, int, int, int] | None = None
@@ -89,18 +85,6 @@ class MoveNetBackend:
     def _read_layout(self) -> tuple[str, dict[str, dict[str, Any]]]:
         interp = self._loaded.interpreter
         details = {d["index"]: d for d in interp.get_output_details()}
-        _, sig_out = self._loaded.signature_io()
-        if set(HEAD_NAMES) <= set(sig_out):
-            outs = {}
-            for name in HEAD_NAMES:
-                d = details[sig_out[name]]
-                scale, zp = d["quantization"]
-                quantized = d["dtype"] == np.int8 and scale > 0
-                entry: dict[str, Any] = {"index": d["index"], "qparams": (float(scale), int(zp)) if quantized else (1.0, 0)}
-                if quantized and name in ("heatmap", "center"):
-                    entry["lut"] = sigmoid_lut(scale, zp)
-                outs[name] = entry
-            return "heads", outs
         if len(details) == 1:
             d = next(iter(details.values()))
             if list(d["shape"]) == [1, 1, NUM_KEYPOINTS, 3]:
@@ -109,8 +93,8 @@ class MoveNetBackend:
                 return "multipose", {"people": {"index": d["index"]}}
         shapes = [list(d["shape"]) for d in details.values()]
         raise ModelLoadError(
-            f"{self.model.path}: not a MoveNet model: expected outputs named {HEAD_NAMES}, "
-            f"one [1, 1, 17, 3] output (single-pose) or one [1, 6, 56] output (MultiPose), got {shapes}"
+            f"{self.model.path}: not a MoveNet model: expected one [1, 1, 17, 3] output (single-pose) "
+            f"or one [1, 6, 56] output (MultiPose), got {shapes}"
         )
 
     def reset(self) -> None:
@@ -145,14 +129,8 @@ class MoveNetBackend:
         return lb
 
     def _decode(self) -> np.ndarray:
-        interp = self._loaded.interpreter
-        if self._layout == "full":
-            return interp.get_tensor(self._outputs["keypoints"]["index"])[0, 0]
-        # Zero-copy views of the output tensors; nothing returned refers to them.
-        o = self._outputs
-        raw = {k: interp.tensor(v["index"])()[0] for k, v in o.items()}
-        hm, ct = self._decoder.probabilities(raw["heatmap"], raw["center"], o["heatmap"].get("lut"), o["center"].get("lut"))
-        return self._decoder.decode(hm, ct, raw["regress"], raw["offset"], o["regress"]["qparams"], o["offset"]["qparams"])
+        """(17, 3) float32 (y, x, score) of a single-pose output, a copy."""
+        return self._loaded.interpreter.get_tensor(self._outputs["keypoints"]["index"])[0, 0]
 
     def estimate(self, frame: np.ndarray) -> PoseOutput:
         """Poses in ``frame`` ((H, W, 3) uint8 BGR); keypoints in its pixel coordinates."""
