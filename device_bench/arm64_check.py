@@ -282,14 +282,11 @@ def answer(name: str, stdout: str, out_dir: Path | None) -> Any:
 
 
 def _pose_dev(a: list, b: list) -> tuple[float, float]:
-    """(mean, max) keypoint distance / bbox diagonal of the host pose, over keypoints scoring >= 0.3 there."""
+    """(mean, max) deviation of pose ``a`` from host pose ``b`` (rows x, y, score), fractions of its bbox diagonal."""
+    from conversion.accuracy import keypoint_deviation
+
     a, b = np.asarray(a, float), np.asarray(b, float)
-    vis = b[:, 2] >= 0.3
-    if vis.sum() < 2:
-        return (0.0, 0.0) if np.allclose(a, b, atol=1.0) else (float("inf"), float("inf"))
-    diag = float(np.linalg.norm(b[vis, :2].max(0) - b[vis, :2].min(0)))
-    d = np.linalg.norm(a[vis, :2] - b[vis, :2], axis=1) / diag
-    return float(d.mean()), float(d.max())
+    return keypoint_deviation(a[:, :2], b[:, :2], b[:, 2])
 
 
 def agree(name: str, arm: Any, host: Any) -> tuple[bool, str]:

@@ -25,11 +25,6 @@ def _ref_pixels(ref, bgr: np.ndarray):
     return lb.to_frame(out[:, :2]), out[:, 2], lb
 
 
-def _deviation(kp: np.ndarray, ref_xy: np.ndarray, ref_s: np.ndarray) -> tuple[float, float]:
-    vis = ref_s >= 0.3
-    diag = float(np.linalg.norm(ref_xy[vis].max(0) - ref_xy[vis].min(0)))
-    d = np.linalg.norm(kp - ref_xy, axis=1)[vis] / diag
-    return float(d.mean()), float(d.max())
 
 
 @requires_tf
@@ -38,11 +33,13 @@ def _deviation(kp: np.ndarray, ref_xy: np.ndarray, ref_s: np.ndarray) -> tuple[f
 def test_int8_close_to_float(reference, media, variant, image):
     import cv2
 
+    from conversion.accuracy import keypoint_deviation
+
     bgr = cv2.imread(str(media / image))
     ref_xy, ref_s, _ = _ref_pixels(reference[variant], bgr)
     with MoveNetBackend(f"movenet-{variant}-int8", num_threads=2, min_pose_score=0) as b:
         pose = b.estimate(bgr).poses[0]
-    mean, worst = _deviation(pose.keypoints, ref_xy, ref_s)
+    mean, worst = keypoint_deviation(pose.keypoints, ref_xy, ref_s)
     assert mean <= 0.03, f"int8 mean deviation {mean:.1%} of bbox diagonal"
     assert worst <= 0.10, f"int8 worst keypoint {worst:.1%} of bbox diagonal"
 
