@@ -341,15 +341,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
         print(f"{name:12s} {r['fps']:8.1f} fps ({result['fps_vs_pose_only'][name]:.2f}x pose-only)  {stages}")
     print(f"pose stage / raw invoke: {result['pose_stage_vs_invoke']}")
-    for name, r in result["peers"].items():
-        if isinstance(r, dict) and "fps" in r:
-            print(f"peer {name}: {r['fps']:.1f} fps (ours {result['peers'].get('pose_speedup_vs_mediapipe')}x faster)")
-        elif name == "speech":
-            for k, v in r.items():
-                if isinstance(v, dict):
-                    print(f"speech {k}: " + (f"{v['rtf']}x real time" if "rtf" in v else v["skipped"]))
-        elif isinstance(r, dict) and "skipped" in r:
-            print(f"peer {name}: skipped ({r['skipped']})")
+    peers = result["peers"]
+    mp = peers.get("mediapipe-pose")
+    if mp is not None:
+        print(f"peer mediapipe-pose: {mp['fps']:.1f} fps (ours {peers['pose_speedup_vs_mediapipe']}x faster)"
+              if "fps" in mp else f"peer mediapipe-pose: skipped ({mp['skipped']})")
+    for name, v in peers.get("speech", {}).items():
+        if isinstance(v, dict):  # the others are the clip's length and the thread count
+            print(f"speech {name}: " + (f"{v['rtf']}x real time" if "rtf" in v else f"skipped ({v['skipped']})"))
     return 0
 
 

@@ -9,7 +9,15 @@ import numpy as np
 
 from ..results import Pose, StageTimings
 
-__all__ = ["PoseBackend", "PoseOutput"]
+__all__ = ["PoseBackend", "PoseOutput", "keypoint_scores"]
+
+
+def keypoint_scores(raw: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per-keypoint confidences clipped to [0, 1] and their mean (the pose score), for (K,) raw scores.
+
+    np.minimum/np.maximum rather than np.clip: on 17 values np.clip costs 3x more, every frame."""
+    scores = np.minimum(np.maximum(raw, 0.0), 1.0)
+    return scores, float(np.add.reduce(scores)) / len(scores)
 
 
 @dataclass(frozen=True)

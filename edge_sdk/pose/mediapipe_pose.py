@@ -33,7 +33,7 @@ from ..errors import BackendUnavailableError, EdgeSdkError, ModelNotFoundError
 from ..models import sha256_file
 from ..results import COCO_FROM_BLAZEPOSE, Pose, StageTimings
 from ..video.frames import check_frame
-from .base import PoseOutput
+from .base import PoseOutput, keypoint_scores
 
 __all__ = ["MediaPipePoseBackend"]
 
@@ -135,8 +135,7 @@ class MediaPipePoseBackend:
         poses: tuple[Pose, ...] = ()
         if found is not None:
             lm = np.array([(p.x * w, p.y * h, p.z * w, p.visibility) for p in found.landmark], dtype=np.float32)
-            scores = np.clip(lm[_COCO, 3], 0.0, 1.0)
-            score = float(scores.mean())
+            scores, score = keypoint_scores(lm[_COCO, 3])
             if score >= self.min_pose_score:
                 poses = (Pose(keypoints=lm[_COCO, :2], scores=scores, score=score, backend=self.name, landmarks=lm),)
         t3 = time.perf_counter()
