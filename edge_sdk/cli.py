@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EdgeSdkError, InvalidFrameError
+from .safe_write import OutputDir, atomic_write_text, dumps_strict
 
 log = logging.getLogger("edge_sdk")
 
@@ -76,7 +76,7 @@ def cmd_pose(args: argparse.Namespace) -> int:
         "poses": [p.to_dict() for p in result.poses],
     }
     if args.json:
-        print(json.dumps(out))
+        print(dumps_strict(out))
     else:
         print(f"{out['model']} on {out['runtime']}: {len(result.poses)} pose(s), {out['latency_ms']} ms")
         for p in result.poses:
@@ -98,11 +98,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
 
         audio = to_mono_16k(*read_wav(args.audio))
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    timeline = out_dir / "timeline.jsonl"
-    if timeline.exists():
-        timeline.unlink()
+    out_dir = OutputDir(args.out)
+    timeline = out_dir.fresh("timeline.jsonl")
     summary: dict[str, Any] = {"input": str(args.video), "audio": str(args.audio) if args.audio else None, "status": "running"}
     writer = None
     t_start = time.perf_counter()
@@ -118,7 +115,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             action_tag = "action (demo model)" if action_info.get("demo") else "action"
             fed = 0  # audio samples handed to the analyzer so far
             if not args.no_video:
-                path = out_dir / "annotated.mp4"
+                path = out_dir.fresh("annotated.mp4")
                 writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), src.fps, src.size)
                 if not writer.isOpened():
                     raise EdgeSdkError(f"cannot write {path}: no mp4v encoder in this OpenCV build")
@@ -159,7 +156,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if writer is not None:
             writer.release()
         summary["wall_s"] = round(time.perf_counter() - t_start, 3)
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+        out_dir.write_json("summary.json", summary)
         if summary["status"] == "ok":
             s = summary["stats"]
             print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {out_dir}/timeline.jsonl, summary.json"
@@ -193,7 +190,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         info = asr.describe()
     out = {"model": info["model"], **tr.to_dict(), "threads": info["num_threads"], "language": info["language"]}
     if args.json:
-        print(json.dumps(out))
+        print(dumps_strict(out))
     else:
         for s in tr.segments:
             print(f"[{s.start_s:7.2f} -> {s.end_s:7.2f}] {s.text}")
@@ -209,7 +206,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     def show(segments) -> None:
         for s in segments:
             if args.json:
-                print(json.dumps(s.to_dict()), flush=True)
+                print(dumps_strict(s.to_dict()), flush=True)
             else:
                 print(f"[{s.start_s:7.2f} -> {s.end_s:7.2f}] {s.text}", flush=True)
 
@@ -233,11 +230,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     from .video.sources import CaptureSource
 
     profile = get_profile(args.profile)
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    timeline = out_dir / "timeline.jsonl"
-    if timeline.exists():
-        timeline.unlink()
+    out_dir = OutputDir(args.out)
+    timeline = out_dir.fresh("timeline.jsonl")
     uri = int(args.source) if args.source.isdigit() else args.source
     policy = "every_nth" if profile.frame_stride > 1 and not args.replay else "latest"
     summary: dict[str, Any] = {"source": args.source, "profile": profile.to_dict(), "status": "running"}
@@ -263,7 +257,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         summary["status"], summary["error"] = "failed", f"{type(e).__name__}: {e}"
         raise
     finally:
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+        out_dir.write_json("summary.json", summary)
         st = summary.get("stats", {})
         print(f"{st.get('frames', 0)} frames, latency {st.get('latency_ms')}, source {st.get('source')}; wrote {out_dir}")
 
@@ -280,7 +274,7 @@ def cmd_models(args: argparse.Namespace) -> int:
                          "shipped": e.shipped, "present": path is not None, "path": str(path) if path else None,
                          "upstream": e.upstream})
         if args.json:
-            print(json.dumps(rows, indent=1))
+            print(dumps_strict(rows, indent=1))
         else:
             for r in rows:
                 state = "present" if r["present"] else "not built"
@@ -333,7 +327,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                        progress=sys.stderr.isatty(), min_seconds=args.seconds, peers=not args.no_peers,
                        peer_whisper=args.peer_whisper)
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+        atomic_write_text(args.json, dumps_strict(result, indent=1) + "\n")
     if args.plot:
         plot_bench(result, args.plot)
     print(f"profile {result['profile']['name']}, {result['frames']} frames, capture {result['capture_ms']['p50']} ms")

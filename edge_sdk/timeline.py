@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
 
 from .results import Event
+from .safe_write import dumps_strict, open_append
 
 __all__ = ["TimelineWriter"]
 
@@ -15,19 +15,20 @@ __all__ = ["TimelineWriter"]
 class TimelineWriter:
     """Appends :class:`Event` lines to a JSONL file; each line is flushed (and fsync'd if asked).
 
-    A crash loses at most the event being written. Safe to call from several threads.
+    A crash loses at most the event being written. Safe to call from several threads. The file is
+    never opened through a symlink, and an event with NaN / inf raises :class:`ConfigError` (strict JSON).
     """
 
     def __init__(self, path: str | os.PathLike, *, fsync: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(self.path, "a", encoding="utf-8")
+        self._f = open_append(self.path)
         self._fsync = fsync
         self._lock = threading.Lock()
         self.count = 0
 
     def write(self, event: Event) -> None:
-        line = json.dumps(event.to_dict(), separators=(",", ":"))
+        line = dumps_strict(event.to_dict(), separators=(",", ":"))
         with self._lock:
             if self._f.closed:
                 raise ValueError(f"timeline {self.path} is closed")

@@ -1,0 +1,145 @@
+"""Writing output files safely: inside one directory, never through a link, whole or not at all.
+
+Every file the SDK writes for a run goes through :class:`OutputDir` (or, for one file, the module
+functions):
+
+- a name is a bare file name: no separator, no ``..``, so nothing lands outside the directory;
+- a finished file (``summary.json``, a built model) is written to a temp name in the same directory
+  and ``os.replace``-d over the final name: readers see the old file or the new one, never half of
+  one, and a symlink pre-placed at the final name is replaced, its target never touched;
+- a file that grows while the run goes on (a timeline, a fragmented MP4) is created fresh with
+  ``O_EXCL | O_NOFOLLOW`` after removing whatever had that name (a link is removed, not followed).
+
+JSON is strict (``allow_nan=False``): NaN or inf raise :class:`ConfigError` instead of writing a
+file other tools cannot parse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from .errors import ConfigError
+
+__all__ = ["OutputDir", "atomic_write_bytes", "atomic_write_text", "atomic_path", "create_new", "open_append",
+           "dumps_strict"]
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def dumps_strict(obj: Any, **kwargs: Any) -> str:
+    """``json.dumps`` that refuses NaN / inf (:class:`ConfigError` naming the problem)."""
+    try:
+        return json.dumps(obj, allow_nan=False, **kwargs)
+    except ValueError as e:
+        raise ConfigError(f"cannot write JSON: {e} (NaN or inf in the data)") from e
+
+
+def _check_target(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        raise ConfigError(f"{path} is a directory, expected a file path")
+    if not path.parent.is_dir():
+        raise ConfigError(f"{path.parent} is not a directory")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path]:
+    """Yield a temp path next to ``path`` (same directory, hidden, ``suffix`` kept last so tools that go by
+    the extension still work); on a clean exit it replaces ``path``, on an exception it is removed."""
+    path = Path(path)
+    _check_target(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix + path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)  # replaces a link at ``path`` itself, never its target
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temp file in its directory + ``os.replace`` (fsync'd first)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def create_new(path: str | os.PathLike, text: bool = False) -> IO[Any]:
+    """A fresh file opened for writing at ``path``: what had that name (a file or a link) is removed first;
+    the file is created with ``O_EXCL | O_NOFOLLOW`` so a link placed meanwhile is never written through."""
+    path = Path(path)
+    _check_target(path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+    return os.fdopen(fd, "w" if text else "wb", **({"encoding": "utf-8"} if text else {}))
+
+
+def open_append(path: str | os.PathLike) -> IO[str]:
+    """``path`` opened for appending text; refuses a symlink or a directory (:class:`ConfigError`)."""
+    path = Path(path)
+    _check_target(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW, 0o644)
+    except OSError as e:
+        why = "is a symlink (not written through)" if path.is_symlink() else e.strerror
+        raise ConfigError(f"cannot append to {path}: {why}") from e
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
+class OutputDir:
+    """A run's output directory (created if missing). ``path(name)`` is the only way to name a file in it.
+
+    Raises :class:`ConfigError` if ``root`` exists and is not a directory.
+    """
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise ConfigError(f"output directory {root} exists and is not a directory")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(f"cannot create output directory {root}: {e}") from e
+        self.root = root
+
+    def path(self, name: str) -> Path:
+        """``root / name`` for a bare file name; :class:`ConfigError` for anything that could leave ``root``."""
+        if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name or Path(name).is_absolute():
+            raise ConfigError(f"output file name must be a bare name inside {self.root}, got {name!r}")
+        return self.root / name
+
+    def write_text(self, name: str, text: str) -> Path:
+        return atomic_write_text(self.path(name), text)
+
+    def write_json(self, name: str, obj: Any, indent: int | None = 1) -> Path:
+        return self.write_text(name, dumps_strict(obj, indent=indent) + "\n")
+
+    def create(self, name: str, text: bool = False) -> IO[Any]:
+        return create_new(self.path(name), text=text)
+
+    def fresh(self, name: str) -> Path:
+        """``path(name)`` with whatever had that name removed (a link is removed, never followed)."""
+        p = self.path(name)
+        _check_target(p)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(p)
+        return p
+
+    def __fspath__(self) -> str:
+        return str(self.root)
+
+    def __str__(self) -> str:
+        return str(self.root)
