@@ -28,6 +28,7 @@ system-deps:
 $(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip uninstall -q -y edge-sdk 2>/dev/null || true  # this project's venvs held it under that name before 0.2.0
 	$(BIN)/pip install -q -e '.[asr,bench]'
 	touch $@
 
@@ -72,6 +73,7 @@ test: dev-env media asr-models lint
 $(RT_STAMP): system-deps
 	$(PYTHON) -m venv $(RT_VENV)
 	$(RT_VENV)/bin/pip install -q --upgrade pip
+	$(RT_VENV)/bin/pip uninstall -q -y edge-sdk 2>/dev/null || true
 	$(RT_VENV)/bin/pip install -q -e '.[tflite,mediapipe,asr]' pytest
 	touch $@
 

@@ -1,14 +1,22 @@
 """edge_sdk: on-device pose, stream action recognition and speech-to-text.
 
 Metadata lives here (not only in pyproject.toml) so that old pip on Jetson/Raspberry Pi images
-can still ``pip install .``. The shipped models in tflite_models/ install as package data.
+can still ``pip install .``. The distribution is ``edge-scene-sdk``; the import name is ``edge_sdk``.
+The shipped models in tflite_models/ install as package data.
 """
+
+import re
+from pathlib import Path
 
 from setuptools import find_packages, setup
 
+# One place for the version and the distribution name (``edge-sdk`` on PyPI is someone else's project).
+_VERSION_PY = (Path(__file__).resolve().parent / "edge_sdk" / "_version.py").read_text(encoding="utf-8")
+_META = dict(re.findall(r'^(__version__|DISTRIBUTION) = "([^"]+)"', _VERSION_PY, re.M))
+
 setup(
-    name="edge-sdk",
-    version="0.1.0",
+    name=_META["DISTRIBUTION"],
+    version=_META["__version__"],
     description="On-device pose, stream action recognition and speech-to-text for Raspberry Pi, Jetson and CPUs",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

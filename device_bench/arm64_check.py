@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from edge_sdk._version import DISTRIBUTION
+
 ROOT = Path(__file__).resolve().parent.parent
 MIRROR = "http://deb.debian.org/debian"
 # libgl1/libglib2.0-0/libxcb1: the cv2 that mediapipe's opencv-contrib-python installs links to them
@@ -70,6 +72,7 @@ TARGETS = {
 }
 # Extras per runtime venv: the ai-edge-litert venv is the full user install; tflite-runtime is the
 # legacy alternative (numpy < 2), checked on the TFLite stages.
+WHEEL_PREFIX = DISTRIBUTION.replace("-", "_")  # the wheel file name: edge_scene_sdk-<version>-py3-none-any.whl
 EXTRAS = {"ai_edge_litert": "asr,mediapipe", "tflite_runtime": "tflite"}
 
 
@@ -118,13 +121,13 @@ def ensure_binfmt() -> str:
 
 def build_wheel(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("edge_sdk-*.whl"):
+    for old in out.glob(f"{WHEEL_PREFIX}-*.whl"):
         old.unlink()
     shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools would pack stale files left in build/lib
     r = sh([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)])
     if r.returncode != 0:
         raise RuntimeError(f"building the wheel failed:\n{r.stderr[-3000:]}")
-    return next(out.glob("edge_sdk-*.whl"))
+    return next(out.glob(f"{WHEEL_PREFIX}-*.whl"))
 
 
 def deps_hash() -> str:
@@ -235,7 +238,7 @@ def install(fs: Rootfs, runtime: str, wheel: Path) -> dict[str, Any]:
         return {"installs": False, "seconds": round(time.monotonic() - t0, 1), "error": _last_error(out + err)}
     rc, out, _, _ = fs.run(f"{venv}/bin/pip list --format=json")
     versions = {p["name"].lower(): p["version"] for p in json.loads(out)} if rc == 0 else {}
-    keep = ("edge-sdk", "numpy", "opencv-python-headless", "opencv-contrib-python", "ai-edge-litert", "tflite-runtime",
+    keep = (DISTRIBUTION, "numpy", "opencv-python-headless", "opencv-contrib-python", "ai-edge-litert", "tflite-runtime",
             "mediapipe", "pywhispercpp", "protobuf")
     return {"installs": True, "cached": cached, "seconds": round(time.monotonic() - t0, 1), "venv": venv,
             "packages": {k: versions[k] for k in keep if k in versions}}

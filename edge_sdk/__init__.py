@@ -5,6 +5,7 @@
         result = analyzer.process_frame(bgr_frame)   # FrameResult with poses in pixel coordinates
 """
 
+from ._version import __version__
 from .analyzer import EdgeAnalyzer
 from .config import (
     ActionOptions,
@@ -40,9 +41,8 @@ from .results import (
     TranscriptSegment,
 )
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "__version__",
     "EdgeAnalyzer",
     "AnalyzerConfig",
     "ModelAsset",

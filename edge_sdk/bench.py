@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._version import install_hint
 from .analyzer import EdgeAnalyzer
 from .config import AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, RunningMode
 from .errors import BackendUnavailableError
@@ -123,7 +124,7 @@ def _peer_mediapipe(frames: list[np.ndarray], fps: float, mode: RunningMode, min
                     progress: bool) -> dict[str, Any]:
     """MediaPipe Pose (the fallback backend, our peer) through the same analyzer loop on the same frames."""
     if not _importable("mediapipe"):
-        return {"skipped": "mediapipe is not installed (pip install edge-sdk[mediapipe])"}
+        return {"skipped": f"mediapipe is not installed ({install_hint('mediapipe')})"}
     cfg = AnalyzerConfig(pose=PoseOptions(backend="mediapipe"), mode=mode)
     return _run(cfg, frames, fps, None, label="peer mediapipe" if progress else None, min_seconds=min_seconds)
 
@@ -241,7 +242,7 @@ def plot_bench(result: dict[str, Any], path: str | os.PathLike) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as e:
-        raise BackendUnavailableError("--plot needs matplotlib: pip install edge-sdk[bench]") from e
+        raise BackendUnavailableError(f"--plot needs matplotlib: {install_hint('bench')}") from e
     rows = [("capture", 0.0, result["capture_ms"]["p50"], 0.0)]
     runs = dict(result["runs"])
     mp = result.get("peers", {}).get("mediapipe-pose", {})

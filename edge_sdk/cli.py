@@ -407,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio-passes", type=int, default=2, help="times the WAV is replayed")
     p.add_argument("--flat-out", action="store_true", help="also a run with speech-to-text busy all the time")
     p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--plot", type=Path, default=None, help="PNG bar chart (needs matplotlib: edge-sdk[bench])")
+    p.add_argument("--plot", type=Path, default=None, help="PNG bar charts (needs matplotlib: the [bench] extra)")
     p.add_argument("--no-peers", action="store_true", help="skip MediaPipe Pose / faster-whisper side by side")
     p.add_argument("--peer-whisper", type=Path, default=None,
                    help="CTranslate2 Whisper dir for faster-whisper (default: <cache>/ct2/whisper-tiny.en)")

@@ -153,19 +153,19 @@ def test_auto_prefers_mediapipe_but_falls_back_to_movenet_when_not_installed(no_
     with EdgeAnalyzer(AnalyzerConfig(pose=opts, mode="image")) as a:
         sel = a.describe()["pose_selection"]
         r = a.process_frame(messi, 0.0)
-    assert sel["chosen"] == "movenet" and "pip install edge-sdk[mediapipe]" in sel["fallback_reason"]
+    assert sel["chosen"] == "movenet" and "pip install 'edge-scene-sdk[mediapipe]'" in sel["fallback_reason"]
     assert r.poses[0].backend == "movenet" and r.poses[0].keypoints.shape == (17, 2)
 
 
 def test_explicit_backends_never_fall_back(no_mediapipe, cache_env):
-    with pytest.raises(BackendUnavailableError, match=r"edge-sdk\[mediapipe\]"):
+    with pytest.raises(BackendUnavailableError, match=r"edge-scene-sdk\[mediapipe\]"):
         EdgeAnalyzer(AnalyzerConfig(pose=PoseOptions(backend="mediapipe")))
     with pytest.raises(ModelNotFoundError, match="movenet-thunder-fp16"):
         EdgeAnalyzer(AnalyzerConfig(pose=PoseOptions(asset=ModelAsset("movenet-thunder-fp16"), backend="movenet")))
 
 
 def test_auto_with_both_missing_names_both(no_mediapipe, cache_env):
-    with pytest.raises(ModelNotFoundError, match=r"fallback mediapipe failed too.*edge-sdk\[mediapipe\]"):
+    with pytest.raises(ModelNotFoundError, match=r"fallback mediapipe failed too.*edge-scene-sdk\[mediapipe\]"):
         EdgeAnalyzer(AnalyzerConfig(pose=PoseOptions(asset=ModelAsset("movenet-thunder-fp16"), backend="auto")))
 
 

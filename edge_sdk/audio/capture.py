@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .._version import install_hint
 from ..errors import BackendUnavailableError, ConfigError, SourceError
 from .signal import SAMPLE_RATE, to_mono_16k
 
@@ -36,7 +37,7 @@ def _sounddevice() -> Any:
     except OSError as e:  # the module imports, PortAudio does not load
         raise BackendUnavailableError(f"microphone capture needs the PortAudio library (apt install libportaudio2): {e}") from e
     except ImportError as e:
-        raise BackendUnavailableError(f"microphone capture needs `pip install edge-sdk[asr]` (sounddevice): {e}") from e
+        raise BackendUnavailableError(f"microphone capture needs `{install_hint('asr')}` (sounddevice): {e}") from e
     return sd
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._native import quiet_stderr
+from .._version import install_hint
 from ..config import AsrOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
@@ -75,7 +76,7 @@ def _import_bindings() -> Any:
     try:
         import _pywhispercpp as pw
     except ImportError as e:
-        raise BackendUnavailableError(f"speech-to-text needs `pip install edge-sdk[asr]` (pywhispercpp==1.5.1): {e}") from e
+        raise BackendUnavailableError(f"speech-to-text needs `{install_hint('asr')}` (pywhispercpp==1.5.1): {e}") from e
     return pw
 
 

@@ -1,6 +1,6 @@
 """MediaPipe Pose (BlazePose, legacy ``mp.solutions.pose``) behind the PoseBackend protocol.
 
-Needs ``pip install edge-sdk[mediapipe]`` (mediapipe 0.10.14, whose wheel ships the person
+Needs ``pip install 'edge-scene-sdk[mediapipe]'`` (mediapipe 0.10.14, whose wheel ships the person
 detector and ``pose_landmark_full.tflite``: model_complexity=1 runs offline). Complexity 0 and 2
 need their landmark model placed next to the full one by hand; this backend checks for the file
 first and raises :class:`ModelNotFoundError` instead of letting mediapipe try a download.
@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from .._native import quiet_stderr
+from .._version import install_hint
 from ..config import MediaPipeOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelNotFoundError
 from ..models import sha256_file
@@ -54,7 +55,7 @@ def _import_mediapipe() -> Any:
         warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype", category=UserWarning)
     except ImportError as e:  # not installed, or its cv2 / libGL is broken
         raise BackendUnavailableError(
-            "the mediapipe pose backend needs `pip install edge-sdk[mediapipe]` (mediapipe==0.10.14; "
+            f"the mediapipe pose backend needs `{install_hint('mediapipe')}` (mediapipe==0.10.14; "
             f"its cv2 needs the system libraries libgl1 and libglib2.0-0): {type(e).__name__}: {e}"
         ) from e
     return mp
