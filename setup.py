@@ -31,6 +31,8 @@ setup(
         "opencv-python-headless>=4.5,<5",
         # 2.1.0 is the last release for Python 3.9; 2.3.0 covers 3.10-3.13 (x86_64 and aarch64).
         "ai-edge-litert>=1.2",
+        # progress bars (models pull, analyze, bench)
+        "tqdm>=4.60",
     ],
     extras_require={
         # The legacy tflite-runtime (<= 3.11, numpy < 2) as an alternative runtime.

