@@ -5,13 +5,14 @@ cases that could crash the interpreter run in a child process with a timeout."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from edge_sdk.errors import ConfigError
+from edge_sdk.errors import ConfigError, EdgeSdkError
 from edge_sdk.safe_write import OutputDir, atomic_path, atomic_write_text, create_new, dumps_strict, open_append
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +134,70 @@ def test_timeline_path_that_is_a_directory_is_a_typed_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="directory"):
         TimelineWriter(tmp_path)
 
+
+
+# -- model files: whisper.cpp never sees a header that does not match its weights ----------------
+WHISPER = "whisper-tiny.en-q8_0"
+LOAD_ASR = """
+import sys
+from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+from edge_sdk.config import AsrOptions, ModelAsset
+from edge_sdk.errors import EdgeSdkError
+try:
+    WhisperCppBackend(AsrOptions(asset=ModelAsset(sys.argv[1])))
+except EdgeSdkError as e:
+    print(type(e).__name__, e)
+    sys.exit(3)
+print("loaded")
+"""
+
+
+def run_child(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``code`` in a child interpreter (this checkout's edge_sdk): a signal shows as a negative return code."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def whisper_file() -> Path:
+    from edge_sdk.models import resolve_model
+
+    try:
+        return resolve_model(WHISPER).path
+    except EdgeSdkError as e:
+        pytest.skip(f"{WHISPER} not built: {e}")
+
+
+# hyper-parameter index in the header -> value; each one killed or corrupted whisper.cpp before
+HOSTILE_HPARAMS = {
+    "n_audio_head=0": (3, 0), "n_text_head=0": (7, 0), "n_audio_head=7": (3, 7), "n_audio_ctx=2^28": (1, 1 << 28),
+    "n_text_state=2^24": (6, 1 << 24), "n_text_ctx=0": (5, 0), "n_text_ctx=400": (5, 400), "n_audio_layer=5": (4, 5),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_HPARAMS))
+def test_hostile_ggml_header_is_rejected_before_whisper_cpp(whisper_file: Path, tmp_path: Path, case: str):
+    import struct
+
+    index, value = HOSTILE_HPARAMS[case]
+    data = bytearray(whisper_file.read_bytes())
+    struct.pack_into("<i", data, 4 + 4 * index, value)
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(bytes(data))
+    r = run_child(LOAD_ASR, str(bad))
+    assert r.returncode == 3 and r.stdout.startswith("ModelIntegrityError"), (case, r.returncode, r.stdout, r.stderr[-800:])
+
+
+def test_whisper_cpp_own_message_is_surfaced_when_it_rejects_a_file(whisper_file: Path, tmp_path: Path):
+    """A well-formed extra tensor: the layout and the header are valid, whisper.cpp refuses the file,
+    and the ModelLoadError quotes whisper.cpp's own reason (its stderr used to be thrown away)."""
+    import struct
+
+    name = b"encoder.unknown.weight"
+    extra = struct.pack("<iiii", 1, len(name), 0, 4) + name + struct.pack("<4f", 0, 0, 0, 0)
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(whisper_file.read_bytes() + extra)
+    r = run_child(LOAD_ASR, str(bad))
+    assert r.returncode == 3 and r.stdout.startswith("ModelLoadError"), (r.returncode, r.stdout, r.stderr[-800:])
+    assert "unknown tensor 'encoder.unknown.weight'" in r.stdout, r.stdout

@@ -1,8 +1,10 @@
 """Structural check of a whisper.cpp ggml model file before whisper.cpp sees it.
 
 whisper.cpp does not fail cleanly on every malformed file, so the SDK walks the whole layout first
-(header, mel filters, vocabulary, every tensor header and its data size) and raises
-:class:`ModelIntegrityError` saying what is wrong: truncation, bad magic, unknown tensor type.
+(header, mel filters, vocabulary, every tensor header and its data size), checks every hyper-parameter
+against sane bounds and every tensor's shape against what the header implies, and raises
+:class:`ModelIntegrityError` saying what is wrong: truncation, bad magic, unknown tensor type, a
+header that does not match the weights.
 """
 
 from __future__ import annotations
@@ -40,6 +42,77 @@ class GgmlInfo:
         return self.hparams["n_vocab"] >= 51865
 
 
+# What whisper.cpp can run safely. Every released Whisper model has a 30 s encoder window (1500 frames),
+# 448 decoder positions, 80 or 128 mel bins and at most 1280-wide / 32-layer / 20-head blocks; larger
+# values only come from a damaged or hostile header (whisper.cpp sizes its buffers from the header:
+# 0 heads divides by zero, 2^28 frames allocates hundreds of GB, 0 decoder positions crashes the first
+# decode).
+MAX_AUDIO_CTX = 1500
+MAX_TEXT_CTX = 448
+MAX_STATE = 4096
+MAX_LAYERS = 64
+N_MELS = (80, 128)
+N_FFT_BINS = 201  # 400-sample FFT / 2 + 1
+
+
+def check_hparams(hp: dict[str, int]) -> str:
+    """Why ``hp`` is unsafe for whisper.cpp, or '' when it is within the bounds above."""
+    bounds = {"n_vocab": (1, 1 << 20), "n_audio_ctx": (1, MAX_AUDIO_CTX), "n_text_ctx": (1, MAX_TEXT_CTX),
+              "n_audio_state": (1, MAX_STATE), "n_text_state": (1, MAX_STATE), "n_audio_layer": (1, MAX_LAYERS),
+              "n_text_layer": (1, MAX_LAYERS), "n_audio_head": (1, 256), "n_text_head": (1, 256)}
+    for k, (lo, hi) in bounds.items():
+        if not lo <= hp[k] <= hi:
+            return f"{k}={hp[k]} is outside [{lo}, {hi}]"
+    if hp["n_mels"] not in N_MELS:
+        return f"n_mels={hp['n_mels']}, expected one of {N_MELS}"
+    for part in ("audio", "text"):
+        if hp[f"n_{part}_state"] % hp[f"n_{part}_head"]:
+            return f"n_{part}_state={hp[f'n_{part}_state']} is not a multiple of n_{part}_head={hp[f'n_{part}_head']}"
+    return ""
+
+
+def expected_shapes(hp: dict[str, int]) -> dict[str, tuple[int, ...]]:
+    """Every tensor whisper.cpp loads for ``hp``, with its ggml shape (ne0 first)."""
+    a, t, v = hp["n_audio_state"], hp["n_text_state"], hp["n_vocab"]
+    out: dict[str, tuple[int, ...]] = {
+        "encoder.conv1.weight": (3, hp["n_mels"], a), "encoder.conv1.bias": (1, a),
+        "encoder.conv2.weight": (3, a, a), "encoder.conv2.bias": (1, a),
+        "encoder.positional_embedding": (a, hp["n_audio_ctx"]),
+        "encoder.ln_post.weight": (a,), "encoder.ln_post.bias": (a,),
+        "decoder.token_embedding.weight": (t, v), "decoder.positional_embedding": (t, hp["n_text_ctx"]),
+        "decoder.ln.weight": (t,), "decoder.ln.bias": (t,),
+    }
+
+    def block(prefix: str, n: int, attns: tuple[str, ...]) -> None:
+        for ln in ("mlp_ln",) + tuple(f"{x}_ln" for x in attns):
+            out[f"{prefix}.{ln}.weight"] = out[f"{prefix}.{ln}.bias"] = (n,)
+        out[f"{prefix}.mlp.0.weight"], out[f"{prefix}.mlp.0.bias"] = (n, 4 * n), (4 * n,)
+        out[f"{prefix}.mlp.2.weight"], out[f"{prefix}.mlp.2.bias"] = (4 * n, n), (n,)
+        for x in attns:
+            for w in ("query", "key", "value", "out"):
+                out[f"{prefix}.{x}.{w}.weight"] = (n, n)
+            for w in ("query", "value", "out"):  # Whisper's key projections have no bias
+                out[f"{prefix}.{x}.{w}.bias"] = (n,)
+
+    for i in range(hp["n_audio_layer"]):
+        block(f"encoder.blocks.{i}", a, ("attn",))
+    for i in range(hp["n_text_layer"]):
+        block(f"decoder.blocks.{i}", t, ("attn", "cross_attn"))
+    return out
+
+
+def check_shapes(found: dict[str, tuple[int, ...]], expected: dict[str, tuple[int, ...]]) -> str:
+    """Why the file's tensors do not match what its header declares, or ''. (Extra tensors are left to
+    whisper.cpp, which rejects an unknown tensor cleanly.)"""
+    missing = sorted(set(expected) - set(found))
+    if missing:
+        return f"{len(missing)} tensors the header needs are missing, e.g. {missing[0]}"
+    for name, shape in expected.items():
+        if found[name] != shape:
+            return f"tensor {name} has shape {found[name]}, the header implies {shape}"
+    return ""
+
+
 def inspect_ggml(path: str | os.PathLike) -> GgmlInfo:
     p = Path(path)
     size = p.stat().st_size
@@ -65,12 +138,15 @@ def inspect_ggml(path: str | os.PathLike) -> GgmlInfo:
         if magic != MAGIC:
             raise bad(f"magic 0x{magic:08x}, expected 0x{MAGIC:08x}")
         hp = dict(zip(HPARAMS, read("10i")))
-        if not (0 < hp["n_mels"] <= 256 and 0 < hp["n_audio_layer"] <= 64 and 0 < hp["n_vocab"] < 1 << 20):
-            raise bad(f"implausible hyper-parameters {hp}")
+        why = check_hparams(hp)
+        if why:
+            raise bad(f"{why}; hyper-parameters {hp}")
         (ftype,) = read("i")
         if ftype not in FTYPE_NAMES:
             raise bad(f"ftype {ftype}, supported: {sorted(FTYPE_NAMES)}")
         n_mel, n_fft = read("ii")
+        if (n_mel, n_fft) != (hp["n_mels"], N_FFT_BINS):
+            raise bad(f"mel filters {n_mel}x{n_fft}, expected {hp['n_mels']}x{N_FFT_BINS}")
         skip(4 * n_mel * n_fft)
         (n_tokens,) = read("i")
         if not 0 < n_tokens <= hp["n_vocab"]:
@@ -79,14 +155,20 @@ def inspect_ggml(path: str | os.PathLike) -> GgmlInfo:
             (n,) = read("I")
             skip(n)
         types: dict[str, int] = {}
+        shapes: dict[str, tuple[int, ...]] = {}
         while f.tell() < size:
             n_dims, name_len, ttype = read("iii")
             if not 1 <= n_dims <= 4 or not 0 < name_len < 256 or ttype not in TYPE_SIZES:
                 raise bad(f"bad tensor header at byte {f.tell() - 12} (dims {n_dims}, type {ttype})")
             ne = read(f"{n_dims}i")
             name = f.read(name_len).decode("utf-8", "replace")
+            if name in shapes:
+                raise bad(f"tensor {name} appears twice")
+            shapes[name] = tuple(ne)
             n_el = 1
             for d in ne:
+                if d <= 0:
+                    raise bad(f"tensor {name}: dimension {d} in {tuple(ne)}")
                 n_el *= d
             block, nbytes = TYPE_SIZES[ttype]
             if n_el % block:
@@ -95,4 +177,7 @@ def inspect_ggml(path: str | os.PathLike) -> GgmlInfo:
             types[TYPE_NAMES[ttype]] = types.get(TYPE_NAMES[ttype], 0) + 1
         if not types:
             raise bad("no tensors")
+        why = check_shapes(shapes, expected_shapes(hp))
+        if why:
+            raise bad(why)
     return GgmlInfo(hp, FTYPE_NAMES[ftype], n_tokens, sum(types.values()), types)

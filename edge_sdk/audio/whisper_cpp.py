@@ -107,11 +107,14 @@ class WhisperCppBackend:
         self._pw = pw
         self.num_threads = int(a.num_threads or min(4, os.cpu_count() or 1))
         cparams = pw.whisper_context_default_params()
-        with quiet_stderr():
+        with quiet_stderr() as err:
             ctx = pw.whisper_init_from_file_with_params(str(self.model.path), cparams)
-        if ctx is None:
-            raise ModelLoadError(f"whisper.cpp rejected {self.model.path} (pywhispercpp {distribution_version('pywhispercpp')}); "
-                                 "rebuild it with `edge-sdk models build` or pass a whisper.cpp ggml model")
+        # pywhispercpp wraps a failed load's NULL context in a live-looking object (any call on it
+        # segfaults), so whisper.cpp's own "failed to load" line is the signal.
+        if ctx is None or "failed to load" in err.text:
+            said = f": {err.tail(3)}" if err.tail() else ""
+            raise ModelLoadError(f"whisper.cpp rejected {self.model.path} (pywhispercpp {distribution_version('pywhispercpp')}"
+                                 f"){said}; rebuild it with `edge-sdk models build` or pass a whisper.cpp ggml model")
         self._ctx = ctx
         lang = self.options.language
         if lang and not self.info.multilingual and lang != "en":
