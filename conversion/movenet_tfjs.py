@@ -24,6 +24,7 @@ import numpy as np
 
 from conversion.sources import fetch_all_media, human_models_dir
 from conversion.tfjs_graph import load_graph_def, wrap_graph
+from edge_sdk.safe_write import atomic_write_bytes
 
 VARIANTS = {"lightning": 192, "thunder": 256, "multipose": 256}  # multipose: MultiPose Lightning, fp16 only
 PRECISIONS = ("fp16", "int8")
@@ -162,7 +163,7 @@ def build_fp16(variant: str, out: Path) -> Path:
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.target_spec.supported_types = [tf.float16]
         data = conv.convert()
-    out.write_bytes(data)
+    atomic_write_bytes(out, data)
     return out
 
 
@@ -204,7 +205,7 @@ def build_int8(variant: str, out: Path) -> Path:
     data = convert.mlir_quantize(calibrated, fully_quantize=False, denylisted_nodes=tail)
     # Float input -> uint8 pixels (scale 1, zero point 0: letterboxed pixels go in as they are).
     data = util.modify_model_io_type(data, inference_input_type=tf.uint8, inference_output_type=tf.float32)
-    out.write_bytes(data)
+    atomic_write_bytes(out, data)
     return out
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from conversion.movinet import STATE_PREFIX, MovinetStream
+from edge_sdk.safe_write import atomic_write_bytes
 
 __all__ = ["stream_function", "classifier_function", "convert", "export", "CalibrationStreams", "PRECISIONS"]
 
@@ -158,10 +159,10 @@ def export(model: MovinetStream, size: int, out_dir: Path, stem: str, precisions
         else:
             data = convert(model, step, p)
         path = out_dir / f"{stem}-{p}.tflite"
-        path.write_bytes(data)
+        atomic_write_bytes(path, data)
         paths[p] = path
     if layout == "split":
         path = out_dir / f"{stem}-classifier.tflite"
-        path.write_bytes(convert(model, classifier_function(model), "fp16"))
+        atomic_write_bytes(path, convert(model, classifier_function(model), "fp16"))
         paths["classifier"] = path
     return paths

@@ -23,6 +23,7 @@ import numpy as np
 
 from conversion import motion_dataset
 from edge_sdk.action.preprocess import to_model_rgb
+from edge_sdk.safe_write import atomic_path, atomic_write_text
 
 __all__ = ["TrainConfig", "ClipSet", "train", "evaluate_runtime", "finetune", "main"]
 
@@ -216,7 +217,7 @@ def export_model(model, cfg: TrainConfig, labels: Sequence[str], calib: ClipSet,
 
     paths = export(model, cfg.size, out, stem, ["fp16", "int8"], clips)
     labels_path = out / f"{stem}-labels.txt"
-    labels_path.write_text("\n".join(labels) + "\n")
+    atomic_write_text(labels_path, "\n".join(labels) + "\n")
     paths["labels"] = labels_path
     return paths
 
@@ -229,7 +230,8 @@ def register(paths: dict[str, Path], stem: str, cfg: TrainConfig, source: str) -
     models.mkdir(parents=True, exist_ok=True)
     for key in ("int8", "fp16", "classifier", "labels"):
         if paths[key].resolve() != (models / paths[key].name).resolve():
-            shutil.copyfile(paths[key], models / paths[key].name)
+            with atomic_path(models / paths[key].name) as tmp:
+                shutil.copyfile(paths[key], tmp)
     params = {"family": "movinet", "arch": cfg.arch, "input_size": cfg.size, "layout": "split",
               "classifier": f"{stem}-classifier", "labels": paths["labels"].name}
     for key in ("int8", "fp16", "classifier"):

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ModelIntegrityError, ModelNotFoundError
+from .safe_write import atomic_write_text, dumps_strict
+
+log = logging.getLogger("edge_sdk")
 
 __all__ = [
     "ModelEntry",
@@ -34,6 +39,8 @@ __all__ = [
 ENV_CACHE = "EDGE_SDK_CACHE"
 TFLITE_MAGIC = b"TFL3"  # bytes 4..8 of a FlatBuffer TFLite model
 GGML_MAGIC = b"lmgg"  # 0x67676d6c little-endian
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def cache_dir() -> Path:
@@ -84,10 +91,29 @@ class ModelEntry:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "ModelEntry":
+        """Checked entry: every field of the right type, ``name`` and ``file`` bare names (a file
+        can only ever be looked up inside the manifest's or the cache's models directory)."""
+        if not isinstance(d, Mapping):
+            raise ModelIntegrityError(f"manifest entry must be an object, got {type(d).__name__}")
         known = {f for f in cls.__dataclass_fields__}
         missing = {"name", "task", "precision", "file", "sha256", "size", "shipped", "source", "build"} - set(d)
         if missing:
             raise ModelIntegrityError(f"manifest entry {d.get('name', '?')!r} lacks fields {sorted(missing)}")
+        name = d["name"]
+        for k in ("name", "task", "precision", "file", "sha256", "source", "build", "upstream", "license"):
+            if k in d and not isinstance(d[k], str):
+                raise ModelIntegrityError(f"manifest entry {name!r}: {k} must be a string, got {d[k]!r}")
+        if not _NAME.fullmatch(name):
+            raise ModelIntegrityError(f"manifest entry {name!r}: a name is letters, digits, '.', '_', '-'")
+        if not _NAME.fullmatch(d["file"]) or d["file"] in (".", ".."):
+            raise ModelIntegrityError(f"manifest entry {name!r}: file {d['file']!r} must be a bare file name "
+                                      "(no directory, no '..'): it is looked up in the models directory")
+        if not _SHA256.fullmatch(d["sha256"]):
+            raise ModelIntegrityError(f"manifest entry {name!r}: sha256 must be 64 hex digits, got {d['sha256']!r}")
+        if isinstance(d["size"], bool) or not isinstance(d["size"], int) or d["size"] <= 0:
+            raise ModelIntegrityError(f"manifest entry {name!r}: size must be a positive integer, got {d['size']!r}")
+        if not isinstance(d["shipped"], bool) or not isinstance(d.get("params", {}), Mapping):
+            raise ModelIntegrityError(f"manifest entry {name!r}: shipped must be true/false and params an object")
         return cls(**{k: v for k, v in d.items() if k in known})
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,15 +141,19 @@ class ResolvedModel:
 
 @dataclass(frozen=True)
 class Manifest:
+    """Model entries by name; ``problems``: why parts of the user manifest were skipped."""
+
     entries: Mapping[str, ModelEntry]
     path: Path
+    problems: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> ModelEntry:
         try:
             return self.entries[name]
         except KeyError:
+            skipped = f"; skipped from the user manifest: {'; '.join(self.problems)}" if self.problems else ""
             raise ModelNotFoundError(
-                f"unknown model {name!r}; known: {', '.join(sorted(self.entries))} (or pass a file path)"
+                f"unknown model {name!r}; known: {', '.join(sorted(self.entries))} (or pass a file path){skipped}"
             ) from None
 
     def __contains__(self, name: object) -> bool:
@@ -146,15 +176,32 @@ def user_manifest_path() -> Path:
     return cache_dir() / "models" / "user-manifest.json"
 
 
-def _read_entries(path: Path, entries: dict[str, ModelEntry]) -> None:
+def _read_entries(path: Path, entries: dict[str, ModelEntry], problems: list[str] | None = None) -> None:
+    """Add the entries of the manifest at ``path``. With ``problems`` (the user manifest) a bad file or
+    entry is recorded there and skipped, so it never hides the shipped models; otherwise it raises."""
+
+    def fail(why: str) -> None:
+        if problems is None:
+            raise ModelIntegrityError(why)
+        log.warning("%s (skipped)", why)
+        problems.append(why)
+
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as e:
-        raise ModelIntegrityError(f"cannot read model manifest {path}: {e}") from e
-    for d in data.get("models", []):
-        e = ModelEntry.from_dict(d)
+        return fail(f"cannot read model manifest {path}: {e}")
+    models = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(models, list):
+        return fail(f"manifest {path}: expected an object with a \"models\" list")
+    for d in models:
+        try:
+            e = ModelEntry.from_dict(d)
+        except ModelIntegrityError as err:
+            fail(f"manifest {path}: {err}")
+            continue
         if e.name in entries:
-            raise ModelIntegrityError(f"manifest {path}: duplicate model name {e.name!r}")
+            fail(f"manifest {path}: duplicate model name {e.name!r}")
+            continue
         entries[e.name] = e
 
 
@@ -164,7 +211,7 @@ def write_entry(path: Path, entry: ModelEntry) -> None:
     data = json.loads(path.read_text()) if path.exists() else {"version": 1, "models": []}
     models = [m for m in data["models"] if m["name"] != entry.name] + [entry.to_dict()]
     data["models"] = sorted(models, key=lambda m: m["name"])
-    path.write_text(json.dumps(data, indent=1) + "\n")
+    atomic_write_text(path, dumps_strict(data, indent=1) + "\n")
 
 
 def load_manifest(path: Path | None = None) -> Manifest:
@@ -177,9 +224,10 @@ def load_manifest(path: Path | None = None) -> Manifest:
     path = shipped_dir() / "manifest.json"
     _read_entries(path, entries)
     user = user_manifest_path()
+    problems: list[str] = []
     if user.is_file():
-        _read_entries(user, entries)
-    return Manifest(entries=entries, path=path.resolve())
+        _read_entries(user, entries, problems)
+    return Manifest(entries=entries, path=path.resolve(), problems=tuple(problems))
 
 
 def sha256_file(path: Path) -> str:
@@ -241,8 +289,9 @@ def resolve_model(
         return ResolvedModel(path=path.resolve(), sha256=digest, entry=entry)
     path = Path(name_or_path).expanduser()
     if not path.is_file():
+        skipped = f"; skipped from the user manifest: {'; '.join(manifest.problems)}" if manifest.problems else ""
         raise ModelNotFoundError(
-            f"{key!r} is neither a known model name ({', '.join(sorted(manifest.entries))}) nor an existing file"
+            f"{key!r} is neither a known model name ({', '.join(sorted(manifest.entries))}) nor an existing file{skipped}"
         )
     digest = _verify(path, expected_sha256, None)
     return ResolvedModel(path=path.resolve(), sha256=digest, entry=None)

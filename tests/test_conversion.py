@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,10 +23,14 @@ def test_rebuild_lightning_int8_reproduces_the_shipped_model(tmp_path: Path, mes
     from conversion.compare import compare_tflite
     from edge_sdk.pose.movenet import MoveNetBackend
 
+    rebuilt = tmp_path / "movenet-lightning-int8.tflite"
+    other = tmp_path / "other-link-to-the-old-file"  # a build replaces the file (temp + rename), never rewrites it
+    other.write_bytes(b"old build")
+    os.link(other, rebuilt)
     r = subprocess.run([sys.executable, "-m", "conversion.build", "movenet-lightning-int8", "--out", str(tmp_path)],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    rebuilt = tmp_path / "movenet-lightning-int8.tflite"
+    assert other.read_bytes() == b"old build" and sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, rebuilt.name])
     entry = load_manifest()["movenet-lightning-int8"]
     if sha256_file(rebuilt) != entry.sha256:
         c = compare_tflite(ROOT / "tflite_models" / entry.file, rebuilt)

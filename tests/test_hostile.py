@@ -201,3 +201,56 @@ def test_whisper_cpp_own_message_is_surfaced_when_it_rejects_a_file(whisper_file
     r = run_child(LOAD_ASR, str(bad))
     assert r.returncode == 3 and r.stdout.startswith("ModelLoadError"), (r.returncode, r.stdout, r.stderr[-800:])
     assert "unknown tensor 'encoder.unknown.weight'" in r.stdout, r.stdout
+
+
+# -- manifests: user entries stay inside the models directory and never break shipped models ------
+def _user_manifest(cache: Path, content: str) -> Path:
+    p = cache / "models" / "user-manifest.json"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(content)
+    return p
+
+
+def _entry(name: str, file: str, model: Path) -> dict:
+    from edge_sdk.models import sha256_file
+
+    return {"name": name, "task": "pose", "precision": "int8", "file": file, "sha256": sha256_file(model),
+            "size": model.stat().st_size, "shipped": False, "source": "test", "build": "test",
+            "params": {"family": "movenet", "variant": "lightning", "input_size": 192}}
+
+
+@pytest.mark.parametrize("where", ["relative", "absolute"])
+def test_user_manifest_file_cannot_escape_the_models_dir(cache_env: Path, tmp_path: Path, where: str):
+    from edge_sdk.models import load_manifest, resolve_model, shipped_dir
+
+    outside = tmp_path / "elsewhere" / "x.tflite"
+    outside.parent.mkdir(parents=True)
+    outside.write_bytes((shipped_dir() / "movenet-lightning-int8.tflite").read_bytes())  # a valid model, outside
+    (cache_env / "models").mkdir(parents=True)
+    file = os.path.relpath(outside, cache_env / "models") if where == "relative" else str(outside)
+    _user_manifest(cache_env, json.dumps({"models": [_entry("escape", file, outside)]}))
+    with pytest.raises(EdgeSdkError, match="bare file name"):
+        resolve_model("escape")
+    assert "movenet-lightning-int8" in load_manifest()
+
+
+@pytest.mark.parametrize("content", [
+    "{not json", "[]", '{"models": {}}', '{"models": [1]}', '{"models": [{"name": 5}]}',
+    json.dumps({"models": [{"name": "x", "task": "pose", "precision": "int8", "file": "x.tflite", "sha256": None,
+                            "size": "big", "shipped": "no", "source": "", "build": ""}]}),
+])
+def test_malformed_user_manifest_does_not_break_shipped_models(cache_env: Path, content: str):
+    from edge_sdk.models import load_manifest, resolve_model
+
+    _user_manifest(cache_env, content)
+    m = load_manifest()
+    assert m.problems and resolve_model("movenet-lightning-int8", manifest=m).entry.name == "movenet-lightning-int8"
+    with pytest.raises(EdgeSdkError):
+        resolve_model("x", manifest=m)
+
+
+def test_pose_command_works_with_a_broken_user_manifest(cache_env: Path, media: Path):
+    _user_manifest(cache_env, '{"models": [{"name": []}]}')
+    r = run_cli("pose", str(media / "messi5.jpg"), "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(json.loads(r.stdout)["poses"]) == 1
