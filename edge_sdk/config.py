@@ -10,7 +10,7 @@ from .audio.vad import VadOptions
 from .errors import ConfigError
 
 __all__ = [
-    "ModelAsset", "OneEuroOptions", "MediaPipeOptions", "PoseOptions",
+    "ModelAsset", "OneEuroOptions", "TrackerOptions", "MediaPipeOptions", "PoseOptions",
     "AsrOptions", "VadOptions", "ActionOptions", "RunningMode", "AnalyzerConfig",
 ]  # fmt: skip
 
@@ -72,6 +72,46 @@ class OneEuroOptions:
                 raise ConfigError(f"OneEuroOptions.{name} must be > 0, got {getattr(self, name)}")
         if self.beta < 0:
             raise ConfigError(f"OneEuroOptions.beta must be >= 0, got {self.beta}")
+
+
+@dataclass(frozen=True)
+class TrackerOptions:
+    """Person tracking across frames (:class:`edge_sdk.pose.tracking.PoseTracker`).
+
+    Attributes:
+        match_threshold: lowest similarity (OKS, or box IoU when few keypoints are shared) that
+            continues a track.
+        new_track_score: only poses scoring at least this start a track; weaker ones can only continue one.
+        min_hits: frames in a row a new track must be matched before it gets an ID (filters one-frame
+            false detections).
+        max_lost_s: seconds a confirmed track that is not seen is kept (predicted) before it is
+            reported as left; a person re-found within this keeps the ID.
+        min_keypoint_score: keypoints scoring at least this count as visible.
+        min_common_keypoints: fewer shared visible keypoints than this: compare boxes instead.
+        velocity_smoothing: weight in (0, 1] of the newest box-centre speed in the motion estimate.
+        smoothing: per-person One-Euro keypoint filter, or None for raw keypoints.
+    """
+
+    match_threshold: float = 0.2
+    new_track_score: float = 0.25
+    min_hits: int = 2
+    max_lost_s: float = 1.5
+    min_keypoint_score: float = 0.3
+    min_common_keypoints: int = 3
+    velocity_smoothing: float = 0.5
+    smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
+
+    def __post_init__(self) -> None:
+        for name in ("match_threshold", "new_track_score", "min_keypoint_score"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"TrackerOptions.{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.min_hits < 1 or self.min_common_keypoints < 1:
+            raise ConfigError("TrackerOptions: min_hits and min_common_keypoints must be >= 1, "
+                              f"got {self.min_hits}, {self.min_common_keypoints}")
+        if self.max_lost_s < 0:
+            raise ConfigError(f"TrackerOptions.max_lost_s must be >= 0, got {self.max_lost_s}")
+        if not 0.0 < self.velocity_smoothing <= 1.0:
+            raise ConfigError(f"TrackerOptions.velocity_smoothing must be in (0, 1], got {self.velocity_smoothing}")
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ class Pose:
         landmarks: the backend's own full landmark set, or None. MediaPipe: (33, 4) float32
             BlazePose landmarks (x, y frame pixels; z depth relative to the hips, in pixels of
             the same scale as x; visibility in [0, 1]) in :data:`BLAZEPOSE_LANDMARKS` order.
+        box: the model's person box (x0, y0, x1, y1) frame pixels (MultiPose), or None.
+        track_id: the person's ID across frames (video/live mode with tracking), or None.
     """
 
     keypoints: np.ndarray
@@ -82,11 +84,20 @@ class Pose:
     score: float
     backend: str = "movenet"
     landmarks: np.ndarray | None = None
+    box: tuple[float, float, float, float] | None = None
+    track_id: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keypoints", _frozen_array(self.keypoints, (17, 2), "Pose.keypoints"))
         object.__setattr__(self, "scores", _frozen_array(self.scores, (17,), "Pose.scores"))
         object.__setattr__(self, "score", float(self.score))
+        if self.box is not None:
+            box = tuple(float(v) for v in np.asarray(self.box, np.float64).reshape(-1))
+            if len(box) != 4 or not all(np.isfinite(box)) or box[2] < box[0] or box[3] < box[1]:
+                raise ValueError(f"Pose.box: expected finite (x0, y0, x1, y1) with x0 <= x1, y0 <= y1, got {self.box}")
+            object.__setattr__(self, "box", box)
+        if self.track_id is not None:
+            object.__setattr__(self, "track_id", int(self.track_id))
         if self.landmarks is not None:
             n = np.shape(self.landmarks)[0] if np.ndim(self.landmarks) == 2 else -1
             object.__setattr__(self, "landmarks", _frozen_array(self.landmarks, (n, 4), "Pose.landmarks"))
@@ -109,11 +120,14 @@ class Pose:
         d: dict[str, Any] = {
             "score": round(self.score, 4),
             "backend": self.backend,
+            "track_id": self.track_id,
             "keypoints": [
                 {"name": n, "x": round(float(x), decimals), "y": round(float(y), decimals), "score": round(float(s), 4)}
                 for n, (x, y), s in zip(COCO_KEYPOINTS, self.keypoints, self.scores)
             ],
         }
+        if self.box is not None:
+            d["box"] = [round(v, decimals) for v in self.box]
         if self.landmarks is not None:
             d["landmarks"] = [[round(float(v), decimals) for v in row[:3]] + [round(float(row[3]), 4)] for row in self.landmarks]
         return d

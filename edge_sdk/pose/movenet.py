@@ -156,14 +156,17 @@ class MoveNetBackend:
         return PoseOutput(poses, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3))
 
     def _multipose(self, lb: Letterbox) -> tuple[Pose, ...]:
-        """People of a [1, N, 56] MultiPose output whose mean keypoint score passes, best first."""
+        """People of a [1, N, 56] MultiPose output whose mean keypoint score passes, best first;
+        each with the model's box (ymin, xmin, ymax, xmax normalized) mapped to frame pixels."""
         rows = self._loaded.interpreter.get_tensor(self._outputs["people"]["index"])[0]
         poses = []
         for row in rows:
             kp = row[: NUM_KEYPOINTS * 3].reshape(NUM_KEYPOINTS, 3)
             scores, score = keypoint_scores(kp[:, 2])
             if score >= self.min_pose_score:
-                poses.append(Pose(keypoints=lb.to_frame(kp[:, :2]), scores=scores, score=score, backend=self.name))
+                (x0, y0), (x1, y1) = lb.to_frame(row[51:55].reshape(2, 2))
+                poses.append(Pose(keypoints=lb.to_frame(kp[:, :2]), scores=scores, score=score, backend=self.name,
+                                  box=(x0, y0, max(x0, x1), max(y0, y1))))
         return tuple(sorted(poses, key=lambda p: -p.score))
 
     def invoke_only(self) -> float:

@@ -7,6 +7,7 @@ it resets itself when the person is lost or jumps (another person was picked).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -52,4 +53,4 @@ class OneEuroFilter:
         cutoff = o.min_cutoff + o.beta * np.abs(self._dx)
         self._x = self._x + _alpha(cutoff, dt) * (x - self._x)
         self._t = timestamp_s
-        return Pose(keypoints=self._x * diag, scores=pose.scores, score=pose.score, backend=pose.backend)
+        return dataclasses.replace(pose, keypoints=self._x * diag)

@@ -1,0 +1,196 @@
+"""Persistent person IDs across frames: association by keypoint similarity with motion prediction.
+
+In the spirit of norfair and ByteTrack, written for poses:
+
+* every track predicts where its person is now (constant velocity of the box centre, estimated
+  from the last matched frames, applied to the last keypoints and box);
+* detections are matched to predicted tracks greedily by similarity, best pair first: object
+  keypoint similarity (OKS, COCO sigmas, over keypoints both sides see) when the pair shares at
+  least ``min_common_keypoints`` keypoints, else box IoU; pairs below ``match_threshold`` never match;
+* confident detections (score >= ``new_track_score``) are matched first; weaker ones can only
+  continue a track left unmatched (ByteTrack's second pass), never start one;
+* a new track is tentative until it is matched in ``min_hits`` frames in a row, then it gets the next
+  ID and is reported as entered; a confirmed track that is not matched is kept (predicted) for
+  ``max_lost_s`` seconds of the caller's clock, then reported as left.
+
+Each confirmed track has its own One-Euro filter (:mod:`edge_sdk.pose.smoothing`). Time comes from the
+caller (``t_s``), so dropped frames only widen the prediction step. Pure numpy; deterministic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import TrackerOptions
+from ..errors import InvalidFrameError
+from ..results import Pose
+from .smoothing import OneEuroFilter
+
+__all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
+
+# COCO keypoint sigmas (pycocotools), in COCO_KEYPOINTS order.
+COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
+
+
+def oks(a_xy: np.ndarray, a_vis: np.ndarray, b_xy: np.ndarray, b_vis: np.ndarray, area: float) -> tuple[float, int]:
+    """(mean OKS, number of keypoints) over the keypoints visible in both (17, 2) pixel sets;
+    ``area`` is the person's scale s^2 in square pixels (COCO: the segment area, here the box area)."""
+    both = a_vis & b_vis
+    n = int(both.sum())
+    if n == 0:
+        return 0.0, 0
+    d2 = ((a_xy[both] - b_xy[both]) ** 2).sum(axis=1)
+    k2 = (2.0 * COCO_SIGMAS[both]) ** 2
+    return float(np.exp(-d2 / (2.0 * max(area, 1.0) * k2)).mean()), n
+
+
+def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    iw = min(a[2], b[2]) - max(a[0], b[0])
+    ih = min(a[3], b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _box_of(pose: Pose, min_score: float) -> tuple[float, float, float, float] | None:
+    if pose.box is not None:
+        return pose.box
+    return pose.bbox(min_score)
+
+
+@dataclass(frozen=True)
+class TrackerUpdate:
+    """One frame of tracking.
+
+    Attributes:
+        poses: the frame's poses, best first; tracked ones carry ``track_id`` (and are smoothed when
+            smoothing is on), the rest (tentative tracks, weak unmatched detections) have None.
+        entered: IDs confirmed in this frame.
+        left: IDs whose lost-track buffer ran out in this frame.
+    """
+
+    poses: tuple[Pose, ...]
+    entered: tuple[int, ...] = ()
+    left: tuple[int, ...] = ()
+
+
+class _Track:
+    __slots__ = ("id", "xy", "vis", "box", "t", "velocity", "hits", "smoother")
+
+    def __init__(self, pose: Pose, box: tuple[float, float, float, float], t: float, min_score: float) -> None:
+        self.id: int | None = None  # assigned when confirmed
+        self.xy = pose.keypoints.astype(np.float64)
+        self.vis = pose.scores >= min_score
+        self.box = box
+        self.t = t
+        self.velocity = np.zeros(2)  # box centre, pixels per second
+        self.hits = 1
+        self.smoother: OneEuroFilter | None = None
+
+    def predicted(self, t: float) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+        dx, dy = self.velocity * (t - self.t)
+        b = self.box
+        return self.xy + (dx, dy), (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+
+    def update(self, pose: Pose, box: tuple[float, float, float, float], t: float, min_score: float, alpha: float) -> None:
+        dt = t - self.t
+        if dt > 0:
+            step = np.array([box[0] + box[2] - self.box[0] - self.box[2], box[1] + box[3] - self.box[1] - self.box[3]]) / 2
+            self.velocity = self.velocity + alpha * (step / dt - self.velocity) if self.hits > 1 else step / dt
+        vis = pose.scores >= min_score
+        # Keypoints the detection does not see keep their predicted place (occluded limbs move with the body).
+        pred, _ = self.predicted(t)
+        self.xy = np.where(vis[:, None], pose.keypoints, pred)
+        self.vis = vis | self.vis
+        self.box, self.t = box, t
+        self.hits += 1
+
+
+class PoseTracker:
+    """Gives each person a persistent ``track_id``; feed it every analyzed frame in time order.
+
+    Not thread-safe; one instance per stream. Call :meth:`reset` at a cut or a new stream.
+    """
+
+    def __init__(self, options: TrackerOptions | None = None) -> None:
+        self.options = options or TrackerOptions()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every track (no ``left`` events are reported for them); IDs start again at 1."""
+        self._tracks: list[_Track] = []
+        self._next_id = 1
+        self._t: float | None = None
+
+    @property
+    def active_ids(self) -> tuple[int, ...]:
+        """IDs of the confirmed tracks, lost ones in their buffer included."""
+        return tuple(tr.id for tr in self._tracks if tr.id is not None)
+
+    def _similarity(self, tr: _Track, pose: Pose, box, t: float) -> float:
+        o = self.options
+        pxy, pbox = tr.predicted(t)
+        area = max((pbox[2] - pbox[0]) * (pbox[3] - pbox[1]), 1.0)
+        s, n = oks(pxy, tr.vis, pose.keypoints, pose.scores >= o.min_keypoint_score, area)
+        if n >= o.min_common_keypoints:
+            return s
+        return box_iou(pbox, box)
+
+    def update(self, poses: tuple[Pose, ...] | list[Pose], t_s: float, frame_size: tuple[int, int]) -> TrackerUpdate:
+        """Associate this frame's ``poses`` (frame pixels) at time ``t_s`` (seconds, increasing)."""
+        o = self.options
+        if self._t is not None and t_s < self._t:
+            raise InvalidFrameError(f"PoseTracker.update: timestamps must not decrease, got {t_s} after {self._t}")
+        self._t = t_s
+        boxes = [_box_of(p, o.min_keypoint_score) for p in poses]
+        order = sorted(range(len(poses)), key=lambda i: -poses[i].score)
+        # Confirmed tracks first, then tentative ones: an established person wins a tie.
+        tracks = sorted(self._tracks, key=lambda tr: tr.id is None)
+        assigned: dict[int, _Track] = {}
+        free = set(range(len(tracks)))
+        for strong in (True, False):
+            dets = [i for i in order
+                    if boxes[i] is not None and i not in assigned and (poses[i].score >= o.new_track_score) == strong]
+            pairs = []
+            for i in dets:
+                for j in free:
+                    s = self._similarity(tracks[j], poses[i], boxes[i], t_s)
+                    if s >= o.match_threshold:
+                        pairs.append((-s, j, i))
+            for _, j, i in sorted(pairs):
+                if j in free and i not in assigned:
+                    free.discard(j)
+                    assigned[i] = tracks[j]
+        entered: list[int] = []
+        out: dict[int, Pose] = {}
+        for i, tr in assigned.items():
+            tr.update(poses[i], boxes[i], t_s, o.min_keypoint_score, o.velocity_smoothing)
+        left: list[int] = []
+        kept: list[_Track] = []
+        matched = {id(tr) for tr in assigned.values()}
+        for tr in self._tracks:
+            if id(tr) in matched or (tr.id is not None and t_s - tr.t <= o.max_lost_s):
+                kept.append(tr)
+            elif tr.id is not None:
+                left.append(tr.id)
+        for i in order:
+            if i not in assigned and boxes[i] is not None and poses[i].score >= o.new_track_score:
+                assigned[i] = _Track(poses[i], boxes[i], t_s, o.min_keypoint_score)
+                kept.append(assigned[i])
+        for i, tr in assigned.items():
+            if tr.id is None and tr.hits >= o.min_hits:
+                tr.id, self._next_id = self._next_id, self._next_id + 1
+                tr.smoother = OneEuroFilter(o.smoothing) if o.smoothing is not None else None
+                entered.append(tr.id)
+            if tr.id is not None:
+                pose = tr.smoother(poses[i], t_s, frame_size) if tr.smoother is not None else poses[i]
+                out[i] = dataclasses.replace(pose, track_id=tr.id)
+        self._tracks = kept
+        result = tuple(out.get(i, poses[i]) for i in order)
+        return TrackerUpdate(result, tuple(sorted(entered)), tuple(sorted(left)))

@@ -1,0 +1,150 @@
+"""PoseTracker state, frame by frame (pure numpy, deterministic). Its figures on real crossings of
+vtest.avi are in tests/test_tracking_vtest.py and device_bench/tracking_eval.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge_sdk.config import OneEuroOptions, TrackerOptions
+from edge_sdk.errors import ConfigError, InvalidFrameError
+from edge_sdk.pose.tracking import PoseTracker, box_iou, oks
+from edge_sdk.results import Pose
+
+# A standing person 1 unit tall, centred on (0, 0): (x, y) per COCO keypoint.
+TEMPLATE = np.array([
+    (0, -.45), (-.03, -.47), (.03, -.47), (-.06, -.45), (.06, -.45), (-.12, -.3), (.12, -.3), (-.16, -.12), (.16, -.12),
+    (-.17, .03), (.17, .03), (-.08, .05), (.08, .05), (-.09, .27), (.09, .27), (-.09, .48), (.09, .48),
+])  # fmt: skip
+SIZE = (640, 480)
+NO_SMOOTH = TrackerOptions(smoothing=None)
+
+
+def person(cx: float, cy: float, h: float = 120.0, score: float = 0.8, hide: tuple[int, ...] = ()) -> Pose:
+    scores = np.full(17, score)
+    scores[list(hide)] = 0.05
+    return Pose(keypoints=TEMPLATE * h + (cx, cy), scores=scores, score=float(scores.mean()))
+
+
+def ids(update) -> list:
+    return [p.track_id for p in update.poses]
+
+
+def test_ids_survive_a_crossing_with_occlusion():
+    # Two people walk towards each other at 100 px/s, cross at x=320 (t=2 s); while they overlap the
+    # one behind is not detected (5 frames). Constant-velocity prediction keeps both IDs.
+    tr = PoseTracker(NO_SMOOTH)
+    seen: dict[str, set] = {"a": set(), "b": set()}
+    for k in range(41):
+        t = k * 0.1
+        a, b = person(120 + 100 * t, 240), person(520 - 100 * t, 250, h=110)
+        hidden = 18 <= k <= 22
+        u = tr.update([a] if hidden else [a, b], t, SIZE)
+        for p in u.poses:
+            if p.track_id is not None:
+                seen["a" if abs(p.keypoints[0, 0] - a.keypoints[0, 0]) < 1 else "b"].add(p.track_id)
+    assert seen == {"a": {1}, "b": {2}}
+    assert tr.active_ids == (1, 2)
+
+
+def test_enter_after_min_hits_and_leave_after_lost_buffer():
+    tr = PoseTracker(TrackerOptions(min_hits=3, max_lost_s=0.5, smoothing=None))
+    u = [tr.update([person(100, 200)], t * 0.1, SIZE) for t in range(3)]
+    assert [x.entered for x in u] == [(), (), (1,)] and ids(u[0]) == [None] and ids(u[2]) == [1]
+    for t in range(3, 8):  # 0.1 .. 0.5 s unseen: still in the buffer
+        assert tr.update([], t * 0.1, SIZE).left == ()
+    assert tr.update([], 0.81, SIZE).left == (1,) and tr.active_ids == ()
+
+
+def test_a_person_refound_within_the_buffer_keeps_the_id():
+    tr = PoseTracker(TrackerOptions(max_lost_s=1.0, smoothing=None))
+    for k in range(5):
+        tr.update([person(100 + 10 * k, 200)], k * 0.1, SIZE)
+    for k in range(5, 12):
+        tr.update([], k * 0.1, SIZE)
+    u = tr.update([person(100 + 10 * 12, 200)], 1.2, SIZE)  # moved on at the same speed meanwhile
+    assert ids(u) == [1] and u.entered == ()
+
+
+def test_one_frame_false_detection_gets_no_id():
+    tr = PoseTracker(NO_SMOOTH)
+    u1 = tr.update([person(100, 200), person(500, 200)], 0.0, SIZE)
+    u2 = tr.update([person(102, 200)], 0.1, SIZE)
+    u3 = tr.update([person(104, 200)], 0.2, SIZE)
+    assert ids(u1) == [None, None] and u2.entered == (1,) and ids(u3) == [1] and tr.active_ids == (1,)
+
+
+def test_weak_detections_continue_tracks_but_never_start_one():
+    tr = PoseTracker(TrackerOptions(new_track_score=0.5, smoothing=None))
+    for k in range(3):
+        tr.update([person(100 + 5 * k, 200)], k * 0.1, SIZE)
+    u = tr.update([person(115, 200, score=0.3), person(500, 200, score=0.3)], 0.3, SIZE)
+    assert ids(u) == [1, None]
+    u = tr.update([person(120, 200, score=0.3), person(500, 200, score=0.3)], 0.4, SIZE)
+    assert ids(u) == [1, None] and u.entered == ()
+
+
+def test_few_shared_keypoints_fall_back_to_box_iou():
+    tr = PoseTracker(NO_SMOOTH)
+    legs = tuple(range(0, 13))  # only the knees and ankles visible in the second frame
+    tr.update([person(300, 200)], 0.0, SIZE)
+    tr.update([person(302, 200)], 0.1, SIZE)
+    u = tr.update([Pose(keypoints=TEMPLATE * 120 + (304, 200), scores=np.where(np.isin(np.arange(17), legs), 0.05, 0.9),
+                        score=0.3, box=(240.0, 140.0, 368.0, 260.0))], 0.2, SIZE)
+    assert ids(u) == [1]
+
+
+def test_each_id_has_its_own_smoother():
+    rng = np.random.default_rng(0)
+    raw = PoseTracker(NO_SMOOTH)
+    smooth = PoseTracker(TrackerOptions(smoothing=OneEuroOptions(min_cutoff=0.5, beta=0.0)))
+    err = {"raw": [], "smooth": []}
+    for k in range(40):
+        t = k / 30
+        truth = [person(150, 200), person(450, 220)]
+        noisy = [Pose(keypoints=p.keypoints + rng.normal(0, 3, (17, 2)), scores=p.scores, score=p.score) for p in truth]
+        for name, tr in (("raw", raw), ("smooth", smooth)):
+            u = tr.update(noisy, t, SIZE)
+            if k >= 10:
+                for p in u.poses:
+                    ref = truth[0] if p.keypoints[0, 0] < 300 else truth[1]
+                    err[name].append(np.abs(p.keypoints - ref.keypoints).mean())
+    assert smooth.active_ids == (1, 2)
+    assert np.mean(err["smooth"]) < 0.6 * np.mean(err["raw"])
+
+
+def test_reset_and_time_order():
+    tr = PoseTracker(NO_SMOOTH)
+    tr.update([person(100, 200)], 1.0, SIZE)
+    tr.update([person(100, 200)], 1.1, SIZE)
+    with pytest.raises(InvalidFrameError, match="must not decrease"):
+        tr.update([], 1.0, SIZE)
+    tr.reset()
+    tr.update([person(400, 200)], 0.0, SIZE)
+    assert tr.update([person(400, 200)], 0.1, SIZE).entered == (1,)
+
+
+def test_options_are_checked():
+    with pytest.raises(ConfigError, match="min_hits"):
+        TrackerOptions(min_hits=0)
+    with pytest.raises(ConfigError, match="match_threshold"):
+        TrackerOptions(match_threshold=1.5)
+
+
+def test_similarity_measures():
+    a = person(100, 100)
+    vis = np.ones(17, bool)
+    assert oks(a.keypoints, vis, a.keypoints, vis, 120 * 60)[0] == pytest.approx(1.0)
+    far, n = oks(a.keypoints, vis, a.keypoints + 60, vis, 120 * 60)
+    assert n == 17 and far < 0.05
+    assert box_iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
+    assert box_iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
+
+
+def test_pose_carries_track_id_and_box():
+    p = Pose(keypoints=np.zeros((17, 2)), scores=np.ones(17), score=1.0, box=(1, 2, 3, 4), track_id=7)
+    d = p.to_dict()
+    assert d["track_id"] == 7 and d["box"] == [1.0, 2.0, 3.0, 4.0]
+    assert Pose(keypoints=np.zeros((17, 2)), scores=np.ones(17), score=1.0).to_dict()["track_id"] is None
+    with pytest.raises(ValueError, match="Pose.box"):
+        Pose(keypoints=np.zeros((17, 2)), scores=np.ones(17), score=1.0, box=(3, 2, 1, 4))
