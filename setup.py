@@ -33,6 +33,8 @@ setup(
         "ai-edge-litert>=1.2",
         # progress bars (models pull, analyze, bench)
         "tqdm>=4.60",
+        # H.264 MP4 output (FFmpeg inside the wheel; aarch64 wheels for 3.9-3.13); elsewhere mp4v with a warning
+        "av>=12; platform_machine == 'x86_64' or platform_machine == 'aarch64'",
     ],
     extras_require={
         # The legacy tflite-runtime (<= 3.11, numpy < 2) as an alternative runtime.

@@ -87,12 +87,12 @@ def cmd_pose(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    import cv2
 
     from .analyzer import EdgeAnalyzer
     from .config import AnalyzerConfig
     from .video.draw import CaptionAnnotator, SkeletonAnnotator, TextAnnotator
     from .video.sources import VideoFileSource
+    from .video.writer import open_video_writer
 
     audio = None
     if args.audio is not None:  # speech on the video's clock, from t = 0
@@ -116,10 +116,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             action_tag = "action (demo model)" if action_info.get("demo") else "action"
             fed = 0  # audio samples handed to the analyzer so far
             if not args.no_video:
-                path = out_dir.fresh("annotated.mp4")
-                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), src.fps, src.size)
-                if not writer.isOpened():
-                    raise EdgeSdkError(f"cannot write {path}: no mp4v encoder in this OpenCV build")
+                writer = open_video_writer(out_dir.fresh("annotated.mp4"), src.fps, src.size)
+                summary["video"] = {"file": "annotated.mp4", "codec": writer.codec}
             try:
                 for _, t, frame in src:
                     result = analyzer.process_frame(frame, t)
@@ -155,7 +153,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise
     finally:
         if writer is not None:
-            writer.release()
+            writer.close()
         summary["wall_s"] = round(time.perf_counter() - t_start, 3)
         out_dir.write_json("summary.json", summary)
         if summary["status"] == "ok":
