@@ -193,6 +193,31 @@ def test_int8_split_tracks_float_where_the_in_graph_head_does_not(small_exports)
     assert split_corr >= 0.99 and split_corr > graph_corr > 0.5, (split_corr, graph_corr)
 
 
+@requires_tf
+def test_official_style_int8_file_is_detected_and_warned_about_once(small_exports, caplog):
+    """An int8 export with the official in-graph running sum (built by conversion/) is recognised
+    by its quantized ``*pool_buffer`` state and warned about once per file, with the measured drift
+    and what to use instead; float and split files load silently."""
+    import logging
+
+    from edge_sdk.action.movinet_stream import IN_GRAPH_SUM_DRIFT, MovinetActionBackend
+
+    _, rgb, split, graph = small_exports
+    with caplog.at_level(logging.WARNING, logger="edge_sdk"):
+        for _ in range(2):
+            b = MovinetActionBackend(str(graph["int8"]), num_threads=1, reset_on_shot_change=False)
+        assert b.stream.quantized_sums == ("state_head_pool_buffer",)
+        assert b.describe()["int8_running_sum_in_graph"] is True
+        b.logits(rgb[:8])  # it still runs
+        for path in (graph["fp32"], split["int8"]):
+            quiet = MovinetActionBackend(str(path), num_threads=1, reset_on_shot_change=False)
+            assert not quiet.stream.quantized_sums and not quiet.describe()["int8_running_sum_in_graph"]
+    warnings = [r.getMessage() for r in caplog.records if "running sum" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert str(graph["int8"]) in warnings[0] and IN_GRAPH_SUM_DRIFT in warnings[0]
+    assert "FP16/float" in warnings[0] and "split layout" in warnings[0]
+
+
 # -- fine-tuning on a user's clips ---------------------------------------------------------------
 @requires_tf
 def test_finetune_action_cli_learns_new_classes_from_the_demo_checkpoint(tmp_path: Path, monkeypatch):

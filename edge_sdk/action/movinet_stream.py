@@ -15,6 +15,7 @@ back. Images go in as RGB in [0, 1] (quantized through a 256-entry table for int
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import deque
@@ -33,7 +34,14 @@ from .base import ActionOutput
 from .preprocess import to_model_rgb
 from .shot import ShotChangeDetector
 
-__all__ = ["StreamModel", "MovinetActionBackend", "load_labels"]
+__all__ = ["StreamModel", "MovinetActionBackend", "load_labels", "IN_GRAPH_SUM_DRIFT"]
+
+log = logging.getLogger("edge_sdk")
+
+# Measured (tflite_models/reports/movinet-accuracy.json, 300-frame streams): an int8 file with the
+# official-style in-graph running sum vs its float model, logit correlation at frame 300.
+IN_GRAPH_SUM_DRIFT = "logits correlate only 0.82-0.92 with the float model after 300 frames (top-1 agreement 0-1)"
+_warned: set[str] = set()
 
 
 @dataclass
@@ -67,6 +75,8 @@ class StreamModel:
         input_size: S of the [1, 1, S, S, 3] image input.
         output_dim: P (features) or number of classes (logits).
         state_bytes: bytes of all carried states.
+        quantized_sums: names of running-sum states (``*pool_buffer``) held in int8/uint8 inside
+            the graph (official-style int8 exports): they saturate, so outputs drift on long streams.
     """
 
     def __init__(self, loaded: LoadedInterpreter, path: Path):
@@ -96,6 +106,8 @@ class StreamModel:
             raise ModelLoadError(f"{path}: state inputs without a same-named output: {missing}")
         self._states = [self._state(k, ins[k], outs[k]) for k in sorted(ins)]
         self.state_bytes = int(sum(np.prod(s.shape) * np.dtype(s.dtype).itemsize for s in self._states))
+        self.quantized_sums = tuple(s.name for s in self._states
+                                    if s.name.endswith("pool_buffer") and s.dtype in (np.int8, np.uint8))
         scale, zp = image["quantization"]
         if image["dtype"] in (np.int8, np.uint8):
             info = np.iinfo(image["dtype"])
@@ -157,6 +169,17 @@ class StreamModel:
         return y.astype(np.float32, copy=False)
 
 
+def _warn_in_graph_sum(stream: StreamModel, path: Path) -> None:
+    """Once per file: an official-style int8 export keeps its running sum in int8 in the graph."""
+    if not stream.quantized_sums or str(path) in _warned:
+        return
+    _warned.add(str(path))
+    log.warning("%s: official-style int8 stream export, its running sum (%s) is int8 inside the graph and saturates "
+                "on long streams: %s. Use the FP16/float file of the same model, or re-export the checkpoint in this "
+                "SDK's split layout (conversion.movinet_export, layout='split': float running mean outside the int8 "
+                "backbone, 0.9999 correlation at frame 300).", path, ", ".join(stream.quantized_sums), IN_GRAPH_SUM_DRIFT)
+
+
 def load_labels(path: str | os.PathLike) -> tuple[str, ...]:
     """One label per line (blank lines and ``#`` comments skipped)."""
     lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -198,6 +221,7 @@ class MovinetActionBackend:
         self.model: ResolvedModel = resolve_model(model, expected_sha256=expected_sha256)
         self._loaded = load_interpreter(self.model.path, num_threads, runtime)
         self.stream = StreamModel(self._loaded, self.model.path)
+        _warn_in_graph_sum(self.stream, self.model.path)
         self.classifier: ResolvedModel | None = None
         self._cls: LoadedInterpreter | None = None
         if self.stream.layout == "split":
@@ -325,6 +349,7 @@ class MovinetActionBackend:
             "classifier": str(self.classifier.path) if self.classifier else None,
             "layout": self.stream.layout, "input_size": self.stream.input_size, "classes": self.num_classes,
             "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,
+            "int8_running_sum_in_graph": bool(self.stream.quantized_sums),
             "runtime": self._loaded.runtime, "runtime_version": self._loaded.version,
             "num_threads": self._loaded.num_threads, "frame_stride": self.frame_stride,
             "window_frames": self.window_frames, "ema": self.ema, "crop": self.crop, "load_ms": round(self.load_ms, 1),
