@@ -25,12 +25,11 @@ import numpy as np
 from ._version import install_hint
 from .analyzer import EdgeAnalyzer
 from .config import AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, RunningMode
-from .errors import BackendUnavailableError
 from .models import cache_dir
 from .profiles import DeviceProfile, get_profile
 from .runtime import runtime_versions
 
-__all__ = ["run_bench", "plot_bench", "faster_whisper_transcriber"]
+__all__ = ["run_bench", "faster_whisper_transcriber"]
 
 
 def _ms(values: list[float]) -> dict[str, float]:
@@ -232,36 +231,3 @@ def _stage_vs_invoke(run: dict[str, Any]) -> float | None:
     """Pose stage rate / raw invoke rate (1.0 = the SDK adds nothing around ``invoke()``)."""
     s = run["stages"].get("pose")
     return round(s["infer_ms"] / s["total_ms"], 3) if s and s["total_ms"] > 0 else None
-
-
-def plot_bench(result: dict[str, Any], path: str | os.PathLike) -> None:
-    """Stacked bars: mean pre / invoke / post milliseconds of each stage in each run, and capture."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as e:
-        raise BackendUnavailableError(f"--plot needs matplotlib: {install_hint('bench')}") from e
-    rows = [("capture", 0.0, result["capture_ms"]["p50"], 0.0)]
-    runs = dict(result["runs"])
-    mp = result.get("peers", {}).get("mediapipe-pose", {})
-    if "stages" in mp:
-        runs["peer mediapipe"] = mp
-    for run, r in runs.items():
-        for stage, s in r["stages"].items():
-            rows.append((f"{run}: {stage}", s["pre_ms"], s["infer_ms"], s["post_ms"]))
-        rows.append((f"{run}: frame ({r['fps']:.0f} fps)", 0.0, r["frame_ms"]["p50"], 0.0))
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
-    y = np.arange(len(rows))[::-1]
-    pre, inv, post = (np.array([r[i] for r in rows]) for i in (1, 2, 3))
-    ax.barh(y, pre, color="#9ecae1", label="pre")
-    ax.barh(y, inv, left=pre, color="#3182bd", label="invoke (frame: total)")
-    ax.barh(y, post, left=pre + inv, color="#fd8d3c", label="post")
-    ax.set_yticks(y, [r[0] for r in rows])
-    ax.set_xlabel("ms per frame (mean; capture and frame: median)")
-    ax.set_title(f"edge_sdk bench, profile {result['profile']['name']}, {result['machine']}, {result['cpus']} CPUs")
-    ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .errors import ConfigError, EdgeSdkError, InvalidFrameError
-from .safe_write import OutputDir, atomic_write_text, dumps_strict
+from .safe_write import OutputDir, atomic_write_bytes, atomic_write_text, dumps_strict
 
 log = logging.getLogger("edge_sdk")
 
@@ -58,6 +58,8 @@ def cmd_pose(args: argparse.Namespace) -> int:
     from .analyzer import EdgeAnalyzer
     from .config import AnalyzerConfig
 
+    if args.save is not None and not cv2.haveImageWriter(str(args.save)):
+        raise ConfigError(f"--save {args.save}: OpenCV cannot write {args.save.suffix!r} images (use .jpg or .png)")
     frame = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
     if frame is None:
         raise InvalidFrameError(f"cannot read image {args.image} (missing file or unsupported format)")
@@ -76,6 +78,14 @@ def cmd_pose(args: argparse.Namespace) -> int:
         "image": {"path": str(args.image), "width": frame.shape[1], "height": frame.shape[0]},
         "poses": [p.to_dict() for p in result.poses],
     }
+    if args.save is not None:
+        from .video.draw import SkeletonAnnotator
+
+        ok, data = cv2.imencode(args.save.suffix, SkeletonAnnotator().annotate(frame.copy(), result))
+        if not ok:
+            raise EdgeSdkError(f"--save {args.save}: encoding failed")
+        atomic_write_bytes(args.save, data.tobytes())
+        out["saved"] = str(args.save)
     if args.json:
         print(dumps_strict(out))
     else:
@@ -357,8 +367,11 @@ def _source_checkout(what: str) -> Path:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import plot_bench, run_bench
+    from .bench import run_bench
+    from .bench_plot import plot_bench, require_matplotlib
 
+    if args.plot:
+        require_matplotlib()  # before the run, not after it
     result = run_bench(args.video, frames=args.frames, profile=args.profile, action_model=args.action_model,
                        audio=args.audio, audio_passes=args.audio_passes, flat_out=args.flat_out,
                        progress=sys.stderr.isatty(), min_seconds=args.seconds, peers=not args.no_peers,
@@ -392,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", type=Path)
     _asset_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--save", type=Path, default=None, metavar="OUT.jpg", help="also write the image with the skeletons drawn")
     p.set_defaults(func=cmd_pose)
 
     p = sub.add_parser("analyze", help="analyze a video file: timeline.jsonl, summary.json, annotated.mp4")

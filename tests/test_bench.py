@@ -46,3 +46,12 @@ def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     assert "ask not what your country can do for you" in ours["text"].lower() and ours["rtf"] > 0
     fw = speech["faster-whisper"] if "faster-whisper" in speech else next(v for k, v in speech.items() if k.startswith("faster"))
     assert "skipped" in fw or "ask not what your country" in fw["text"].lower()
+
+
+def test_plot_without_matplotlib_fails_before_the_run(tmp_path: Path, media: Path):
+    code = ("import sys; sys.modules['matplotlib'] = None; from edge_sdk.cli import main; "
+            f"sys.exit(main(['bench', {str(media / 'vtest.avi')!r}, '--json', {str(tmp_path / 'b.json')!r}, "
+            f"'--plot', {str(tmp_path / 'b.png')!r}]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode != 0 and "--plot needs matplotlib" in r.stderr and "edge-scene-sdk[bench]" in r.stderr
+    assert not (tmp_path / "b.json").exists()  # nothing ran

@@ -87,3 +87,20 @@ def test_models_list_and_verify():
     assert {r["name"] for r in rows} >= {"movenet-lightning-int8", "movenet-thunder-fp16"}
     r = run_cli("models", "verify", "movenet-lightning-int8", "movenet-lightning-fp16")
     assert r.stdout.count("ok ") == 2
+
+
+def test_pose_save_draws_the_skeleton(media: Path, tmp_path: Path):
+    import cv2
+    import numpy as np
+
+    out = json.loads(run_cli("pose", str(media / "messi5.jpg"), "--save", str(tmp_path / "out.jpg"), "--json").stdout)
+    assert out["saved"] == str(tmp_path / "out.jpg")
+    src, saved = cv2.imread(str(media / "messi5.jpg")), cv2.imread(str(tmp_path / "out.jpg"))
+    assert saved.shape == src.shape
+    diff = np.abs(saved.astype(int) - src.astype(int)).sum(axis=2)
+    nose = next(k for k in out["poses"][0]["keypoints"] if k["name"] == "nose")
+    x, y = round(nose["x"]), round(nose["y"])
+    assert diff[y - 1:y + 2, x - 1:x + 2].mean() > 100  # a keypoint dot is drawn on the nose
+    assert diff[:40, :40].mean() < 10  # the far corner is the photo (JPEG noise only)
+    r = run_cli("pose", str(media / "messi5.jpg"), "--save", str(tmp_path / "out.xyz"), check=False)
+    assert r.returncode != 0 and "cannot write '.xyz' images" in r.stderr
