@@ -11,12 +11,12 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .config import AnalyzerConfig, RunningMode
-from .errors import InvalidFrameError, SourceError
+from .errors import AudioFormatError, InvalidFrameError, SourceError
 from .pose import PoseBackend, select_pose_backend
 from .pose.smoothing import OneEuroFilter
 from .results import Event, FrameResult, StageTimings, TranscriptSegment
 from .timeline import TimelineWriter
-from .video.frames import check_frame
+from .video.frames import check_frame, check_timestamp
 
 __all__ = ["EdgeAnalyzer"]
 
@@ -116,7 +116,7 @@ class EdgeAnalyzer:
         A stage error is written to the timeline as an ``error`` event, then raised.
         """
         frame = check_frame(frame)
-        t = self.now() if timestamp_s is None else float(timestamp_s)
+        t = self.now() if timestamp_s is None else check_timestamp(timestamp_s)
         if self.config.mode is not RunningMode.IMAGE and self._last_t is not None and t <= self._last_t:
             raise InvalidFrameError(f"timestamps must increase in {self.config.mode.value} mode: got {t} after {self._last_t}")
         self._last_t = t
@@ -185,7 +185,10 @@ class EdgeAnalyzer:
         from .audio.vad import VoiceActivityDetector
 
         x = to_mono_16k(samples, sample_rate)
-        t = float(timestamp_s) if timestamp_s is not None else (self._audio_end if self._audio_end is not None else self.now())
+        if timestamp_s is not None:
+            t = check_timestamp(timestamp_s, error=AudioFormatError)
+        else:
+            t = self._audio_end if self._audio_end is not None else self.now()
         done: tuple[TranscriptSegment, ...] = ()
         if self._vad is None or (self._audio_end is not None and abs(t - self._audio_end) > 0.25):
             if self._vad is not None:  # a gap or jump in the stream: close what was open, restart there

@@ -155,7 +155,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                     analyzer.flush_audio()
             finally:
                 summary["stats"] = analyzer.stats()
-        summary["status"] = "ok"
+        summary["status"] = "truncated" if src.truncated else "ok"
+        if src.truncated:
+            summary["source"]["frames_read"] = src.frames_read
+            print(f"edge-sdk: warning: {args.video} ended after {src.frames_read} of the {src.frame_count} frames "
+                  "its header announces (truncated file?)", file=sys.stderr)
         return 0
     except BaseException as e:
         summary["status"] = "failed"
@@ -166,7 +170,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             writer.close()
         summary["wall_s"] = round(time.perf_counter() - t_start, 3)
         out_dir.write_json("summary.json", summary)
-        if summary["status"] == "ok":
+        if summary["status"] in ("ok", "truncated"):
             s = summary["stats"]
             print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {out_dir}/timeline.jsonl, summary.json"
                   + ("" if args.no_video else ", annotated.mp4"))
@@ -219,6 +223,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
             else:
                 print(f"[{s.start_s:7.2f} -> {s.end_s:7.2f}] {s.text}", flush=True)
 
+    if args.seconds is not None and not args.seconds > 0:
+        raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
     with EdgeAnalyzer(AnalyzerConfig(pose=None, asr=_asr_options(args)), timeline=args.timeline) as analyzer:
         mic = MicrophoneSource(args.device, overflow="block" if args.no_drop else "drop_oldest", t0_s=analyzer.now())
         try:
@@ -238,6 +244,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     from .profiles import get_profile
     from .video.sources import CaptureSource
 
+    if args.seconds is not None and not args.seconds > 0:
+        raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
     profile = get_profile(args.profile)
     out_dir = OutputDir(args.out)
     timeline = out_dir.fresh("timeline.jsonl")
@@ -248,7 +256,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     try:
         with EdgeAnalyzer(config, timeline=timeline) as analyzer:
             src = CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=args.replay)
-            if args.seconds:
+            if args.seconds is not None:
                 src.max_frames = max(1, int(args.seconds * src.fps))
             mic = None
             if args.mic is not None:

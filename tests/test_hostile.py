@@ -24,6 +24,13 @@ def run_cli(*args: str, timeout: float = 120, **kw) -> subprocess.CompletedProce
                           timeout=timeout, cwd=ROOT, **kw)
 
 
+def strict_json(text: str):
+    """json.loads that refuses NaN / Infinity (what other JSON parsers do)."""
+    def refuse(name: str):
+        raise AssertionError(f"non-standard JSON constant {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
 def assert_typed_failure(r: subprocess.CompletedProcess, error: str) -> None:
     assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
     assert f"edge-sdk: error: {error}" in r.stderr, r.stderr[-2000:]
@@ -254,3 +261,159 @@ def test_pose_command_works_with_a_broken_user_manifest(cache_env: Path, media: 
     r = run_cli("pose", str(media / "messi5.jpg"), "--json")
     assert r.returncode == 0, r.stderr[-2000:]
     assert len(json.loads(r.stdout)["poses"]) == 1
+
+
+# -- capture faults: stalled and silent network cameras (a real HTTP MJPEG server on 127.0.0.1) ---
+MJPEG_SERVER = r"""
+import socket, threading, time, cv2
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+def serve(video, frames_before_stall, mode):
+    '''An MJPEG camera on 127.0.0.1: ``stall`` sends frames then goes silent with the connection open,
+    ``silent`` accepts the connection and never answers. Returns its URL.'''
+    cap = cv2.VideoCapture(video)
+    jpegs = [cv2.imencode(".jpg", cap.read()[1])[1].tobytes() for _ in range(frames_before_stall)]
+    if mode == "silent":
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        held = []
+        threading.Thread(target=lambda: [held.append(sock.accept()) for _ in range(8)], daemon=True).start()
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/cam.mjpg"
+
+    class Cam(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+            self.end_headers()
+            for j in jpegs:
+                self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(j) + j + b"\r\n")
+                self.wfile.flush()
+                time.sleep(1 / 30)
+            time.sleep(3600)  # the camera hangs, the connection stays open
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Cam)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{srv.server_address[1]}/cam.mjpg"
+"""
+
+STALLED_CAMERA = MJPEG_SERVER + r"""
+import sys, threading, time
+from edge_sdk.analyzer import EdgeAnalyzer
+from edge_sdk.errors import SourceError
+from edge_sdk.video.sources import CaptureSource
+url = serve(sys.argv[1], 15, "stall")
+src = CaptureSource(url, stall_timeout_s=1.0)
+t0 = time.monotonic()
+try:
+    with EdgeAnalyzer() as analyzer:
+        analyzer.run(src)
+    print("no error")
+except SourceError as e:
+    frames = analyzer.stats()["frames"]
+    readers = [t.name for t in threading.enumerate() if t.name == "edge_sdk-capture"]
+    print("SourceError", frames, round(time.monotonic() - t0, 1), readers)
+time.sleep(4.0)  # where FFmpeg's own timeout used to fire under a released capture
+print("alive")
+"""
+
+
+def test_stalled_network_camera_raises_and_leaves_no_reader_behind(media: Path):
+    r = run_child(STALLED_CAMERA, str(media / "vtest.avi"), timeout=90)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr[-1500:])
+    lines = r.stdout.splitlines()
+    assert lines[-1] == "alive" and lines[0].startswith("SourceError"), r.stdout
+    _, frames, seconds, readers = lines[0].split(" ", 3)
+    assert 1 <= int(frames) <= 15 and float(seconds) < 10.0 and readers == "[]", lines[0]
+
+
+SILENT_CAMERA = MJPEG_SERVER + r"""
+import sys, time
+from edge_sdk.errors import SourceError
+from edge_sdk.video.sources import CaptureSource
+url = serve(sys.argv[1], 1, "silent")
+t0 = time.monotonic()
+try:
+    CaptureSource(url, open_timeout_s=1.0)
+    print("opened")
+except SourceError as e:
+    print("SourceError", round(time.monotonic() - t0, 1))
+"""
+
+
+def test_silent_network_camera_fails_to_open_within_its_timeout(media: Path):
+    r = run_child(SILENT_CAMERA, str(media / "vtest.avi"), timeout=90)
+    assert r.returncode == 0 and r.stdout.startswith("SourceError"), (r.returncode, r.stdout, r.stderr[-1500:])
+    assert float(r.stdout.split()[1]) < 5.0, r.stdout
+
+
+# -- hostile video files: absurd headers, truncation ---------------------------------------------
+def _slow_header_video(media: Path, path: Path, frames: int = 10) -> Path:
+    """A real MJPEG AVI of vtest frames whose header claims 0.001 fps (1000 s per frame)."""
+    import struct
+
+    import cv2
+
+    cap = cv2.VideoCapture(str(media / "vtest.avi"))
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (768, 576))
+    for _ in range(frames):
+        w.write(cap.read()[1])
+    w.release()
+    b = bytearray(path.read_bytes())
+    struct.pack_into("<I", b, b.index(b"avih") + 8, 1_000_000_000)  # microseconds per frame
+    strh = b.index(b"strh") + 8
+    assert b[strh:strh + 4] == b"vids"
+    struct.pack_into("<II", b, strh + 20, 1000, 1)  # scale, rate: 1/1000 fps
+    path.write_bytes(bytes(b))
+    assert cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS) == pytest.approx(0.001)
+    return path
+
+
+def test_replay_of_a_0_001_fps_header_does_not_hang(media: Path, tmp_path: Path):
+    video = _slow_header_video(media, tmp_path / "slow.avi")
+    r = run_cli("live", str(video), "--replay", "--out", str(tmp_path / "live"), "--profile", "cpu", timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads((tmp_path / "live" / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["stats"]["source"]["read"] == 10
+    r = run_cli("analyze", str(video), "--out", str(tmp_path / "an"), timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((tmp_path / "an" / "summary.json").read_text())["stats"]["frames"] == 10
+
+
+def test_truncated_video_is_reported_as_truncated(media: Path, tmp_path: Path):
+    cut = tmp_path / "cut.avi"
+    data = (media / "vtest.avi").read_bytes()
+    cut.write_bytes(data[: len(data) // 10])
+    r = run_cli("analyze", str(cut), "--out", str(tmp_path / "out"), "--no-video", timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "truncated" and "truncated file" in r.stderr
+    assert 0 < summary["source"]["frames_read"] == summary["stats"]["frames"] < summary["source"]["frames"] == 795
+
+
+@pytest.mark.parametrize("args", [("analyze", "VIDEO", "--max-frames", "-5"), ("analyze", "VIDEO", "--max-frames", "0"),
+                                  ("live", "VIDEO", "--seconds", "0"), ("live", "VIDEO", "--seconds", "-1")])
+def test_nonsense_counts_are_typed_errors(media: Path, tmp_path: Path, args: tuple[str, ...]):
+    argv = [str(media / "vtest.avi") if a == "VIDEO" else a for a in args]
+    r = run_cli(*argv, "--out", str(tmp_path / "out"), timeout=60)
+    assert_typed_failure(r, "ConfigError")
+
+
+# -- frames and timestamps -----------------------------------------------------------------------
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), "abc", {}, [1.0]])
+def test_bad_timestamps_are_rejected_and_later_frames_still_work(vtest_frames, tmp_path: Path, bad):
+    from edge_sdk.analyzer import EdgeAnalyzer
+    from edge_sdk.errors import InvalidFrameError
+
+    timeline = tmp_path / "timeline.jsonl"
+    with EdgeAnalyzer(timeline=timeline) as analyzer:
+        analyzer.process_frame(vtest_frames[0], 0.0)
+        with pytest.raises(InvalidFrameError, match="timestamp_s"):
+            analyzer.process_frame(vtest_frames[1], bad)
+        assert analyzer.process_frame(vtest_frames[2], 0.1).frame_index == 1
+    events = [strict_json(line) for line in timeline.read_text().splitlines()]
+    assert [e["t"] for e in events if e["kind"] == "frame"] == [0.0, 0.1]

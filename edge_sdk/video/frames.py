@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
 import numpy as np
 
 from ..errors import InvalidFrameError
 
-__all__ = ["check_frame"]
+__all__ = ["check_frame", "check_timestamp"]
 
 
 def check_frame(frame: object) -> np.ndarray:
@@ -28,3 +31,14 @@ def check_frame(frame: object) -> np.ndarray:
     if frame.shape[0] < 2 or frame.shape[1] < 2:
         raise InvalidFrameError(f"expected a frame at least 2x2 pixels, got {frame.shape[1]}x{frame.shape[0]}")
     return frame if frame.flags.c_contiguous else np.ascontiguousarray(frame)
+
+
+def check_timestamp(value: object, what: str = "timestamp_s", error: type[Exception] = InvalidFrameError) -> float:
+    """``value`` as a finite float of seconds; ``error`` (default :class:`InvalidFrameError`) for a string,
+    None, NaN or inf (a NaN would make the timeline invalid JSON and every later comparison false)."""
+    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise error(f"{what} must be a number of seconds, got {type(value).__name__} {value!r}")
+    t = float(value)
+    if not math.isfinite(t):
+        raise error(f"{what} must be finite, got {t}")
+    return t

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -15,14 +16,39 @@ from ..errors import ConfigError, SourceError
 
 __all__ = ["VideoFileSource", "CaptureSource", "CapturedFrame", "ReplaySource"]
 
+log = logging.getLogger("edge_sdk")
 
-def _stream_props(cap: Any) -> tuple[float, tuple[int, int], int]:
-    """(fps, (width, height), frame count) of an opened ``cv2.VideoCapture``; fps 30 when it reports none."""
+
+# Frame rates a camera or a video really has; a header outside this range (0, NaN, 0.001, 90000) is
+# damaged or hostile and would make replay sleep 1000 s per frame or a writer refuse to open.
+FPS_RANGE = (1.0, 1000.0)
+DEFAULT_FPS = 30.0
+
+
+def _stream_props(cap: Any, what: object = "") -> tuple[float, tuple[int, int], int]:
+    """(fps, (width, height), frame count) of an opened ``cv2.VideoCapture``; fps 30 (with a warning)
+    when it reports none or one outside :data:`FPS_RANGE`."""
     import cv2
 
     fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    return (fps if 0.0 < fps < 1000.0 else 30.0), size, int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    if not FPS_RANGE[0] <= fps < FPS_RANGE[1]:  # also NaN
+        if fps:
+            log.warning("%s: header frame rate %s fps is outside %s; using %s fps", what, fps, FPS_RANGE, DEFAULT_FPS)
+        fps = DEFAULT_FPS
+    return fps, size, max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+
+
+def _check_max_frames(max_frames: int | None) -> int | None:
+    if max_frames is not None and (isinstance(max_frames, bool) or int(max_frames) != max_frames or max_frames < 1):
+        raise ConfigError(f"max_frames must be a positive integer or None, got {max_frames!r}")
+    return None if max_frames is None else int(max_frames)
+
+
+def _ended_early(frames: int, header_count: int) -> bool:
+    """A file gave ``frames`` frames although its header announces ``header_count`` (1 frame of slack:
+    containers round their count)."""
+    return header_count > 0 and frames < header_count - 1
 
 
 class VideoFileSource:
@@ -30,19 +56,24 @@ class VideoFileSource:
 
     Iterating yields ``(index, timestamp_s, frame)``: timestamp from the file's frame rate, frame
     (H, W, 3) uint8 BGR. Raises :class:`SourceError` if the file cannot be opened or decoded.
+    A file that ends before the frame count in its header (a cut or damaged file) ends the
+    iteration after the frames it has, logs a warning and sets ``truncated`` (``frames_read`` says
+    how many there were).
     """
 
     def __init__(self, path: str | os.PathLike, max_frames: int | None = None) -> None:
         import cv2
 
+        self.max_frames = _check_max_frames(max_frames)
+        self.truncated = False
+        self.frames_read = 0
         self.path = Path(path)
         if not self.path.is_file():
             raise SourceError(f"video file not found: {self.path}")
         self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
             raise SourceError(f"cannot open video {self.path} (unsupported container or codec?)")
-        self.fps, self.size, self.frame_count = _stream_props(self._cap)
-        self.max_frames = max_frames
+        self.fps, self.size, self.frame_count = _stream_props(self._cap, self.path)
 
     def __iter__(self) -> Iterator[tuple[int, float, np.ndarray]]:
         index = 0
@@ -51,7 +82,12 @@ class VideoFileSource:
             if not ok:
                 if index == 0:
                     raise SourceError(f"{self.path}: no frame could be decoded")
+                if _ended_early(index, self.frame_count):
+                    self.truncated = True
+                    log.warning("%s ended after %d of the %d frames its header announces (truncated file?)",
+                                self.path, index, self.frame_count)
                 return
+            self.frames_read = index + 1
             yield index, index / self.fps, frame
             index += 1
 
@@ -91,16 +127,19 @@ class CaptureSource:
         clock: time source for ``t_s`` (e.g. ``EdgeAnalyzer.now``); None: media time (index / fps) for
             files, ``time.monotonic()`` otherwise.
         max_frames: stop after this many frames read.
-        stall_timeout_s: a live source delivering nothing for this long is treated as disconnected.
+        stall_timeout_s: a live source delivering nothing for this long is treated as disconnected
+            (also FFmpeg's read timeout for streams, so a silent camera never blocks a read for longer).
+        open_timeout_s: how long opening a stream (``rtsp://``, ``http://``) may take.
 
     A source that does not open raises :class:`SourceError` at construction. A camera that stops
     delivering, or a file that ends before the frame count in its header, makes the iterator raise
-    :class:`SourceError` after the frames already read.
+    :class:`SourceError` after the frames already read. The capture is only ever released by the
+    thread that reads it (or once that thread has ended), never under a read in progress.
     """
 
     def __init__(self, uri: int | str | os.PathLike, *, policy: str = "latest", nth: int = 1, pace: bool = False,
                  clock: Callable[[], float] | None = None, max_frames: int | None = None,
-                 stall_timeout_s: float = 5.0) -> None:
+                 stall_timeout_s: float = 5.0, open_timeout_s: float = 10.0) -> None:
         import cv2
 
         if policy not in POLICIES:
@@ -108,18 +147,26 @@ class CaptureSource:
         if int(nth) < 1:
             raise ConfigError(f"nth must be >= 1, got {nth}")
         self.uri, self.policy, self.nth, self.pace = uri, policy, int(nth), bool(pace)
-        self.max_frames, self.stall_timeout_s = max_frames, float(stall_timeout_s)
+        self.max_frames, self.stall_timeout_s = _check_max_frames(max_frames), float(stall_timeout_s)
+        if not (0 < self.stall_timeout_s < 1e6 and 0 < float(open_timeout_s) < 1e6):
+            raise ConfigError(f"stall_timeout_s and open_timeout_s must be > 0 s, got {stall_timeout_s}, {open_timeout_s}")
         camera = isinstance(uri, int) or (isinstance(uri, str) and uri.isdigit())
         self.is_file = not camera and Path(str(uri)).is_file()
         if not camera and "://" not in str(uri) and not self.is_file and not str(uri).startswith("/dev/"):
             raise SourceError(f"video source not found: {uri}")
-        self._cap = cv2.VideoCapture(int(uri) if camera else str(uri))
+        if "://" in str(uri):  # FFmpeg waits ~30 s on a silent stream unless told otherwise
+            timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(float(open_timeout_s) * 1000),
+                        cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.stall_timeout_s * 1000)]
+            self._cap = cv2.VideoCapture(str(uri), cv2.CAP_FFMPEG, timeouts)
+        else:
+            self._cap = cv2.VideoCapture(int(uri) if camera else str(uri))
+        self._cap_lock = threading.Lock()
         if not self._cap.isOpened():
             what = f"camera {uri}" if camera else str(uri)
             hint = " (no /dev/video* device? check `ls /dev/video*` and permissions)" \
                 if camera or str(uri).startswith("/dev/") else ""
             raise SourceError(f"cannot open {what}{hint}")
-        self.fps, self.size, frames = _stream_props(self._cap)
+        self.fps, self.size, frames = _stream_props(self._cap, uri)
         self.frame_count = frames if self.is_file else 0
         self.clock = clock
         self.read = self.delivered = self.dropped = 0
@@ -161,7 +208,7 @@ class CaptureSource:
                         time.sleep(delay)
                 ok, frame = self._cap.read()
                 if not ok:
-                    if self.is_file and (self.frame_count <= 0 or index >= self.frame_count - 1):
+                    if self.is_file and not _ended_early(index, self.frame_count):
                         break  # a normal end of file
                     kind = "file" if self.is_file else "source"
                     expected = f" of {self.frame_count}" if self.frame_count else ""
@@ -176,6 +223,14 @@ class CaptureSource:
             self._offer(e if isinstance(e, SourceError) else SourceError(f"{self.uri}: {type(e).__name__}: {e}"))
         finally:
             self._offer(None)
+            if self._stop.is_set():  # close() gave up waiting for this read: the capture is ours to release
+                self._release()
+
+    def _release(self) -> None:
+        with self._cap_lock:
+            if self._cap is not None:
+                self._cap.release()
+                self._cap = None
 
     def __iter__(self) -> Iterator[CapturedFrame]:
         """Frames as the policy keeps them; raises :class:`SourceError` on a failure (after earlier frames)."""
@@ -183,9 +238,10 @@ class CaptureSource:
         while True:
             with self._cond:
                 waited = time.perf_counter()
+                limit = self.stall_timeout_s + (1.0 / self.fps if self.pace else 0.0)  # files too (a stuck read)
                 while not self._slot:
-                    if not self._cond.wait(0.1) and not self.is_file and time.perf_counter() - waited > self.stall_timeout_s:
-                        raise SourceError(f"source {self.uri} delivered no frame for {self.stall_timeout_s} s (disconnected?)")
+                    if not self._cond.wait(0.1) and time.perf_counter() - waited > limit:
+                        raise SourceError(f"source {self.uri} delivered no frame for {limit:.1f} s (disconnected?)")
                 item = self._slot.pop(0)
                 self._cond.notify_all()
             if item is None:
@@ -204,9 +260,14 @@ class CaptureSource:
         with self._cond:
             self._cond.notify_all()
         if self._thread is not None:
-            self._thread.join(timeout=5.0)
+            # a stream read returns within FFmpeg's read timeout (stall_timeout_s)
+            self._thread.join(timeout=self.stall_timeout_s + 2.0)
+            if self._thread.is_alive():  # still inside cap.read(): releasing now would crash FFmpeg
+                log.warning("capture %s: reader still in a read after %.1f s; it releases the capture when that "
+                            "read returns", self.uri, self.stall_timeout_s + 2.0)
+                return
             self._thread = None
-        self._cap.release()
+        self._release()
 
     def __enter__(self) -> "CaptureSource":
         return self.start()
