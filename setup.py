@@ -21,10 +21,12 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
+    license_files=["LICENSE"],
     python_requires=">=3.9",
     packages=find_packages(include=["edge_sdk", "edge_sdk.*"]) + ["edge_sdk.tflite_models"],
     package_dir={"edge_sdk.tflite_models": "tflite_models"},
-    package_data={"edge_sdk.tflite_models": ["*.json", "*.tflite", "*.txt", "reports/*.json", "reports/*.md"]},
+    package_data={"edge_sdk": ["py.typed"],
+                  "edge_sdk.tflite_models": ["*.json", "*.tflite", "*.txt", "reports/*.json", "reports/*.md"]},
     install_requires=[
         "numpy>=1.21",
         # 5.x is a new major release, not tested yet.
