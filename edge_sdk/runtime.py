@@ -7,6 +7,7 @@ imported here, lazily, and only when neither light runtime is installed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._native import quiet_stderr
 from .errors import ConfigError, ModelLoadError, RuntimeUnavailableError
 
 __all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "runtime_versions", "distribution_version", "load_interpreter"]
@@ -107,13 +109,17 @@ def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, ru
         if name == "tensorflow":
             log.warning("no light TFLite runtime installed; using tensorflow.lite (pip install ai-edge-litert)")
         version = distribution_version(RUNTIMES[name][1])
+        # LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on fd 2: shown only when
+        # the edge_sdk logger shows INFO (edge-sdk -v); quoted in the error when the load fails.
+        chatter = contextlib.nullcontext(None) if log.isEnabledFor(logging.INFO) else quiet_stderr()
         try:
-            interp = mod.Interpreter(model_path=str(Path(path)), num_threads=threads)
-            interp.allocate_tensors()
+            with chatter as err:
+                interp = mod.Interpreter(model_path=str(Path(path)), num_threads=threads)
+                interp.allocate_tensors()
         except (ValueError, RuntimeError) as e:
-            hint = ""
+            hint = f" Native log: {err.tail()}." if err is not None and err.tail() else ""
             if name == "tflite_runtime":
-                hint = (
+                hint += (
                     " tflite-runtime 2.14 is the last release of that package and lacks op versions newer"
                     " converters emit; install ai-edge-litert (pip install ai-edge-litert) for this model."
                 )

@@ -68,7 +68,9 @@ class MoveNetBackend:
         inputs = interp.get_input_details()
         shape = list(inputs[0]["shape"]) if len(inputs) == 1 else []
         if len(shape) != 4 or shape[3] != 3 or shape[1] != shape[2]:
-            raise ModelLoadError(f"{self.model.path}: expected one [1, S, S, 3] input, got {[list(d['shape']) for d in inputs]}")
+            got = ", ".join(str([int(x) for x in d["shape"]]) for d in inputs[:4]) + (", ..." if len(inputs) > 4 else "")
+            raise ModelLoadError(f"{self.model.path}: not a MoveNet pose model: expected one [1, S, S, 3] image input, "
+                                 f"got {len(inputs)} input(s): {got}")
         self._input = inputs[0]
         self.input_size = int(self._input["shape"][1])
         # uint8 with identity quantization: letterboxed pixels go straight into the input tensor.
@@ -91,7 +93,7 @@ class MoveNetBackend:
                 return "full", {"keypoints": {"index": d["index"]}}
             if len(d["shape"]) == 3 and d["shape"][0] == 1 and d["shape"][2] == 56:
                 return "multipose", {"people": {"index": d["index"]}}
-        shapes = [list(d["shape"]) for d in details.values()]
+        shapes = [[int(x) for x in d["shape"]] for d in details.values()]
         raise ModelLoadError(
             f"{self.model.path}: not a MoveNet model: expected one [1, 1, 17, 3] output (single-pose) "
             f"or one [1, 6, 56] output (MultiPose), got {shapes}"
