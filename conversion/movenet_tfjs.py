@@ -8,6 +8,11 @@
   Quantizing the decode tail moves keypoints by half the body, so the model is calibrated whole
   and then quantized selectively: every op downstream of the (clamped) head tensors stays float.
   One invoke does everything; no Python decode runs after it.
+* ``movenet-multipose-{fp16,int8}[-SIZE]``: MultiPose Lightning, output ``people`` float [1,6,56]
+  (17 x (y, x, score), box ymin, xmin, ymax, xmax, score per person). int8: backbone int8, head
+  branches and decode float. Input 256 by default; the graph takes any multiple of 32, but a file
+  cannot be resized at load (XNNPACK refuses to reshape the static decode, and a dynamic-shape
+  conversion fails on StridedSlice), so each size is its own file (``-192``, ``-160``).
 
 Run ``python -m conversion.movenet_tfjs movenet-lightning-int8 [--out DIR]``.
 """
@@ -26,30 +31,51 @@ from conversion.sources import fetch_all_media, human_models_dir
 from conversion.tfjs_graph import load_graph_def, wrap_graph
 from edge_sdk.safe_write import atomic_write_bytes
 
-VARIANTS = {"lightning": 192, "thunder": 256, "multipose": 256}  # multipose: MultiPose Lightning, fp16 only
+VARIANTS = {"lightning": 192, "thunder": 256, "multipose": 256}  # multipose: MultiPose Lightning
 PRECISIONS = ("fp16", "int8")
+# MultiPose accepts any multiple of 32; each size is its own file (``movenet-multipose-int8-192``).
+MULTIPOSE_SIZES = (256, 192, 160)
 INPUT = "input:0"
 FLOAT_INPUT = "StatefulPartitionedCall/Cast:0"  # the graph casts int32 pixels to float here
 OUTPUT = "Identity:0"
 # int8 output ranges of the heads. Logits below -12 (sigmoid < 1e-5) or above 4 (0.98) and grid
 # offsets beyond these bounds never decide a keypoint; clamping them inside the graph lets int8
 # spend its 256 steps where decisions are made (0.06 logit, 0.05 cell per step instead of 0.26, 0.2).
+# MultiPose (S/4 x S/4 grid): regressions reach +-44 cells and box sizes 61 cells on the calibration
+# images (a person filling a 256 input spans 64 cells); box centre offsets stay within +-4 cells.
 HEAD_RANGES = {"heatmap": (-12.0, 4.0), "center": (-12.0, 4.0), "regress": (-48.0, 48.0), "offset": (-6.0, 6.0)}
+MULTIPOSE_RANGES = {**HEAD_RANGES, "regress": (-64.0, 64.0), "box_scale": (-4.0, 64.0), "box_offset": (-4.0, 4.0)}
+_P = "StatefulPartitionedCall/"
+# The feature map (FPN output, S/4 x S/4 x 64) every MultiPose head branch starts from.
+MULTIPOSE_FLOAT_FROM = "center_net_mobile_net_v2fpn_feature_extractor/model_1/re_lu_2/Relu;"
 HEADS = {
-    "heatmap": "StatefulPartitionedCall/kpt_heatmap_0/conv2d_5/BiasAdd:0",
-    "center": "StatefulPartitionedCall/center_0/conv2d_4/BiasAdd:0",
-    "regress": "StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd:0",
-    "offset": "StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd:0",
+    "heatmap": _P + "kpt_heatmap_0/conv2d_5/BiasAdd:0",
+    "center": _P + "center_0/conv2d_4/BiasAdd:0",
+    "regress": _P + "kpt_regress_0/conv2d_6/BiasAdd:0",
+    "offset": _P + "kpt_offset_0/conv2d_7/BiasAdd:0",
+}
+MULTIPOSE_HEADS = {
+    "heatmap": _P + "kpt_heatmap_0/conv2d_7/BiasAdd:0",
+    "center": _P + "center_0/conv2d_4/BiasAdd:0",
+    "regress": _P + "kpt_regress_0/conv2d_8/BiasAdd:0",
+    "offset": _P + "kpt_offset_0/conv2d_9/BiasAdd:0",
+    "box_scale": _P + "box_scale_0/conv2d_5/BiasAdd:0",
+    "box_offset": _P + "box_offset_0/conv2d_6/BiasAdd:0",
 }
 
 
-def parse_name(name: str) -> tuple[str, str]:
-    """``movenet-lightning-int8`` -> (``lightning``, ``int8``)."""
+def parse_name(name: str) -> tuple[str, str, int]:
+    """``movenet-lightning-int8`` -> (``lightning``, ``int8``, 192); ``movenet-multipose-int8-192`` -> 192."""
     parts = name.split("-")
-    if len(parts) != 3 or parts[0] != "movenet" or parts[1] not in VARIANTS or parts[2] not in PRECISIONS \
-            or (parts[1] == "multipose" and parts[2] != "fp16"):
-        raise ValueError(f"expected movenet-{{{'|'.join(VARIANTS)}}}-{{{'|'.join(PRECISIONS)}}} (multipose: fp16), got {name!r}")
-    return parts[1], parts[2]
+    ok = len(parts) in (3, 4) and parts[0] == "movenet" and parts[1] in VARIANTS and parts[2] in PRECISIONS
+    size = VARIANTS[parts[1]] if ok else 0
+    if ok and len(parts) == 4:
+        size = int(parts[3]) if parts[3].isdigit() else 0
+        ok = parts[1] == "multipose" and size in MULTIPOSE_SIZES[1:]
+    if not ok:
+        raise ValueError(f"expected movenet-{{{'|'.join(VARIANTS)}}}-{{{'|'.join(PRECISIONS)}}}"
+                         f" or movenet-multipose-{{fp16|int8}}-{{{'|'.join(map(str, MULTIPOSE_SIZES[1:]))}}}, got {name!r}")
+    return parts[1], parts[2], size
 
 
 def graph_json(variant: str) -> Path:
@@ -59,19 +85,23 @@ def graph_json(variant: str) -> Path:
 class FloatReference:
     """The TF.js graph run by TensorFlow in float32: the reference every conversion is checked against."""
 
-    def __init__(self, variant: str):
+    def __init__(self, variant: str, size: int | None = None):
         import tensorflow as tf
 
         self.variant = variant
-        self.size = VARIANTS[variant]
+        self.size = size or VARIANTS[variant]
         graph_def, _ = load_graph_def(graph_json(variant))
         self._full = wrap_graph(graph_def, [INPUT], [OUTPUT])
         self._tf = tf
 
-    def keypoints(self, rgb: np.ndarray) -> np.ndarray:
-        """(17, 3) float (y, x, score) normalized to the square input, for one uint8 RGB SxSx3 image."""
+    def output(self, rgb: np.ndarray) -> np.ndarray:
+        """The graph's output for one uint8 RGB SxSx3 image: [1, 17, 3] single-pose, [6, 56] MultiPose."""
         x = self._tf.constant(rgb[None].astype(np.int32))
-        return self._full(x)[0].numpy()[0, 0]
+        return self._full(x)[0].numpy()[0]
+
+    def keypoints(self, rgb: np.ndarray) -> np.ndarray:
+        """(17, 3) float (y, x, score) normalized to the square input (single-pose)."""
+        return self.output(rgb)[0]
 
 
 def _vtest_frames(stop: int, keep) -> Iterator[tuple[int, np.ndarray]]:
@@ -141,11 +171,10 @@ def _save_module(module, fn, tmp: str) -> str:
     return path
 
 
-def build_fp16(variant: str, out: Path) -> Path:
+def build_fp16(variant: str, out: Path, size: int) -> Path:
     """Whole graph (decode included) with FP16 weights; uint8 input, ``keypoints`` output."""
     import tensorflow as tf
 
-    size = VARIANTS[variant]
     graph_def, _ = load_graph_def(graph_json(variant))
     full = wrap_graph(graph_def, [INPUT], [OUTPUT])
     module = tf.Module()
@@ -167,16 +196,17 @@ def build_fp16(variant: str, out: Path) -> Path:
     return out
 
 
-def build_int8(variant: str, out: Path) -> Path:
-    """int8 backbone + heads, float decode tail; uint8 input, float ``keypoints`` output."""
+def calibrated_model(variant: str, size: int) -> bytes:
+    """The float TFLite model (clamped heads, the graph's own decode) with calibration ranges from
+    :func:`calibration_images`, not yet quantized."""
     import tensorflow as tf
-    from tensorflow.lite.python import convert, util
 
-    size = VARIANTS[variant]
+    heads, ranges = (MULTIPOSE_HEADS, MULTIPOSE_RANGES) if variant == "multipose" else (HEADS, HEAD_RANGES)
+    out_name = "people" if variant == "multipose" else "keypoints"
     graph_def, _ = load_graph_def(graph_json(variant))
     module = tf.Module()
-    module.heads = wrap_graph(graph_def, [FLOAT_INPUT], list(HEADS.values()))
-    module.tail = wrap_graph(graph_def, list(HEADS.values()), [OUTPUT])  # the graph's own decode
+    module.heads = wrap_graph(graph_def, [FLOAT_INPUT], list(heads.values()))
+    module.tail = wrap_graph(graph_def, list(heads.values()), [OUTPUT])  # the graph's own decode
 
     def clamp(x, lo: float, hi: float, name: str):
         # relu6(a*x + b) fuses into the head conv, so the conv output itself gets the tight range.
@@ -185,8 +215,8 @@ def build_int8(variant: str, out: Path) -> Path:
 
     @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="input")])
     def serve(input):  # noqa: A002
-        heads = [clamp(v, *HEAD_RANGES[k], name=f"{k}_head") for k, v in zip(HEADS, module.heads(input))]
-        return {"keypoints": module.tail(*heads)[0]}
+        clamped = [clamp(v, *ranges[k], name=f"{k}_head") for k, v in zip(heads, module.heads(input))]
+        return {out_name: module.tail(*clamped)[0]}
 
     module.serve = serve
     samples = [_letterbox_rgb(img, size) for _, img in calibration_images()]
@@ -200,18 +230,52 @@ def build_int8(variant: str, out: Path) -> Path:
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.representative_dataset = representative
         conv._experimental_calibrate_only = True  # float model + ranges; quantized below
-        calibrated = conv.convert()
-    tail = decode_tail_tensors(calibrated, [f"{k}_head" for k in HEADS])
-    data = convert.mlir_quantize(calibrated, fully_quantize=False, denylisted_nodes=tail)
-    # Float input -> uint8 pixels (scale 1, zero point 0: letterboxed pixels go in as they are).
-    data = util.modify_model_io_type(data, inference_input_type=tf.uint8, inference_output_type=tf.float32)
-    atomic_write_bytes(out, data)
+        return conv.convert()
+
+
+def build_int8(variant: str, out: Path, size: int) -> Path:
+    """int8 backbone (+ heads), float decode tail; uint8 input, float ``keypoints`` (``people``) output."""
+    atomic_write_bytes(out, quantize_selectively(calibrated_model(variant, size), variant))
     return out
 
 
-def decode_tail_tensors(model: bytes, head_tensors: list[str]) -> list[str]:
+def quantize_selectively(calibrated: bytes, variant: str) -> bytes:
+    """int8 up to the heads, float from there on; uint8 input.
+
+    MultiPose: the six head branches (64x64 grid) stay float too, and so do the tail's index ops.
+    Measured on the evaluation images (conversion.multipose_accuracy): with int8 heads the person
+    scores drop by 0.1-0.3 (messi5 0.67 -> 0.53, basketball1 0.67 -> 0.36) and people near the
+    0.2 threshold vanish; float heads keep them within 0.04 of float for ~10% more invoke time.
+    Denylisting the tail's tensors alone left TopK (on the centre scores), Unpack, Split and
+    GatherNd quantized; those op kinds never occur in the backbone, so they are denylisted as kinds.
+    """
+    import tensorflow as tf
+    from tensorflow.lite.python import convert, util
+
+    multi = variant == "multipose"
+    heads = MULTIPOSE_HEADS if multi else HEADS
+    float_from = [_tensor_named(calibrated, _P + MULTIPOSE_FLOAT_FROM)] if multi else None
+    tail, tail_kinds = decode_tail_tensors(calibrated, [f"{k}_head" for k in heads], float_from)
+    data = convert.mlir_quantize(calibrated, fully_quantize=False, denylisted_nodes=tail,
+                                 denylisted_ops=sorted(tail_kinds) if multi else None)
+    # Float input -> uint8 pixels (scale 1, zero point 0: letterboxed pixels go in as they are).
+    return util.modify_model_io_type(data, inference_input_type=tf.uint8, inference_output_type=tf.float32)
+
+
+def _tensor_named(model: bytes, prefix: str) -> str:
+    """The one tensor of a TFLite model whose (fused) name starts with ``prefix``."""
+    import tensorflow as tf
+
+    names = [t["name"] for t in tf.lite.Interpreter(model_content=model).get_tensor_details() if t["name"].startswith(prefix)]
+    if len(names) != 1:
+        raise RuntimeError(f"expected one tensor named {prefix}*, found {names}")
+    return names[0]
+
+
+def decode_tail_tensors(model: bytes, head_tensors: list[str], float_from: list[str] | None = None) -> tuple[list[str], set[str]]:
     """Names of the tensors computed from the named head tensors onward (the decode tail) in a
-    calibrated TFLite model: everything that is not an ancestor of a head."""
+    calibrated TFLite model (everything that is not an ancestor of a head), and the op kinds that
+    occur only there. With ``float_from``, the tail starts at those tensors instead."""
     import tensorflow as tf
 
     interp = tf.lite.Interpreter(model_content=model)
@@ -222,8 +286,12 @@ def decode_tail_tensors(model: bytes, head_tensors: list[str]) -> list[str]:
     missing = [h for h in head_tensors if h not in by_name]
     if missing:
         raise RuntimeError(f"head tensors {missing} not found in the calibrated model")
+    stops = float_from or head_tensors
+    missing = [h for h in stops if h not in by_name]
+    if missing:
+        raise RuntimeError(f"tensors {missing} not found in the calibrated model")
     ancestors: set[int] = set()
-    todo = [producer[by_name[h]]["index"] for h in head_tensors]
+    todo = [producer[by_name[h]]["index"] for h in stops]
     while todo:
         i = todo.pop()
         if i in ancestors:
@@ -232,17 +300,18 @@ def decode_tail_tensors(model: bytes, head_tensors: list[str]) -> list[str]:
         todo += [producer[t]["index"] for t in ops[i]["inputs"] if t in producer]
     tail = [op for op in ops if op["index"] not in ancestors]
     kinds = {op["op_name"] for op in tail}
-    if not {"LOGISTIC", "ARG_MAX", "GATHER_ND"} <= kinds or kinds & {"CONV_2D", "DEPTHWISE_CONV_2D"}:
+    if not {"LOGISTIC", "ARG_MAX", "GATHER_ND"} <= kinds or (not float_from and kinds & {"CONV_2D", "DEPTHWISE_CONV_2D"}):
         raise RuntimeError(f"unexpected decode tail ops: {sorted(kinds)}")
-    return [names[o] for op in tail for o in op["outputs"]]
+    backbone = {op["op_name"] for op in ops if op["index"] in ancestors}
+    return [names[o] for op in tail for o in op["outputs"]], kinds - backbone
 
 
 def build(name: str, out_dir: Path) -> Path:
     """Build model ``name`` into ``out_dir``; returns the file path."""
-    variant, precision = parse_name(name)
+    variant, precision, size = parse_name(name)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{name}.tflite"
-    (build_fp16 if precision == "fp16" else build_int8)(variant, out)
+    (build_fp16 if precision == "fp16" else build_int8)(variant, out, size)
     return out
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from .config import AnalyzerConfig, RunningMode
 from .errors import AudioFormatError, InvalidFrameError, SourceError
 from .pose import PoseBackend, select_pose_backend
-from .pose.smoothing import OneEuroFilter
+from .pose.people import PeopleTracking
 from .results import Event, FrameResult, StageTimings, TranscriptSegment
 from .timeline import TimelineWriter
 from .video.frames import check_frame, check_timestamp
@@ -77,9 +77,11 @@ class EdgeAnalyzer:
         if self._pose is None and self.config.pose is not None:
             selection = select_pose_backend(self.config.pose, self.config.mode)
             self._pose, self._pose_selection = selection.backend, selection.to_dict()
-        smoothing = self.config.pose.smoothing if self.config.pose else None
         video = self.config.mode is not RunningMode.IMAGE
-        self._smoother = OneEuroFilter(smoothing) if smoothing is not None and video else None
+        self._people: PeopleTracking | None = None
+        if self._pose is not None and self.config.pose is not None and video:
+            multi = self._pose.describe().get("layout") == "multipose"
+            self._people = PeopleTracking(self.config.pose, multi_person=multi)
         self._timeline = TimelineWriter(timeline) if timeline else None
         self._t0 = time.monotonic()
         self._frames = 0
@@ -131,11 +133,10 @@ class EdgeAnalyzer:
                 self._emit(Event(t, "error", {"frame": self._frames, "stage": "pose", "error": f"{type(e).__name__}: {e}"}))
                 raise
             poses = out.poses
-            if self._smoother is not None:
-                if poses:
-                    poses = (self._smoother(poses[0], t, size),) + poses[1:]
-                else:
-                    self._smoother.reset()
+            if self._people is not None:
+                poses, events = self._people(poses, t, size)
+                for kind, data in events:
+                    self._emit(Event(t, kind, {"frame": self._frames, **data}))
             timings["pose"] = out.timings
             self._stats["pose"].add(out.timings)
         actions = ()
@@ -308,6 +309,8 @@ class EdgeAnalyzer:
             "fps": round(timed / self._wall, 2) if self._wall > 0 else 0.0,
             "stages": {k: v.to_dict() for k, v in self._stats.items() if v.calls},
         }
+        if self._people is not None:
+            out["people"] = self._people.summary()
         if self._asr is not None:
             a = self._audio
             out["asr"] = {**{k: round(v, 3) for k, v in a.items()},

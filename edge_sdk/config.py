@@ -93,7 +93,7 @@ class TrackerOptions:
     """
 
     match_threshold: float = 0.2
-    new_track_score: float = 0.25
+    new_track_score: float = 0.2
     min_hits: int = 2
     max_lost_s: float = 1.5
     min_keypoint_score: float = 0.3
@@ -191,8 +191,10 @@ class PoseOptions:
         min_pose_score: poses with a lower mean keypoint score are not reported.
         crop_tracking: video/live modes: feed the model a square around the person of the previous
             frame (MoveNet smart cropping). Ignored in image mode.
-        smoothing: video/live modes: One-Euro keypoint filter options, or None for raw keypoints.
-            Ignored in image mode.
+        smoothing: video/live modes: One-Euro keypoint filter options, or None for raw keypoints
+            (per person when tracking). Ignored in image mode.
+        tracking: video/live modes with a multi-person model: person tracking (IDs, enter/leave
+            events), or None. Its own ``smoothing`` is replaced by ``smoothing`` above.
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-lightning-int8"))
@@ -202,6 +204,7 @@ class PoseOptions:
     min_pose_score: float = 0.2
     crop_tracking: bool = True
     smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
+    tracking: TrackerOptions | None = field(default_factory=TrackerOptions)
 
     def __post_init__(self) -> None:
         if self.backend not in POSE_BACKENDS + ("auto",):

@@ -38,3 +38,25 @@ def test_multipose_builds_reproducibly_and_finds_both_players(media: Path):
     ok = (best.scores > 0.3) & (one.scores > 0.3)
     err = np.linalg.norm(best.keypoints[ok] - one.keypoints[ok], axis=1).mean() / np.hypot(x1 - x0, y1 - y0)
     assert ok.sum() >= 8 and err < 0.1
+
+
+@requires_tf
+def test_multipose_int8_keeps_float_people_on_closeups():
+    """The shipped int8 MultiPose against the float TF.js graph on real images (none used for calibration):
+    every close-up person within 3% of its bbox diagonal, and float's person count on those images."""
+    from conversion.multipose_accuracy import check_gate, multipose_report
+    from edge_sdk.models import resolve_model
+
+    report = multipose_report({"movenet-multipose-int8": resolve_model("movenet-multipose-int8").path}, 256)
+    assert check_gate(report, "movenet-multipose-int8") == []
+    assert report["summary"]["movenet-multipose-int8"]["closeup_people"] >= 3
+
+
+def test_tracker_keeps_ids_through_labelled_vtest_crossings(media: Path):
+    """Human-labelled crossings of vtest.avi (device_bench/labels): with the shipped int8 MultiPose the
+    tracker never hands one labelled person's ID to another."""
+    from device_bench.tracking_eval import evaluate, needed_frames, vtest_frames
+
+    with MoveNetBackend("movenet-multipose-int8", num_threads=2) as backend:
+        r = evaluate(backend, vtest_frames(needed_frames()))
+    assert r["totals"]["switch"] == 0 and r["totals"]["kept"] >= 2

@@ -131,16 +131,15 @@ class PoseTracker:
     @property
     def active_ids(self) -> tuple[int, ...]:
         """IDs of the confirmed tracks, lost ones in their buffer included."""
-        return tuple(tr.id for tr in self._tracks if tr.id is not None)
+        return tuple(sorted(tr.id for tr in self._tracks if tr.id is not None))
 
     def _similarity(self, tr: _Track, pose: Pose, box, t: float) -> float:
         o = self.options
         pxy, pbox = tr.predicted(t)
         area = max((pbox[2] - pbox[0]) * (pbox[3] - pbox[1]), 1.0)
+        iou = box_iou(pbox, box)
         s, n = oks(pxy, tr.vis, pose.keypoints, pose.scores >= o.min_keypoint_score, area)
-        if n >= o.min_common_keypoints:
-            return s
-        return box_iou(pbox, box)
+        return max(s, iou) if n >= o.min_common_keypoints else iou
 
     def update(self, poses: tuple[Pose, ...] | list[Pose], t_s: float, frame_size: tuple[int, int]) -> TrackerUpdate:
         """Associate this frame's ``poses`` (frame pixels) at time ``t_s`` (seconds, increasing)."""

@@ -1,0 +1,69 @@
+"""Video-mode post-processing of a pose backend's output, and people counts for the summary.
+
+Multi-person models: :class:`~edge_sdk.pose.tracking.PoseTracker` (IDs, per-ID One-Euro smoothing,
+``person_enter`` / ``person_leave`` events). Single-person models: one One-Euro filter on the person.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import Any
+
+from ..config import PoseOptions
+from ..results import Pose
+from .smoothing import OneEuroFilter
+from .tracking import PoseTracker
+
+__all__ = ["PeopleTracking"]
+
+
+class PeopleTracking:
+    """Feed it every analyzed frame's poses in time order; returns the poses to report and the
+    events of that frame as (kind, data) pairs."""
+
+    def __init__(self, options: PoseOptions, multi_person: bool) -> None:
+        self._tracker: PoseTracker | None = None
+        self._smoother: OneEuroFilter | None = None
+        if multi_person and options.tracking is not None:
+            self._tracker = PoseTracker(dataclasses.replace(options.tracking, smoothing=options.smoothing))
+        elif options.smoothing is not None:
+            self._smoother = OneEuroFilter(options.smoothing)
+        self._counts: Counter = Counter()
+        self._ids = 0
+
+    def __call__(self, poses: tuple[Pose, ...], t_s: float, frame_size: tuple[int, int],
+                 ) -> tuple[tuple[Pose, ...], list[tuple[str, dict[str, Any]]]]:
+        events: list[tuple[str, dict[str, Any]]] = []
+        if self._tracker is not None:
+            u = self._tracker.update(poses, t_s, frame_size)
+            poses = u.poses
+            events += [("person_leave", {"track_id": i}) for i in u.left]
+            events += [("person_enter", {"track_id": i}) for i in u.entered]
+            self._ids += len(u.entered)
+        elif self._smoother is not None:
+            if poses:
+                poses = (self._smoother(poses[0], t_s, frame_size),) + poses[1:]
+            else:
+                self._smoother.reset()
+        self._counts[len(poses)] += 1
+        return poses, events
+
+    def reset(self) -> None:
+        if self._tracker is not None:
+            self._tracker.reset()
+        if self._smoother is not None:
+            self._smoother.reset()
+
+    def summary(self) -> dict[str, Any]:
+        """People per analyzed frame: histogram (count -> frames), mean, max; and IDs given out."""
+        frames = sum(self._counts.values())
+        out: dict[str, Any] = {
+            "frames": frames,
+            "people_per_frame": {str(k): v for k, v in sorted(self._counts.items())},
+            "mean_people": round(sum(k * v for k, v in self._counts.items()) / frames, 3) if frames else 0.0,
+            "max_people": max(self._counts) if self._counts else 0,
+        }
+        if self._tracker is not None:
+            out["track_ids"] = self._ids
+        return out
