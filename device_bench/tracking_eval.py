@@ -49,7 +49,8 @@ def evaluate(backend, frames: dict[int, Any], options: TrackerOptions | None = N
             frame = frames[f]
             u = tracker.update(backend.estimate(frame).poses, f / FPS, (frame.shape[1], frame.shape[0]))
             seen[f] = list(u.poses)
-        ids = {n: (_track_on(seen[c["before"]], p["before"]), _track_on(seen[c["after"]], p["after"])) for n, p in c["people"].items()}
+        ids = {n: (_track_on(seen[c["before"]], p["before"]), _track_on(seen[c["after"]], p["after"]))
+               for n, p in c["people"].items()}
         people = {}
         for n, (a, b) in ids.items():
             if a is None or b is None:
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"max_lost_s {lost}: {r['totals']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"model": args.model, "labels": str(LABELS.name), "by_max_lost_s": results}, indent=1) + "\n")
+        doc = {"model": args.model, "labels": LABELS.name, "by_max_lost_s": results}
+        args.json.write_text(json.dumps(doc, indent=1) + "\n")
     return 0
 
 
