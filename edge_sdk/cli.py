@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 from .errors import ConfigError, EdgeSdkError, InvalidFrameError
 from .safe_write import OutputDir, atomic_write_bytes, atomic_write_text, dumps_strict
+from .signals import Stopped, stop_on_signals
 
 log = logging.getLogger("edge_sdk")
 
@@ -162,8 +163,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                   "its header announces (truncated file?)", file=sys.stderr)
         return 0
     except BaseException as e:
-        summary["status"] = "failed"
-        summary["error"] = f"{type(e).__name__}: {e}"
+        _ended(summary, e)
         raise
     finally:
         if writer is not None:
@@ -174,6 +174,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             s = summary["stats"]
             print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {out_dir}/timeline.jsonl, summary.json"
                   + ("" if args.no_video else ", annotated.mp4"))
+
+
+def _ended(summary: dict[str, Any], e: BaseException) -> None:
+    """Record how a run ended early: ``stopped`` (Ctrl-C, SIGTERM; what was written is kept) or ``failed``."""
+    if isinstance(e, KeyboardInterrupt):
+        summary["status"], summary["stopped_by"] = "stopped", e.signal_name if isinstance(e, Stopped) else "SIGINT"
+    else:
+        summary["status"], summary["error"] = "failed", f"{type(e).__name__}: {e}"
 
 
 def _action_options(args: argparse.Namespace):
@@ -271,7 +279,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         summary["status"] = "ok"
         return 0
     except BaseException as e:
-        summary["status"], summary["error"] = "failed", f"{type(e).__name__}: {e}"
+        _ended(summary, e)
         raise
     finally:
         out_dir.write_json("summary.json", summary)
@@ -495,10 +503,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args) or 0)
+        with stop_on_signals():  # SIGTERM like Ctrl-C: files finalized, summary "stopped"
+            return int(args.func(args) or 0)
     except EdgeSdkError as e:
         print(f"edge-sdk: error: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:
+        print(f"edge-sdk: {e or 'stopped'}", file=sys.stderr)
+        return e.exit_code if isinstance(e, Stopped) else 130
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from typing import Any
 from ._native import quiet_stderr
 from .errors import ConfigError, ModelLoadError, RuntimeUnavailableError
 
-__all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "runtime_versions", "distribution_version", "load_interpreter"]
+__all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "runtime_versions", "distribution_version", "load_interpreter",
+           "usable_cpus"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -88,6 +89,15 @@ def runtime_versions() -> dict[str, str]:
     return {r: distribution_version(RUNTIMES[r][1]) for r in available_runtimes()}
 
 
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask: taskset, cgroup cpusets), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, runtime: str = "auto") -> LoadedInterpreter:
     """Load ``path`` (already verified by :func:`edge_sdk.models.resolve_model`) and allocate tensors.
 
@@ -98,7 +108,7 @@ def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, ru
     """
     if runtime != "auto" and runtime not in RUNTIMES:
         raise ConfigError(f"runtime must be 'auto' or one of {list(RUNTIMES)}, got {runtime!r}")
-    threads = (os.cpu_count() or 1) if num_threads is None else int(num_threads)
+    threads = usable_cpus() if num_threads is None else int(num_threads)
     if threads < 1:
         raise ConfigError(f"num_threads must be >= 1, got {num_threads}")
     order = list(RUNTIMES) if runtime == "auto" else [runtime]

@@ -417,3 +417,106 @@ def test_bad_timestamps_are_rejected_and_later_frames_still_work(vtest_frames, t
         assert analyzer.process_frame(vtest_frames[2], 0.1).frame_index == 1
     events = [strict_json(line) for line in timeline.read_text().splitlines()]
     assert [e["t"] for e in events if e["kind"] == "frame"] == [0.0, 0.1]
+
+
+# -- signals and kill -9: nothing already written is lost -----------------------------------------
+def _start_cli(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "edge_sdk.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_frames(proc: subprocess.Popen, timeline: Path, n: int, timeout: float = 180) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended early ({proc.returncode}): {proc.stderr.read()[-2000:]}")
+        if timeline.exists() and timeline.read_text().count('"kind":"frame"') >= n:
+            return
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError(f"no {n} frames in {timeline} within {timeout} s")
+
+
+def _timeline_frames(timeline: Path) -> int:
+    """Frame events in a timeline; every complete line must be strict JSON (a kill may cut only the last)."""
+    text = timeline.read_text()
+    lines = text.split("\n")
+    complete = lines[:-1]  # the part after the last newline is the line being written, if any
+    events = [strict_json(line) for line in complete]
+    return sum(e["kind"] == "frame" for e in events)
+
+
+def _playable_frames(video: Path) -> int:
+    """Frames an independent decoder (PyAV / FFmpeg) gets out of ``video``."""
+    av = pytest.importorskip("av")
+    with av.open(str(video)) as c:
+        return sum(1 for _ in c.decode(video=0))
+
+
+def test_sigterm_during_analyze_finalizes_summary_and_video(media: Path, tmp_path: Path, whisper_file: Path):
+    import signal
+
+    out = tmp_path / "out"
+    proc = _start_cli("analyze", str(media / "vtest.avi"), "--out", str(out), "--action", "--audio", str(media / "jfk.wav"))
+    _wait_for_frames(proc, out / "timeline.jsonl", 25)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
+    assert "Traceback" not in err and "stopped by SIGTERM" in err, err[-2000:]
+    summary = strict_json((out / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["stopped_by"] == "SIGTERM"
+    frames = _timeline_frames(out / "timeline.jsonl")
+    assert frames >= 25 and summary["stats"]["frames"] == frames
+    # finalized: every analyzed frame is in the video but the one being drawn when the signal came
+    assert frames - 1 <= _playable_frames(out / "annotated.mp4") <= frames
+
+
+def test_kill_9_during_analyze_leaves_a_valid_timeline_and_a_playable_video(media: Path, tmp_path: Path):
+    import signal
+
+    out = tmp_path / "out"
+    proc = _start_cli("analyze", str(media / "vtest.avi"), "--out", str(out))
+    _wait_for_frames(proc, out / "timeline.jsonl", 40)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    frames = _timeline_frames(out / "timeline.jsonl")
+    playable = _playable_frames(out / "annotated.mp4")
+    # the video keeps every finished 1 s fragment (vtest.avi: 10 frames); the open one is lost
+    assert frames >= 40 and frames - 2 * 10 <= playable <= frames, (frames, playable)
+
+
+def test_sigterm_during_live_replay_writes_the_summary(media: Path, tmp_path: Path):
+    import signal
+
+    out = tmp_path / "out"
+    proc = _start_cli("live", str(media / "vtest.avi"), "--replay", "--out", str(out), "--profile", "cpu")
+    _wait_for_frames(proc, out / "timeline.jsonl", 10)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
+    summary = strict_json((out / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["stats"]["frames"] == _timeline_frames(out / "timeline.jsonl") >= 10
+
+
+# -- threads: defaults that do not oversubscribe the CPUs the process may use ----------------------
+THREADS_UNDER_AFFINITY = """
+import os
+from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+from edge_sdk.runtime import usable_cpus
+os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # like `taskset -c 0` or a 1-CPU container
+with WhisperCppBackend() as asr:
+    print(usable_cpus(), asr.num_threads)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity (Linux)")
+def test_default_asr_threads_leave_a_cpu_and_follow_the_affinity_mask(whisper_file: Path):
+    r = run_child(THREADS_UNDER_AFFINITY)
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert r.stdout.split() == ["1", "1"]
+    from edge_sdk.audio.whisper_cpp import default_threads
+
+    assert default_threads() == max(1, min(4, len(os.sched_getaffinity(0)) - 1))

@@ -15,7 +15,6 @@ again with the full 30 s window, which is what plain whisper.cpp would have done
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import threading
 import time
@@ -30,7 +29,7 @@ from ..config import AsrOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
 from ..results import TranscriptSegment
-from ..runtime import distribution_version
+from ..runtime import distribution_version, usable_cpus
 from .ggml_file import GgmlInfo, inspect_ggml
 from .signal import SAMPLE_RATE, to_mono_16k
 from .vad import find_utterances, merge_utterances
@@ -72,6 +71,15 @@ class Transcript:
                 "wall_s": round(self.wall_s, 3), "rtf": round(self.rtf, 2)}
 
 
+def default_threads() -> int:
+    """whisper.cpp threads when none are asked for: one CPU left for capture and pose, at most 4.
+    whisper.cpp's workers spin while they wait, so more threads than free CPUs is far slower, not
+    a little: jfk.wav on this 2-CPU VM took 13-29 s with 2 threads and 3-5 s with 1, and two
+    transcriptions side by side 35-46 s each with 2 threads, 5.3-5.7 s with 1
+    (``python -m device_bench.concurrent_asr``)."""
+    return max(1, min(4, usable_cpus() - 1))
+
+
 def _import_bindings() -> Any:
     try:
         import _pywhispercpp as pw
@@ -105,7 +113,7 @@ class WhisperCppBackend:
         self.info: GgmlInfo = inspect_ggml(self.model.path)
         pw = _import_bindings()
         self._pw = pw
-        self.num_threads = int(a.num_threads or min(4, os.cpu_count() or 1))
+        self.num_threads = int(a.num_threads or default_threads())
         cparams = pw.whisper_context_default_params()
         with quiet_stderr() as err:
             ctx = pw.whisper_init_from_file_with_params(str(self.model.path), cparams)
