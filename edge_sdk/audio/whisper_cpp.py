@@ -74,9 +74,9 @@ class Transcript:
 def default_threads() -> int:
     """whisper.cpp threads when none are asked for: one CPU left for capture and pose, at most 4.
     whisper.cpp's workers spin while they wait, so more threads than free CPUs is far slower, not
-    a little: jfk.wav on this 2-CPU VM took 13-29 s with 2 threads and 3-5 s with 1, and two
-    transcriptions side by side 35-46 s each with 2 threads, 5.3-5.7 s with 1
-    (``python -m device_bench.concurrent_asr``)."""
+    a little: jfk.wav on a loaded 2-CPU VM took 16-33 s with 2 threads and 2.9-5.5 s with 1, two
+    transcriptions side by side 51-77 s each with 2 threads, 5.0-9.0 s with 1
+    (``python -m device_bench.concurrent_asr``, device_bench/results/concurrent_asr.json)."""
     return max(1, min(4, usable_cpus() - 1))
 
 
