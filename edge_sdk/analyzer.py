@@ -12,6 +12,7 @@ import numpy as np
 
 from .config import AnalyzerConfig, RunningMode
 from .errors import AudioFormatError, InvalidFrameError, SourceError
+from .guard import CallGuard, guarded
 from .pose import PoseBackend, select_pose_backend
 from .pose.people import PeopleTracking
 from .results import Event, FrameResult, StageTimings, TranscriptSegment
@@ -61,7 +62,10 @@ class EdgeAnalyzer:
             names (the analyzer closes it). Otherwise ``config.pose.backend`` picks it, ``auto``
             falling back as :func:`edge_sdk.pose.select_pose_backend` describes.
 
-    Use as a context manager, or call :meth:`close`. Not thread-safe: feed it from one thread.
+    Use as a context manager, or call :meth:`close`. Feed frames from one thread and audio from one
+    thread (:meth:`run` does both); a second thread calling in meanwhile gets
+    :class:`~edge_sdk.errors.ConcurrentUseError`, any call after :meth:`close` a
+    :class:`~edge_sdk.errors.ClosedError`.
     """
 
     def __init__(
@@ -72,6 +76,7 @@ class EdgeAnalyzer:
         pose_backend: PoseBackend | None = None,
     ) -> None:
         self.config = config or AnalyzerConfig()
+        self._guard = CallGuard("EdgeAnalyzer", ("frames", "audio"))
         self._pose: PoseBackend | None = pose_backend
         self._pose_selection: dict[str, Any] | None = None
         if self._pose is None and self.config.pose is not None:
@@ -111,6 +116,7 @@ class EdgeAnalyzer:
         """Seconds on the analyzer's monotonic clock (0 at construction)."""
         return time.monotonic() - self._t0
 
+    @guarded("frames")
     def process_frame(self, frame: np.ndarray, timestamp_s: float | None = None) -> FrameResult:
         """Analyze one (H, W, 3) uint8 BGR frame.
 
@@ -163,12 +169,14 @@ class EdgeAnalyzer:
         self._emit(Event(t, "frame", data))
         return result
 
+    @guarded("frames")
     def reset_actions(self) -> None:
         """Start a new action stream now (e.g. the camera moved to another scene). Shot changes
         reset it on their own when ``ActionOptions.reset_on_shot_change`` is on."""
         if self._action is not None:
             self._action.reset()
 
+    @guarded("audio")
     def process_audio(self, samples: np.ndarray, timestamp_s: float | None = None, sample_rate: int = 16000,
                       ) -> tuple[TranscriptSegment, ...]:
         """Feed an audio chunk ((n,) or (n, channels); int PCM or float in [-1, 1]; any rate).
@@ -199,6 +207,7 @@ class EdgeAnalyzer:
         self._audio["audio_s"] += x.size / SAMPLE_RATE
         return done + self._transcribe(self._vad.push(x))
 
+    @guarded("audio")
     def flush_audio(self) -> tuple[TranscriptSegment, ...]:
         """End of the audio stream: transcribe the utterance still open, if any."""
         return self._transcribe(self._vad.flush()) if self._vad is not None else ()
@@ -236,6 +245,7 @@ class EdgeAnalyzer:
                 del self._latency_ms[:50_000]
             yield result
 
+    @guarded("frames")
     def run(self, source: Any, audio_source: Any = None, on_result: Callable[[FrameResult], None] | None = None,
             ) -> dict[str, Any]:
         """Run until ``source`` ends: poses on every frame it delivers (its drop policy decides which),
@@ -328,6 +338,9 @@ class EdgeAnalyzer:
         }
 
     def close(self) -> None:
+        """Release the models and the timeline; calls in progress on other threads finish first, later
+        ones raise :class:`~edge_sdk.errors.ClosedError` (idempotent)."""
+        self._guard.close()
         if self._asr is not None:
             self._asr.close()
             self._asr = None

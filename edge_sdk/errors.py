@@ -64,3 +64,11 @@ class ModelDownloadError(EdgeSdkError, ConnectionError):
 
 class SourceError(EdgeSdkError, RuntimeError):
     """A video or audio source could not be opened or stopped delivering."""
+
+
+class ClosedError(EdgeSdkError, RuntimeError):
+    """An analyzer, stage or source was used after ``close()``."""
+
+
+class ConcurrentUseError(EdgeSdkError, RuntimeError):
+    """A second thread called into an object that one thread at a time may use."""

@@ -6,6 +6,7 @@ import os
 import threading
 from pathlib import Path
 
+from .errors import ClosedError
 from .results import Event
 from .safe_write import dumps_strict, open_append
 
@@ -31,7 +32,7 @@ class TimelineWriter:
         line = dumps_strict(event.to_dict(), separators=(",", ":"))
         with self._lock:
             if self._f.closed:
-                raise ValueError(f"timeline {self.path} is closed")
+                raise ClosedError(f"timeline {self.path} is closed")
             self._f.write(line + "\n")
             self._f.flush()
             if self._fsync:

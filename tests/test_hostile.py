@@ -520,3 +520,62 @@ def test_default_asr_threads_leave_a_cpu_and_follow_the_affinity_mask(whisper_fi
     from edge_sdk.audio.whisper_cpp import default_threads
 
     assert default_threads() == max(1, min(4, len(os.sched_getaffinity(0)) - 1))
+
+
+# -- misuse: calls after close(), two threads on one analyzer -------------------------------------
+@pytest.mark.parametrize("with_timeline", [False, True])
+def test_every_call_after_close_raises_one_typed_error(vtest_frames, tmp_path: Path, with_timeline: bool):
+    from edge_sdk.analyzer import EdgeAnalyzer
+    from edge_sdk.errors import ClosedError
+
+    analyzer = EdgeAnalyzer(timeline=tmp_path / "t.jsonl" if with_timeline else None)
+    analyzer.process_frame(vtest_frames[0], 0.0)
+    analyzer.close()
+    analyzer.close()  # idempotent
+    for call in (lambda: analyzer.process_frame(vtest_frames[1], 0.1), lambda: analyzer.process_audio([0.0] * 160),
+                 analyzer.flush_audio, analyzer.reset_actions, lambda: analyzer.run([])):
+        with pytest.raises(ClosedError, match="closed"):
+            call()
+
+
+def test_two_threads_on_one_analyzer_never_get_each_others_results(vtest_frames, messi):
+    """Two threads feed one analyzer (documented as one thread per stream): every call either returns
+    the poses of its own frame or raises ConcurrentUseError; nothing else, nothing mixed."""
+    import threading
+
+    import numpy as np
+
+    from edge_sdk.analyzer import EdgeAnalyzer
+    from edge_sdk.config import AnalyzerConfig
+    from edge_sdk.errors import ConcurrentUseError
+
+    frames = {"a": vtest_frames[:40], "b": [messi] * 40}
+    with EdgeAnalyzer(AnalyzerConfig(mode="image")) as ref:
+        expected = {k: [ref.process_frame(f).poses[0].keypoints for f in fs] for k, fs in frames.items()}
+    outcomes: dict[str, list] = {"a": [], "b": []}
+    with EdgeAnalyzer(AnalyzerConfig(mode="image")) as shared:
+        start = threading.Barrier(2)
+
+        def feed(key: str) -> None:
+            start.wait()
+            for i, f in enumerate(frames[key]):
+                try:
+                    outcomes[key].append((i, shared.process_frame(f).poses[0].keypoints))
+                except Exception as e:  # recorded, judged below
+                    outcomes[key].append((i, e))
+
+        threads = [threading.Thread(target=feed, args=(k,)) for k in frames]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    refused = 0
+    for key, got in outcomes.items():
+        assert len(got) == 40
+        for i, out in got:
+            if isinstance(out, ConcurrentUseError):
+                refused += 1
+            else:
+                assert isinstance(out, np.ndarray), f"{key}[{i}]: {type(out).__name__}: {out}"
+                assert np.array_equal(out, expected[key][i]), f"{key}[{i}] carries another frame's keypoints"
+    assert refused > 0  # the overlap was detected, not silently run
