@@ -72,7 +72,7 @@ CATALOG: dict[str, dict[str, Any]] = {
     "movenet-thunder-fp16": _movenet("thunder", "fp16", shipped=False),
     "movenet-multipose-fp16": _movenet("multipose", "fp16", shipped=False),
     "movenet-multipose-int8": _movenet("multipose", "int8", shipped=True),
-    "movenet-multipose-int8-192": _movenet("multipose", "int8", shipped=False, size=192),
+    "movenet-multipose-int8-192": _movenet("multipose", "int8", shipped=True, size=192),
     "movenet-multipose-int8-160": _movenet("multipose", "int8", shipped=False, size=160),
     "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),

@@ -20,7 +20,8 @@ log = logging.getLogger("edge_sdk")
 
 
 def _asset_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="movenet-lightning-int8", help="manifest name or .tflite path")
+    p.add_argument("--model", default="movenet-multipose-int8",
+                   help="manifest name or .tflite path (single-person: movenet-lightning-int8, movenet-thunder-int8)")
     p.add_argument("--sha256", default=None, help="required digest when --model is a path")
     p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
     p.add_argument("--runtime", default="auto", choices=["auto", "ai_edge_litert", "tflite_runtime", "tensorflow"])

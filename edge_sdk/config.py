@@ -182,7 +182,8 @@ class PoseOptions:
     """Pose stage options.
 
     Attributes:
-        asset: the MoveNet model.
+        asset: the MoveNet model: MultiPose (every person; the default) or single-person
+            Lightning/Thunder (one person, crop tracking; for a one-user kiosk or fitness app).
         backend: ``movenet``, ``mediapipe`` or ``auto``. ``auto`` tries ``prefer`` first and falls
             back to the other when its runtime, package or model file is missing (logged once and
             recorded in ``EdgeAnalyzer.describe()``); explicit names never fall back.
@@ -197,7 +198,7 @@ class PoseOptions:
             events), or None. Its own ``smoothing`` is replaced by ``smoothing`` above.
     """
 
-    asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-lightning-int8"))
+    asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-multipose-int8"))
     backend: str = "movenet"
     prefer: str = "movenet"
     mediapipe: MediaPipeOptions = field(default_factory=MediaPipeOptions)

@@ -1,6 +1,6 @@
-"""Pose of one image, printed in pixels. Exits 1 if no person is found.
+"""Poses of everyone in one image, printed in pixels. Exits 1 if no person is found.
 
-    python examples/image_pose.py messi5.jpg [--model movenet-thunder-int8]
+    python examples/image_pose.py basketball1.png [--model movenet-thunder-int8 for one person]
 """
 
 import argparse
@@ -14,7 +14,7 @@ from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, PoseOptions
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
-    ap.add_argument("--model", default="movenet-lightning-int8")
+    ap.add_argument("--model", default="movenet-multipose-int8")
     args = ap.parse_args()
     frame = cv2.imread(args.image)
     if frame is None:

@@ -25,7 +25,8 @@ def test_process_frame_result(messi: np.ndarray):
         assert t.infer_ms > 0 and t.total_ms >= t.infer_ms
         assert a.stats()["frames"] == 1
         d = a.describe()
-        assert d["pose"]["model"] == "movenet-lightning-int8" and d["pose"]["runtime"] == "ai_edge_litert"
+        assert d["pose"]["model"] == "movenet-multipose-int8" and d["pose"]["runtime"] == "ai_edge_litert"
+        assert d["pose"]["layout"] == "multipose" and r.poses[0].box is not None
 
 
 def test_timeline_is_written_per_event(tmp_path: Path, vtest_frames):
@@ -34,9 +35,14 @@ def test_timeline_is_written_per_event(tmp_path: Path, vtest_frames):
         for i, f in enumerate(vtest_frames[:5]):
             a.process_frame(f, i / 10)
             # Flushed as written: readable while the analyzer is still open.
-            assert len(tl.read_text().splitlines()) == i + 1
+            assert sum('"kind":"frame"' in x for x in tl.read_text().splitlines()) == i + 1
     events = [json.loads(line) for line in tl.read_text().splitlines()]
-    assert [e["frame"] for e in events] == [0, 1, 2, 3, 4] and events[2]["t"] == 0.2
+    frames = [e for e in events if e["kind"] == "frame"]
+    assert [e["frame"] for e in frames] == [0, 1, 2, 3, 4] and frames[2]["t"] == 0.2
+    # Several people tracked from the second frame on (min_hits 2), each entering once.
+    entered = [e["track_id"] for e in events if e["kind"] == "person_enter"]
+    assert len(entered) >= 2 and len(set(entered)) == len(entered) and {e["kind"] for e in events} == {"frame", "person_enter"}
+    assert all(p["track_id"] in entered for p in frames[4]["poses"] if p["track_id"] is not None)
 
 
 class _FailsOnThirdFrame:

@@ -25,7 +25,7 @@ MESSI_BOXES = {
 def test_pose_json_contract_on_messi(media: Path):
     out = json.loads(run_cli("pose", str(media / "messi5.jpg"), "--json").stdout)
     assert set(out) >= {"model", "runtime", "latency_ms", "poses"}
-    assert out["model"] == "movenet-lightning-int8" and out["runtime"].startswith("ai_edge_litert")
+    assert out["model"] == "movenet-multipose-int8" and out["runtime"].startswith("ai_edge_litert")
     assert out["latency_ms"] > 0 and len(out["poses"]) == 1
     kps = {k["name"]: k for k in out["poses"][0]["keypoints"]}
     assert len(kps) == 17 and set(out["poses"][0]["keypoints"][0]) == {"name", "x", "y", "score"}
@@ -63,11 +63,15 @@ def test_analyze_writes_timeline_summary_video(media: Path, tmp_path: Path):
     run_cli("analyze", str(media / "vtest.avi"), "--out", str(out), "--max-frames", "25")
     lines = (out / "timeline.jsonl").read_text().splitlines()
     events = [json.loads(x) for x in lines]
-    assert len(events) == 25 and all(e["kind"] == "frame" for e in events)
-    assert events[10]["t"] == pytest.approx(1.0)  # vtest.avi is 10 fps: file timestamps
+    frames = [e for e in events if e["kind"] == "frame"]
+    assert len(frames) == 25 and {e["kind"] for e in events} <= {"frame", "person_enter", "person_leave"}
+    assert frames[10]["t"] == pytest.approx(1.0)  # vtest.avi is 10 fps: file timestamps
+    assert max(len(e["poses"]) for e in frames) >= 3  # a street: several people, with IDs
+    assert any(e["kind"] == "person_enter" for e in events)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "ok" and summary["stats"]["frames"] == 25
     assert summary["stats"]["stages"]["pose"]["fps"] > 0
+    assert summary["stats"]["people"]["frames"] == 25 and summary["stats"]["people"]["max_people"] >= 3
     assert summary["effective"]["pose"]["sha256"]
     cap = cv2.VideoCapture(str(out / "annotated.mp4"))
     n = 0
@@ -104,3 +108,16 @@ def test_pose_save_draws_the_skeleton(media: Path, tmp_path: Path):
     assert diff[:40, :40].mean() < 10  # the far corner is the photo (JPEG noise only)
     r = run_cli("pose", str(media / "messi5.jpg"), "--save", str(tmp_path / "out.xyz"), check=False)
     assert r.returncode != 0 and "cannot write '.xyz' images" in r.stderr
+
+
+def test_pose_save_draws_every_person_with_a_box(media: Path, tmp_path: Path):
+    import cv2
+    import numpy as np
+
+    out = json.loads(run_cli("pose", str(media / "basketball1.png"), "--save", str(tmp_path / "out.png"), "--json").stdout)
+    assert len(out["poses"]) == 2  # both players
+    src, saved = cv2.imread(str(media / "basketball1.png")), cv2.imread(str(tmp_path / "out.png"))
+    diff = np.abs(saved.astype(int) - src.astype(int)).sum(axis=2)
+    for p in out["poses"]:
+        x0, y0, x1, y1 = (round(v) for v in p["box"])
+        assert diff[y0, x0 + 2:x1 - 2].mean() > 100  # the box's top edge is drawn (PNG: exact)

@@ -36,6 +36,7 @@ def test_replay_runs_at_native_fps_with_latency_and_drops(media: Path, tmp_path:
     assert 3.5 <= wall <= 15  # paced at ~10 fps: 40 frames take ~4 s, not a burst
     assert 0 < stats["latency_ms"]["p50"] < 2000  # waits for the busy consumer (0.25 s) plus VM stalls
     lines = [json.loads(x) for x in timeline.read_text().splitlines()]
+    lines = [x for x in lines if x["kind"] == "frame"]
     assert len(lines) == src["delivered"] and all(b["t"] > a["t"] for a, b in zip(lines, lines[1:]))
     assert _edge_threads() == []
 
@@ -63,7 +64,7 @@ def test_disconnect_mid_stream_keeps_what_was_written(media: Path, tmp_path: Pat
             a.run(CaptureSource(cut, policy="block"))
     lines = [json.loads(x) for x in timeline.read_text().splitlines()]
     assert len(lines) > 100 and lines[-1]["kind"] == "error" and lines[-1]["stage"] == "source"
-    assert all(x["kind"] == "frame" for x in lines[:-1])
+    assert {x["kind"] for x in lines[:-1]} <= {"frame", "person_enter", "person_leave"}
     assert _edge_threads() == []
 
 

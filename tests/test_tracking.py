@@ -1,7 +1,9 @@
 """PoseTracker state, frame by frame (pure numpy, deterministic). Its figures on real crossings of
-vtest.avi are in tests/test_tracking_vtest.py and device_bench/tracking_eval.py."""
+vtest.avi are in tests/test_multipose.py and device_bench/tracking_eval.py."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -148,3 +150,15 @@ def test_pose_carries_track_id_and_box():
     assert Pose(keypoints=np.zeros((17, 2)), scores=np.ones(17), score=1.0).to_dict()["track_id"] is None
     with pytest.raises(ValueError, match="Pose.box"):
         Pose(keypoints=np.zeros((17, 2)), scores=np.ones(17), score=1.0, box=(3, 2, 1, 4))
+
+
+def test_annotator_colours_people_by_track_id():
+    from edge_sdk.results import FrameResult
+    from edge_sdk.video.draw import SkeletonAnnotator, track_color
+
+    frame = np.zeros((480, 640, 3), np.uint8)
+    poses = (dataclasses.replace(person(150, 240), box=(100.0, 170.0, 200.0, 310.0), track_id=3),
+             dataclasses.replace(person(450, 240), box=(400.0, 170.0, 500.0, 310.0), track_id=4))
+    SkeletonAnnotator().annotate(frame, FrameResult(0, 0.0, SIZE, poses))
+    assert tuple(frame[310, 150]) == track_color(3) and tuple(frame[310, 450]) == track_color(4)
+    assert track_color(3) != track_color(4)

@@ -6,36 +6,61 @@ import numpy as np
 
 from ..results import SKELETON, FrameResult
 
-__all__ = ["SkeletonAnnotator", "TextAnnotator", "CaptionAnnotator"]
+__all__ = ["SkeletonAnnotator", "TextAnnotator", "CaptionAnnotator", "track_color"]
+
+
+# BGR colours for track IDs (ID n gets PALETTE[n % len]); well apart from each other and from green.
+PALETTE = ((255, 128, 0), (0, 200, 255), (255, 0, 255), (0, 128, 255), (255, 255, 0), (128, 0, 255),
+           (0, 255, 255), (255, 0, 128), (128, 255, 0), (0, 0, 255))
+
+
+def track_color(track_id: int) -> tuple[int, int, int]:
+    """The colour of person ``track_id`` (stable across frames and runs)."""
+    return PALETTE[track_id % len(PALETTE)]
 
 
 class SkeletonAnnotator:
-    """Draws keypoints and limbs of every pose, in place, on the BGR frame.
+    """Draws every pose in place on the BGR frame: limbs, keypoints and, when ``boxes`` is on, the
+    person's box (the model's own box, else the box around its keypoints). A tracked pose is drawn
+    in its ID's colour (:func:`track_color`) with an ``#ID`` label; untracked poses in ``color``.
 
     Args:
         min_score: keypoints below this score (and limbs touching them) are not drawn.
-        color: BGR limb colour; keypoints are drawn in ``point_color``.
+        color: BGR limb and box colour of untracked poses; keypoints are drawn in ``point_color``.
         thickness: limb thickness in pixels; keypoint radius is ``thickness + 1``.
+        boxes: draw person boxes (and ID labels).
     """
 
     def __init__(self, min_score: float = 0.3, color: tuple[int, int, int] = (0, 255, 0),
-                 point_color: tuple[int, int, int] = (0, 0, 255), thickness: int = 2) -> None:
+                 point_color: tuple[int, int, int] = (0, 0, 255), thickness: int = 2, boxes: bool = True) -> None:
         self.min_score = min_score
         self.color = color
         self.point_color = point_color
         self.thickness = thickness
+        self.boxes = boxes
 
     def annotate(self, frame: np.ndarray, result: FrameResult) -> np.ndarray:
         import cv2
 
         for pose in result.poses:
+            color = self.color if pose.track_id is None else track_color(pose.track_id)
             ok = pose.scores >= self.min_score
             pts = np.round(pose.keypoints).astype(int)
             for a, b in SKELETON:
                 if ok[a] and ok[b]:
-                    cv2.line(frame, tuple(pts[a]), tuple(pts[b]), self.color, self.thickness, cv2.LINE_AA)
+                    cv2.line(frame, tuple(pts[a]), tuple(pts[b]), color, self.thickness, cv2.LINE_AA)
             for i in np.flatnonzero(ok):
                 cv2.circle(frame, tuple(pts[i]), self.thickness + 1, self.point_color, -1, cv2.LINE_AA)
+            box = pose.box if pose.box is not None else pose.bbox(self.min_score)
+            if self.boxes and box is not None:
+                x0, y0, x1, y1 = (int(round(v)) for v in box)
+                cv2.rectangle(frame, (x0, y0), (x1, y1), color, 1)
+                if pose.track_id is not None:
+                    label = f"#{pose.track_id}"
+                    (w, h), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+                    top = max(0, y0 - h - base - 2)
+                    cv2.rectangle(frame, (x0, top), (x0 + w + 4, top + h + base + 2), color, -1)
+                    cv2.putText(frame, label, (x0 + 2, top + h + 1), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
         return frame
 
 
