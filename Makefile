@@ -58,7 +58,7 @@ models-rebuild: dev-env system-deps
 demo: env media asr-models models-verify
 	$(BIN)/edge-sdk analyze $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav --action --out demo_out
 	$(BIN)/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --frames 150 --seconds 5 --audio $(EDGE_SDK_CACHE)/media/jfk.wav \
-		--audio-passes 1 --json demo_out/bench.json --plot demo_out/bench.png
+		--audio-passes 1 --save demo_out/bench.json --plot demo_out/bench.png
 	@echo "open demo_out/annotated.mp4 and demo_out/bench.png; events in demo_out/timeline.jsonl, stats in demo_out/summary.json"
 
 lint: dev-env
@@ -92,7 +92,7 @@ bench: $(RT_STAMP) dev-env media asr-models
 	$(BIN)/python -m device_bench.action_bench --json device_bench/results/action_$$(hostname -s).json
 	$(RT_VENV)/bin/pip install -q 'faster-whisper>=1.1'
 	$(RT_VENV)/bin/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav \
-		--json device_bench/results/bench_$$(hostname -s).json --plot device_bench/results/bench_$$(hostname -s).png
+		--save device_bench/results/bench_$$(hostname -s).json --plot device_bench/results/bench_$$(hostname -s).png
 
 ## arm64 (emulated Raspberry Pi OS 12 / 11 like Debian bookworm / bullseye): build the wheel here, install it
 ## with pip in arm64 root filesystems (debootstrap + qemu-user, cached in $(EDGE_SDK_CACHE)/arm64), run the

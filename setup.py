@@ -52,7 +52,7 @@ setup(
         "convert": ["tensorflow-cpu==2.20.0"],
         # edge-sdk bench --plot
         "bench": ["matplotlib>=3.5"],
-        "dev": ["pytest>=7", "ruff>=0.5", "matplotlib>=3.5"],
+        "dev": ["pytest>=7", "ruff>=0.5", "matplotlib>=3.5", "mypy>=1.10"],
     },
     entry_points={"console_scripts": ["edge-sdk=edge_sdk.cli:main"]},
     classifiers=[

@@ -1,7 +1,7 @@
 """On-device benchmark: per-stage capture / pre / invoke / post and analyzer fps for pose alone,
 pose + action, and everything (pose + action + speech) sharing the device.
 
-    edge-sdk bench video.mp4 --action --audio speech.wav --json bench.json --plot bench.png
+    edge-sdk bench video.mp4 --audio speech.wav --save bench.json --plot bench.png
 
 Frames are decoded first (timed as ``capture``) and then fed as fast as the analyzer takes them.
 In the ``full`` run a thread feeds the WAV (twice) to speech-to-text in real time, as a microphone

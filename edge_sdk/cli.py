@@ -22,7 +22,7 @@ log = logging.getLogger("edge_sdk")
 def _asset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="movenet-multipose-int8",
                    help="manifest name or .tflite path (single-person: movenet-lightning-int8, movenet-thunder-int8)")
-    p.add_argument("--sha256", default=None, help="required digest when --model is a path")
+    p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
     p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
     p.add_argument("--runtime", default="auto", choices=["auto", "ai_edge_litert", "tflite_runtime", "tensorflow"])
     p.add_argument("--backend", default="movenet", choices=["movenet", "mediapipe", "auto"],
@@ -34,7 +34,7 @@ def _asset_args(p: argparse.ArgumentParser) -> None:
 
 def _asr_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="whisper-tiny.en-q8_0", help="manifest name or ggml .bin path")
-    p.add_argument("--sha256", default=None, help="required digest when --model is a path")
+    p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--language", default=None, help="ISO code (multilingual models); default en / auto")
     p.add_argument("--window", default="fit", choices=["fit", "full"], help="encoder window: fit the utterance or 30 s")
@@ -393,10 +393,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
                        audio=args.audio, audio_passes=args.audio_passes, flat_out=args.flat_out,
                        progress=sys.stderr.isatty(), min_seconds=args.seconds, peers=not args.no_peers,
                        peer_whisper=args.peer_whisper)
-    if args.json:
-        atomic_write_text(args.json, dumps_strict(result, indent=1) + "\n")
+    if args.save:
+        atomic_write_text(args.save, dumps_strict(result, indent=1) + "\n")
     if args.plot:
         plot_bench(result, args.plot)
+    if args.json:
+        print(dumps_strict(result))
+        return 0
     print(f"profile {result['profile']['name']}, {result['frames']} frames, capture {result['capture_ms']['p50']} ms")
     for name, r in result["runs"].items():
         stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
@@ -414,8 +417,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._version import DISTRIBUTION, __version__
+
     ap = argparse.ArgumentParser(prog="edge-sdk", description="On-device pose, action and speech analysis.")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log INFO, and show native libraries' start-up output")
+    ap.add_argument("-V", "--version", action="version", version=f"edge-sdk {__version__} ({DISTRIBUTION}, Python "
+                    f"{sys.version_info.major}.{sys.version_info.minor})")
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("pose", help="estimate poses in one image")
@@ -474,8 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", type=Path, default=None, help="WAV replayed in real time during the full run")
     p.add_argument("--audio-passes", type=int, default=2, help="times the WAV is replayed")
     p.add_argument("--flat-out", action="store_true", help="also a run with speech-to-text busy all the time")
-    p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--plot", type=Path, default=None, help="PNG bar charts (needs matplotlib: the [bench] extra)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object instead of the table")
+    p.add_argument("--save", type=Path, default=None, metavar="OUT.json", help="also write the result JSON to this file")
+    p.add_argument("--plot", type=Path, default=None, metavar="OUT.png",
+                   help="PNG charts (needs matplotlib: the [bench] extra)")
     p.add_argument("--no-peers", action="store_true", help="skip MediaPipe Pose / faster-whisper side by side")
     p.add_argument("--peer-whisper", type=Path, default=None,
                    help="CTranslate2 Whisper dir for faster-whisper (default: <cache>/ct2/whisper-tiny.en)")
@@ -500,18 +509,31 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; returns the exit status: 0 ok, 1 runtime error (a typed EdgeSdkError:
+    unreadable input, bad model, source failure, offline), 2 usage error (argparse, or an option value
+    the SDK cannot use), 128 + signal when stopped by Ctrl-C (130) or SIGTERM (143), with no traceback."""
+    args = build_parser().parse_args(argv)  # exits 2 with argparse's usage message
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         with stop_on_signals():  # SIGTERM like Ctrl-C: files finalized, summary "stopped"
             return int(args.func(args) or 0)
+    except ConfigError as e:
+        print(f"edge-sdk: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except EdgeSdkError as e:
         print(f"edge-sdk: error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     except KeyboardInterrupt as e:
-        print(f"edge-sdk: {e or 'stopped'}", file=sys.stderr)
-        return e.exit_code if isinstance(e, Stopped) else 130
+        print(f"edge-sdk: {e or 'interrupted'}", file=sys.stderr)
+        return e.exit_code if isinstance(e, Stopped) else EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`edge-sdk models list --json | head`): not an error
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
 
 
 if __name__ == "__main__":

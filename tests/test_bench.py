@@ -19,7 +19,7 @@ def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     out, png = tmp_path / "bench.json", tmp_path / "bench.png"
     r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "bench", str(media / "vtest.avi"), "--frames", "40",
                         "--seconds", "0", "--profile", "cpu", "--audio", str(media / "jfk.wav"), "--audio-passes", "1",
-                        "--flat-out", "--json", str(out), "--plot", str(png)],
+                        "--flat-out", "--save", str(out), "--plot", str(png)],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
     res = json.loads(out.read_text())
@@ -50,7 +50,7 @@ def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
 
 def test_plot_without_matplotlib_fails_before_the_run(tmp_path: Path, media: Path):
     code = ("import sys; sys.modules['matplotlib'] = None; from edge_sdk.cli import main; "
-            f"sys.exit(main(['bench', {str(media / 'vtest.avi')!r}, '--json', {str(tmp_path / 'b.json')!r}, "
+            f"sys.exit(main(['bench', {str(media / 'vtest.avi')!r}, '--save', {str(tmp_path / 'b.json')!r}, "
             f"'--plot', {str(tmp_path / 'b.png')!r}]))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode != 0 and "--plot needs matplotlib" in r.stderr and "edge-scene-sdk[bench]" in r.stderr

@@ -44,7 +44,7 @@ def test_pose_other_models(media: Path, model: str):
 
 def test_pose_errors_are_clear(tmp_path: Path):
     r = run_cli("pose", str(tmp_path / "missing.jpg"), "--json", check=False)
-    assert r.returncode == 2 and "InvalidFrameError" in r.stderr and "cannot read image" in r.stderr
+    assert r.returncode == 1 and "InvalidFrameError" in r.stderr and "cannot read image" in r.stderr
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"not a model at all" * 8)
     img = tmp_path / "img.png"
@@ -53,7 +53,7 @@ def test_pose_errors_are_clear(tmp_path: Path):
 
     cv2.imwrite(str(img), np.zeros((32, 32, 3), np.uint8))
     r = run_cli("pose", str(img), "--model", str(bad), check=False)
-    assert r.returncode == 2 and "ModelIntegrityError" in r.stderr
+    assert r.returncode == 1 and "ModelIntegrityError" in r.stderr
 
 
 def test_analyze_writes_timeline_summary_video(media: Path, tmp_path: Path):
@@ -82,7 +82,7 @@ def test_analyze_writes_timeline_summary_video(media: Path, tmp_path: Path):
 
 def test_analyze_missing_video_reports_error(tmp_path: Path):
     r = run_cli("analyze", str(tmp_path / "none.mp4"), "--out", str(tmp_path / "o"), check=False)
-    assert r.returncode == 2 and "SourceError" in r.stderr
+    assert r.returncode == 1 and "SourceError" in r.stderr
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["status"] == "failed"
 
 
@@ -121,3 +121,51 @@ def test_pose_save_draws_every_person_with_a_box(media: Path, tmp_path: Path):
     for p in out["poses"]:
         x0, y0, x1, y1 = (round(v) for v in p["box"])
         assert diff[y0, x0 + 2:x1 - 2].mean() > 100  # the box's top edge is drawn (PNG: exact)
+
+
+def test_version_module_entry_and_exit_codes(media: Path, tmp_path: Path):
+    from edge_sdk import __version__
+
+    for cmd in ([sys.executable, "-m", "edge_sdk", "--version"], [sys.executable, "-m", "edge_sdk.cli", "-V"]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0 and r.stdout.startswith(f"edge-sdk {__version__} (edge-scene-sdk"), r.stdout + r.stderr
+    assert run_cli("pose", "--no-such-flag", check=False).returncode == 2  # usage
+    assert run_cli("pose", str(tmp_path / "missing.jpg"), check=False).returncode == 1  # runtime: unreadable input
+    r = run_cli("pose", str(media / "messi5.jpg"), "--save", str(tmp_path / "x.xyz"), check=False)
+    assert r.returncode == 2 and "ConfigError" in r.stderr  # an option value the SDK cannot use
+
+
+def test_native_chatter_only_with_verbose(media: Path):
+    quiet = run_cli("pose", str(media / "messi5.jpg"))
+    assert "XNNPACK" not in quiet.stderr and quiet.stderr.strip() == "", quiet.stderr
+    loud = run_cli("-v", "pose", str(media / "messi5.jpg"))
+    assert "Created TensorFlow Lite XNNPACK delegate" in loud.stderr
+
+
+def test_closed_stdout_is_not_an_error():
+    """`edge-sdk models list --json | head`: the reader is gone before we write."""
+    import os
+
+    r_fd, w_fd = os.pipe()
+    os.close(r_fd)  # nobody will ever read: every write gets EPIPE
+    p = subprocess.run([sys.executable, "-m", "edge_sdk", "models", "list", "--json"], stdout=w_fd,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(w_fd)
+    assert p.returncode == 0 and "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr, p.stderr
+
+
+def test_ctrl_c_is_a_clean_stop(media: Path, tmp_path: Path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    p = subprocess.Popen([sys.executable, "-m", "edge_sdk", "analyze", str(media / "vtest.avi"), "--out", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not (out / "timeline.jsonl").exists()
+                                           or (out / "timeline.jsonl").stat().st_size < 2000):
+        time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "stopped by SIGINT" in err and "Traceback" not in err, err
+    assert json.loads((out / "summary.json").read_text())["status"] == "stopped"

@@ -58,6 +58,7 @@ def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Pa
 
     where = _run([str(user_venv / "bin" / "python"), "-c", "import edge_sdk; print(edge_sdk.__file__)"], home, env)
     assert where.stdout.strip().startswith(str(user_venv)), where.stdout  # the installed copy, not the checkout
+    assert (Path(where.stdout.strip()).parent / "py.typed").is_file()  # type checkers use our annotations
 
     r = subprocess.run([cli, "transcribe", str(media / "jfk.wav")], cwd=home, env=env, capture_output=True, text=True)
     assert r.returncode != 0 and "edge-sdk models pull whisper-tiny.en-q8_0" in r.stderr, r.stderr

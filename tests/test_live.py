@@ -109,5 +109,5 @@ def test_live_cli_writes_summary_with_latency(media: Path, tmp_path: Path):
     assert summary["status"] == "ok" and summary["profile"]["name"] == "rpi5"
     assert summary["stats"]["source"]["read"] == 30 and summary["stats"]["latency_ms"]["p50"] > 0
     r = run_cli("live", "7", "--out", str(tmp_path / "cam"), check=False)
-    assert r.returncode == 2 and "cannot open camera 7" in r.stderr
+    assert r.returncode == 1 and "cannot open camera 7" in r.stderr
     assert json.loads((tmp_path / "cam" / "summary.json").read_text())["status"] == "failed"

