@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from .audio.vad import VadOptions
 from .errors import ConfigError
@@ -270,7 +270,7 @@ class AnalyzerConfig:
     """
 
     pose: PoseOptions | None = field(default_factory=PoseOptions)
-    mode: RunningMode = RunningMode.VIDEO
+    mode: RunningMode | Literal["image", "video", "live"] = RunningMode.VIDEO  # stored as RunningMode
     asr: AsrOptions | None = None
     action: ActionOptions | None = None
 
