@@ -10,7 +10,7 @@ from .audio.vad import VadOptions
 from .errors import ConfigError
 
 __all__ = [
-    "ModelAsset", "OneEuroOptions", "TrackerOptions", "MediaPipeOptions", "PoseOptions",
+    "ModelAsset", "OneEuroOptions", "TrackerOptions", "MotionOptions", "MediaPipeOptions", "PoseOptions",
     "AsrOptions", "VadOptions", "ActionOptions", "RunningMode", "AnalyzerConfig",
 ]  # fmt: skip
 
@@ -115,6 +115,59 @@ class TrackerOptions:
 
 
 @dataclass(frozen=True)
+class MotionOptions:
+    """Per-person motion states (:mod:`edge_sdk.pose.motion`): the rules' named thresholds.
+
+    Speeds in torso lengths per second, angles in degrees. Tuned on hand labels of vtest.avi frames
+    0-399 (standing / walking); running, sitting and lying thresholds follow body geometry only.
+
+    Attributes:
+        window_s: sliding window of keypoint frames per person.
+        min_window_s: no state until the window spans this long (a person just seen is ``None``).
+        min_keypoint_score: keypoints below this are ignored.
+        walk_enter / walk_exit: speed above which standing becomes walking / below which walking
+            becomes standing (hysteresis).
+        run_enter / run_exit: the same between walking and running.
+        lying_torso_deg: torso at least this far from vertical = lying.
+        sitting_thigh_deg: thighs at least this far from vertical (torso upright, slow) = sitting.
+        sitting_max_speed: sitting only below this speed.
+        hand_raise: wrist above its shoulder by this many torso lengths = hand raised.
+        min_state_s: a candidate state must hold this long before it is adopted.
+        min_lying_s: the same for lying (a bend to pick something up is not lying).
+        fall_window_s: lying within this long after upright is a fall.
+        forget_s: a person ID not seen for this long is dropped.
+    """
+
+    window_s: float = 1.0
+    min_window_s: float = 0.5
+    min_keypoint_score: float = 0.2
+    walk_enter: float = 0.4
+    walk_exit: float = 0.25
+    run_enter: float = 4.0
+    run_exit: float = 3.0
+    lying_torso_deg: float = 60.0
+    sitting_thigh_deg: float = 55.0
+    sitting_max_speed: float = 0.5
+    hand_raise: float = 0.25
+    min_state_s: float = 0.8
+    min_lying_s: float = 0.5
+    fall_window_s: float = 2.0
+    forget_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        for name in ("window_s", "min_window_s", "min_state_s", "min_lying_s", "fall_window_s", "forget_s"):
+            if not getattr(self, name) >= 0:
+                raise ConfigError(f"MotionOptions.{name} must be >= 0, got {getattr(self, name)}")
+        if self.min_window_s > self.window_s:
+            raise ConfigError(f"MotionOptions.min_window_s ({self.min_window_s}) must be <= window_s ({self.window_s})")
+        if not 0 <= self.walk_exit <= self.walk_enter <= self.run_exit <= self.run_enter:
+            raise ConfigError("MotionOptions: expected 0 <= walk_exit <= walk_enter <= run_exit <= run_enter, got "
+                              f"{self.walk_exit}, {self.walk_enter}, {self.run_exit}, {self.run_enter}")
+        if not 0 <= self.min_keypoint_score <= 1:
+            raise ConfigError(f"MotionOptions.min_keypoint_score must be in [0, 1], got {self.min_keypoint_score}")
+
+
+@dataclass(frozen=True)
 class MediaPipeOptions:
     """MediaPipe Pose (BlazePose) options, used when the pose backend is ``mediapipe``.
 
@@ -196,6 +249,8 @@ class PoseOptions:
             (per person when tracking). Ignored in image mode.
         tracking: video/live modes with a multi-person model: person tracking (IDs, enter/leave
             events), or None. Its own ``smoothing`` is replaced by ``smoothing`` above.
+        motion: with tracking: per-person motion states (``Pose.motion``, ``person_state`` / ``fall`` /
+            ``hand_raised`` / ``hand_lowered`` events), or None.
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-multipose-int8"))
@@ -206,6 +261,7 @@ class PoseOptions:
     crop_tracking: bool = True
     smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
     tracking: TrackerOptions | None = field(default_factory=TrackerOptions)
+    motion: MotionOptions | None = field(default_factory=MotionOptions)
 
     def __post_init__(self) -> None:
         if self.backend not in POSE_BACKENDS + ("auto",):

@@ -77,6 +77,8 @@ class Pose:
             the same scale as x; visibility in [0, 1]) in :data:`BLAZEPOSE_LANDMARKS` order.
         box: the model's person box (x0, y0, x1, y1) frame pixels (MultiPose), or None.
         track_id: the person's ID across frames (video/live mode with tracking), or None.
+        motion: the tracked person's motion state (``standing``, ``walking``, ``running``, ``sitting``,
+            ``lying``; ``+hand`` appended while a hand is raised) from :mod:`edge_sdk.pose.motion`, or None.
     """
 
     keypoints: np.ndarray
@@ -86,6 +88,7 @@ class Pose:
     landmarks: np.ndarray | None = None
     box: tuple[float, float, float, float] | None = None
     track_id: int | None = None
+    motion: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keypoints", _frozen_array(self.keypoints, (17, 2), "Pose.keypoints"))
@@ -128,6 +131,8 @@ class Pose:
         }
         if self.box is not None:
             d["box"] = [round(v, decimals) for v in self.box]
+        if self.motion is not None:
+            d["motion"] = self.motion
         if self.landmarks is not None:
             d["landmarks"] = [[round(float(v), decimals) for v in row[:3]] + [round(float(row[3]), 4)] for row in self.landmarks]
         return d

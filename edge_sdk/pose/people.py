@@ -1,7 +1,8 @@
 """Video-mode post-processing of a pose backend's output, and people counts for the summary.
 
 Multi-person models: :class:`~edge_sdk.pose.tracking.PoseTracker` (IDs, per-ID One-Euro smoothing,
-``person_enter`` / ``person_leave`` events). Single-person models: one One-Euro filter on the person.
+``person_enter`` / ``person_leave`` events), then per-person motion states (:mod:`edge_sdk.pose.motion`).
+Single-person models: one One-Euro filter on the person.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from ..config import PoseOptions
 from ..results import Pose
+from .motion import MotionStep
 from .smoothing import OneEuroFilter
 from .tracking import PoseTracker
 
@@ -25,8 +27,11 @@ class PeopleTracking:
     def __init__(self, options: PoseOptions, multi_person: bool) -> None:
         self._tracker: PoseTracker | None = None
         self._smoother: OneEuroFilter | None = None
+        self._motion: MotionStep | None = None
         if multi_person and options.tracking is not None:
             self._tracker = PoseTracker(dataclasses.replace(options.tracking, smoothing=options.smoothing))
+            if options.motion is not None:
+                self._motion = MotionStep(options.motion)
         elif options.smoothing is not None:
             self._smoother = OneEuroFilter(options.smoothing)
         self._counts: Counter = Counter()
@@ -41,6 +46,10 @@ class PeopleTracking:
             events += [("person_leave", {"track_id": i}) for i in u.left]
             events += [("person_enter", {"track_id": i}) for i in u.entered]
             self._ids += len(u.entered)
+            if self._motion is not None:
+                poses, motion_events = self._motion(poses, t_s, frame_size)
+                self._motion.tracker.forget(u.left)
+                events += [(e.kind, dict(e.data)) for e in motion_events]
         elif self._smoother is not None:
             if poses:
                 poses = (self._smoother(poses[0], t_s, frame_size),) + poses[1:]
@@ -52,6 +61,8 @@ class PeopleTracking:
     def reset(self) -> None:
         if self._tracker is not None:
             self._tracker.reset()
+        if self._motion is not None:
+            self._motion.reset()
         if self._smoother is not None:
             self._smoother.reset()
 

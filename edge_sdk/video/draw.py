@@ -56,7 +56,7 @@ class SkeletonAnnotator:
                 x0, y0, x1, y1 = (int(round(v)) for v in box)
                 cv2.rectangle(frame, (x0, y0), (x1, y1), color, 1)
                 if pose.track_id is not None:
-                    label = f"#{pose.track_id}"
+                    label = f"#{pose.track_id} {pose.motion}" if pose.motion else f"#{pose.track_id}"
                     (w, h), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
                     top = max(0, y0 - h - base - 2)
                     cv2.rectangle(frame, (x0, top), (x0 + w + 4, top + h + base + 2), color, -1)

@@ -1,0 +1,249 @@
+"""Per-person motion states from pose tracks: standing / walking / running / sitting / lying, hand raised.
+
+Transparent rules on the keypoint track of each person ID, normalised by body size so they hold
+for near and far people alike. Per person, over a sliding window of ``window_s`` seconds:
+
+* scale: mean torso length (shoulder midpoint to hip midpoint, pixels);
+* speed: mid-hip displacement across the window / window span / scale (torso lengths per second);
+* torso angle: of the mean hip -> shoulder vector, from vertical (0 upright, 90 horizontal);
+* thigh angle: of the mean hip -> knee vector, from vertical (sitting bends the hips);
+* hand raised: a wrist above its shoulder by ``hand_raise`` torso lengths (any of the window's last frames).
+
+The frame's candidate state: lying if the torso angle >= ``lying_torso_deg``; else sitting if the
+thighs are near horizontal and the person is still; else running / walking / standing by speed, with
+hysteresis (a person enters walking above ``walk_enter`` and leaves it below ``walk_exit``; the same
+for running). A new state is adopted only after the candidate has held for ``min_state_s`` (lying
+after ``min_lying_s``), so a noisy frame does not flip it. A ``fall`` is lying reached within
+``fall_window_s`` of being upright (standing, walking or running).
+
+Thresholds (:class:`MotionOptions`) were tuned on hand-labelled real footage (vtest.avi, standing and
+walking; ``device_bench/motion_eval.py``); running, sitting and lying have no labelled real footage
+here, so their thresholds follow body geometry and are documented as untested on real video.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from ..config import MotionOptions
+from ..results import Event, Pose
+
+__all__ = ["MotionOptions", "MotionTracker", "MotionStep", "PersonMotion", "MotionUpdate", "STATES", "UPRIGHT"]
+
+STATES = ("standing", "walking", "running", "sitting", "lying")
+UPRIGHT = ("standing", "walking", "running")
+# COCO_KEYPOINTS indices
+_LS, _RS, _LH, _RH, _LK, _RK, _LA, _RA, _LW, _RW = 5, 6, 11, 12, 13, 14, 15, 16, 9, 10
+
+
+@dataclass(frozen=True)
+class PersonMotion:
+    """One tracked person's motion now.
+
+    Attributes:
+        track_id: the tracker's person ID.
+        state: one of :data:`STATES`, or None until the window is long enough.
+        hand_raised: a wrist above its shoulder now (with the same hold time as states).
+        state_since_s: when the current state was adopted (caller's clock, seconds).
+        seen_s: how long this ID has been tracked (dwell time, seconds).
+        speed: mid-hip speed, torso lengths per second (NaN if unknown).
+        torso_deg: torso angle from vertical, degrees (NaN if unknown).
+    """
+
+    track_id: int
+    state: str | None
+    hand_raised: bool
+    state_since_s: float
+    seen_s: float
+    speed: float = float("nan")
+    torso_deg: float = float("nan")
+
+    def label(self) -> str:
+        """Short text for an annotated frame (``walking``, ``standing +hand``)."""
+        return (self.state or "...") + (" +hand" if self.hand_raised else "")
+
+
+@dataclass(frozen=True)
+class MotionUpdate:
+    """One frame: every tracked person's motion (by ID) and the timeline events of this frame."""
+
+    people: Mapping[int, PersonMotion] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+
+
+def _angle_from_vertical(v: np.ndarray) -> float:
+    """Degrees between a 2-D image vector and 'up' (0..180)."""
+    n = float(np.hypot(v[0], v[1]))
+    return float(np.degrees(np.arccos(np.clip(-v[1] / n, -1.0, 1.0)))) if n > 0 else float("nan")
+
+
+def _mid(xy: np.ndarray, ok: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    if ok[a] and ok[b]:
+        return (xy[a] + xy[b]) / 2
+    if ok[a] or ok[b]:
+        return xy[a] if ok[a] else xy[b]
+    return None
+
+
+class _Person:
+    __slots__ = ("first_t", "last_t", "frames", "state", "since", "cand", "cand_t", "hand", "hand_cand", "hand_t",
+                 "upright_t", "speed", "torso")
+
+    def __init__(self, t: float) -> None:
+        self.first_t = self.last_t = t
+        self.frames: deque[tuple[float, tuple]] = deque()  # (t, MotionTracker._frame(...))
+        self.state: str | None = None
+        self.since = t
+        self.cand: str | None = None
+        self.cand_t = t
+        self.hand = False
+        self.hand_cand = False
+        self.hand_t = t
+        self.upright_t: float | None = None  # last frame whose candidate state was upright
+        self.speed = float("nan")
+        self.torso = float("nan")
+
+
+class MotionTracker:
+    """Motion states of tracked people; feed it each analysed frame's ``(track_id, pose)`` pairs.
+
+    Not thread-safe; one instance per stream. IDs not given in a frame keep their state; call
+    :meth:`forget` when the tracker reports an ID as left (or :meth:`reset` at a cut).
+    """
+
+    def __init__(self, options: MotionOptions | None = None) -> None:
+        self.options = options or MotionOptions()
+        self._people: dict[int, _Person] = {}
+
+    def reset(self) -> None:
+        self._people.clear()
+
+    def forget(self, track_ids: Iterable[int]) -> None:
+        for i in track_ids:
+            self._people.pop(int(i), None)
+
+    # -- features ---------------------------------------------------------------------------
+    def _frame(self, xy: np.ndarray, ok: np.ndarray) -> tuple | None:
+        """One frame's (mid-hip, hip -> shoulder vector, torso length, thigh vectors, hand height) or None."""
+        hip, sh = _mid(xy, ok, _LH, _RH), _mid(xy, ok, _LS, _RS)
+        if hip is None or sh is None:
+            return None
+        torso = sh - hip
+        thighs = [xy[k] - xy[h] for h, k in ((_LH, _LK), (_RH, _RK)) if ok[h] and ok[k]]
+        hand = max((float(xy[s, 1] - xy[w, 1]) for w, s in ((_LW, _LS), (_RW, _RS)) if ok[w] and ok[s]), default=-1e9)
+        return hip, torso, float(np.hypot(torso[0], torso[1])), thighs, hand
+
+    def _features(self, p: _Person) -> tuple[float, float, float, bool] | None:
+        """(speed, torso angle, thigh angle, hand raised) of the window, or None if too little is seen."""
+        o = self.options
+        frames = p.frames
+        if len(frames) < 2 or frames[-1][0] - frames[0][0] < o.min_window_s:
+            return None
+        k = len(frames)
+        hips = np.array([f[1][0] for f in frames])
+        scale = max(sum(f[1][2] for f in frames) / k, 1.0)
+        n = max(1, k // 4)  # ends of the window averaged: keypoint jitter does not look like motion
+        d = hips[-n:].sum(0) / n - hips[:n].sum(0) / n
+        speed = float(np.hypot(d[0], d[1])) / (frames[-1][0] - frames[0][0]) / scale
+        torso = _angle_from_vertical(sum(f[1][1] for f in frames) / k)
+        thighs = [v for f in frames for v in f[1][3]]
+        thigh = _angle_from_vertical(sum(thighs) / len(thighs)) if thighs else float("nan")
+        thigh = 180.0 - thigh if thigh > 90 else thigh  # hip -> knee points down: measure from vertical
+        hand = any(f[1][4] > o.hand_raise * scale for f in list(frames)[-3:])
+        return speed, torso, thigh, hand
+
+    def _candidate(self, p: _Person, speed: float, torso: float, thigh: float) -> str:
+        o = self.options
+        if torso >= o.lying_torso_deg:
+            return "lying"
+        if thigh >= o.sitting_thigh_deg and speed < o.sitting_max_speed:
+            return "sitting"
+        moving = p.state if p.state in UPRIGHT else "standing"
+        if speed >= o.run_enter or (moving == "running" and speed >= o.run_exit):
+            return "running"
+        if speed >= o.walk_enter or (moving in ("walking", "running") and speed >= o.walk_exit):
+            return "walking"
+        return "standing"
+
+    # -- update -----------------------------------------------------------------------------
+    def update(self, people: Iterable[tuple[int, Pose]], t_s: float) -> MotionUpdate:
+        """This frame's tracked poses at time ``t_s`` (seconds, increasing) -> states and events."""
+        o = self.options
+        events: list[Event] = []
+        for track_id, pose in people:
+            track_id = int(track_id)
+            p = self._people.get(track_id)
+            if p is None:
+                p = self._people[track_id] = _Person(t_s)
+            p.last_t = t_s
+            frame = self._frame(pose.keypoints, pose.scores >= o.min_keypoint_score)
+            if frame is not None:
+                p.frames.append((t_s, frame))
+            while p.frames and p.frames[0][0] < t_s - o.window_s:
+                p.frames.popleft()
+            feats = self._features(p)
+            if feats is None:
+                continue
+            p.speed, p.torso, thigh, hand = feats
+            cand = self._candidate(p, p.speed, p.torso, thigh)
+            if cand != p.cand:
+                p.cand, p.cand_t = cand, t_s
+            if cand in UPRIGHT:
+                p.upright_t = t_s
+            hold = 0.0 if p.state is None else o.min_lying_s if cand == "lying" else o.min_state_s
+            if cand != p.state and t_s - p.cand_t >= hold:
+                previous = p.state
+                events.append(self._change(track_id, p, cand, t_s))
+                if cand == "lying" and previous is not None and p.upright_t is not None \
+                        and p.cand_t - p.upright_t <= o.fall_window_s:
+                    events.append(Event(t_s, "fall", {"track_id": track_id, "previous": previous,
+                                                      "upright_to_lying_s": round(p.cand_t - p.upright_t, 3)}))
+            if hand != p.hand_cand:
+                p.hand_cand, p.hand_t = hand, t_s
+            if hand != p.hand and t_s - p.hand_t >= o.min_state_s:
+                p.hand = hand
+                events.append(Event(t_s, "hand_raised" if hand else "hand_lowered", {"track_id": track_id}))
+        gone = [i for i, p in self._people.items() if t_s - p.last_t > o.forget_s]
+        self.forget(gone)
+        return MotionUpdate(self.snapshot(t_s), tuple(events))
+
+    def _change(self, track_id: int, p: _Person, state: str, t: float) -> Event:
+        data = {"track_id": track_id, "state": state, "previous": p.state,
+                "previous_s": round(t - p.since, 3) if p.state else None,
+                "speed": round(p.speed, 3), "torso_deg": round(p.torso, 1)}
+        p.state, p.since = state, t
+        return Event(t, "person_state", data)
+
+    def snapshot(self, t_s: float) -> dict[int, PersonMotion]:
+        """Every known person's motion at ``t_s``."""
+        return {i: PersonMotion(i, p.state, p.hand, p.since, t_s - p.first_t, p.speed, p.torso)
+                for i, p in self._people.items()}
+
+
+class MotionStep:
+    """Pose-stage step (after the tracker): ``(poses, t_s, frame_size) -> (poses, events)``.
+
+    Tracked poses come back with :attr:`~edge_sdk.results.Pose.motion` set; the events are this
+    frame's ``person_state`` / ``fall`` / ``hand_raised`` / ``hand_lowered``. Untracked poses pass as they are.
+    """
+
+    def __init__(self, options: MotionOptions | None = None) -> None:
+        self.tracker = MotionTracker(options)
+        self.last: MotionUpdate = MotionUpdate()
+
+    def __call__(self, poses: tuple[Pose, ...], t_s: float, frame_size: tuple[int, int],
+                 ) -> tuple[tuple[Pose, ...], tuple[Event, ...]]:
+        self.last = upd = self.tracker.update([(p.track_id, p) for p in poses if p.track_id is not None], t_s)
+        out = tuple(dataclasses.replace(p, motion=upd.people[p.track_id].label())
+                    if p.track_id is not None and upd.people.get(p.track_id) and upd.people[p.track_id].state
+                    else p for p in poses)
+        return out, upd.events
+
+    def reset(self) -> None:
+        self.tracker.reset()
+        self.last = MotionUpdate()
