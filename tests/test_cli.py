@@ -64,10 +64,14 @@ def test_analyze_writes_timeline_summary_video(media: Path, tmp_path: Path):
     lines = (out / "timeline.jsonl").read_text().splitlines()
     events = [json.loads(x) for x in lines]
     frames = [e for e in events if e["kind"] == "frame"]
-    assert len(frames) == 25 and {e["kind"] for e in events} <= {"frame", "person_enter", "person_leave"}
+    kinds = {"frame", "person_enter", "person_leave", "person_state", "fall", "hand_raised", "hand_lowered"}
+    assert len(frames) == 25 and {e["kind"] for e in events} <= kinds
     assert frames[10]["t"] == pytest.approx(1.0)  # vtest.avi is 10 fps: file timestamps
     assert max(len(e["poses"]) for e in frames) >= 3  # a street: several people, with IDs
     assert any(e["kind"] == "person_enter" for e in events)
+    states = [e for e in events if e["kind"] == "person_state"]
+    assert states and all(e["state"] in ("standing", "walking", "running", "sitting", "lying") for e in states)
+    assert any(p.get("motion") for e in frames for p in e["poses"])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "ok" and summary["stats"]["frames"] == 25
     assert summary["stats"]["stages"]["pose"]["fps"] > 0
