@@ -25,7 +25,7 @@ setup(
     python_requires=">=3.9",
     packages=find_packages(include=["edge_sdk", "edge_sdk.*"]) + ["edge_sdk.tflite_models"],
     package_dir={"edge_sdk.tflite_models": "tflite_models"},
-    package_data={"edge_sdk": ["py.typed"],
+    package_data={"edge_sdk": ["py.typed", "schemas/*.json"],
                   "edge_sdk.tflite_models": ["*.json", "*.tflite", "*.txt", "reports/*.json", "reports/*.md"]},
     install_requires=[
         "numpy>=1.21",
@@ -50,9 +50,13 @@ setup(
         "asr": ["pywhispercpp==1.5.1", "sounddevice>=0.4"],
         # Converter pinned: model sha256 in the manifest depend on the converter version.
         "convert": ["tensorflow-cpu==2.20.0"],
+        # Live outputs: events to an MQTT broker (paho 2.x callback API), Prometheus /metrics.
+        "mqtt": ["paho-mqtt>=2,<3"],
+        "metrics": ["prometheus-client>=0.17"],
         # edge-sdk bench --plot
         "bench": ["matplotlib>=3.5"],
-        "dev": ["pytest>=7", "ruff>=0.5", "matplotlib>=3.5", "mypy>=1.10"],
+        "dev": ["pytest>=7", "ruff>=0.5", "matplotlib>=3.5", "mypy>=1.10", "jsonschema>=4.18", "paho-mqtt>=2,<3",
+                "prometheus-client>=0.17"],
     },
     entry_points={"console_scripts": ["edge-sdk=edge_sdk.cli:main"]},
     classifiers=[

@@ -1,0 +1,246 @@
+"""MQTT sink (paho-mqtt 2.x, the ``[mqtt]`` extra): events off the box while the loop runs.
+
+Topics under the URL's prefix: ``PREFIX/<kind>`` for every event except ``frame`` (person_enter,
+person_leave, action, transcript, error, ...), ``PREFIX/summary`` at most every ``summary_every_s``
+seconds instead of every frame, and ``PREFIX/status`` (retained ``online``; ``offline`` as the
+last will). Payloads are JSON per ``edge_sdk/schemas/event-v1.schema.json`` plus ``v`` and ``seq``.
+
+Delivery: QoS 1 (at least once; a consumer drops repeats by ``seq``). paho's network thread sends,
+reconnects with exponential backoff (``reconnect_min_s`` .. ``reconnect_max_s``) and resends what
+the broker has not acknowledged. While the broker is away, messages wait in a bounded outbox
+(``outbox`` messages): a restart loses nothing within that bound; beyond it new messages are dropped
+and counted (:meth:`stats`), and the pipeline never waits for the network.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import ssl
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+
+from ..errors import BackendUnavailableError, ConfigError
+from ..results import Event, FrameResult
+from .events import SCHEMA_VERSION, SummaryThrottle
+
+__all__ = ["MqttOptions", "MqttSink"]
+
+log = logging.getLogger("edge_sdk")
+
+# paho numbers message ids with 16 bits: an outbox larger than this would reuse ids still waiting.
+_MAX_OUTBOX = 60_000
+
+
+@dataclass(frozen=True)
+class MqttOptions:
+    """Where and how to publish.
+
+    Attributes:
+        url: ``mqtt://[USER[:PASSWORD]@]HOST[:PORT]/PREFIX`` (port 1883) or ``mqtts://`` (TLS, port 8883).
+            The password may instead come from the ``EDGE_SDK_MQTT_PASSWORD`` environment variable.
+        summary_every_s: seconds between ``summary`` messages (0: one per frame).
+        outbox: messages kept while the broker is unreachable (1 .. 60000); beyond: dropped, counted.
+        qos: 0 or 1 (default 1: the broker acknowledges every message).
+        ca_certs: CA bundle to verify the broker (mqtts; default: the system store).
+        certfile, keyfile: client certificate for brokers that require one.
+        tls_insecure: skip the broker hostname check (self-signed test brokers only).
+        client_id: default ``edge-sdk-<random>``.
+        keepalive_s: MQTT keepalive; a dead broker is noticed within ~1.5x this.
+        reconnect_min_s, reconnect_max_s: reconnect backoff, doubling from min to max.
+    """
+
+    url: str
+    summary_every_s: float = 1.0
+    outbox: int = 10_000
+    qos: int = 1
+    ca_certs: str | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+    tls_insecure: bool = False
+    client_id: str | None = None
+    keepalive_s: int = 15
+    reconnect_min_s: float = 0.5
+    reconnect_max_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        parse_url(self.url)
+        if not 1 <= int(self.outbox) <= _MAX_OUTBOX:
+            raise ConfigError(f"MQTT outbox must be 1..{_MAX_OUTBOX} messages, got {self.outbox}")
+        if self.qos not in (0, 1):
+            raise ConfigError(f"MQTT qos must be 0 or 1, got {self.qos}")
+        if not 0 < self.reconnect_min_s <= self.reconnect_max_s:
+            raise ConfigError(f"reconnect backoff needs 0 < min <= max, got {self.reconnect_min_s}, {self.reconnect_max_s}")
+        if self.summary_every_s < 0:
+            raise ConfigError(f"summary_every_s must be >= 0, got {self.summary_every_s}")
+
+
+@dataclass(frozen=True)
+class _Target:
+    host: str
+    port: int
+    prefix: str
+    tls: bool
+    username: str | None
+    password: str | None
+
+
+def parse_url(url: str) -> _Target:
+    """Split an ``mqtt://`` / ``mqtts://`` URL; raises :class:`ConfigError` saying what is wrong."""
+    u = urlsplit(url)
+    if u.scheme not in ("mqtt", "mqtts"):
+        raise ConfigError(f"MQTT URL must start with mqtt:// or mqtts://, got {url!r}")
+    try:
+        port = u.port
+    except ValueError:
+        raise ConfigError(f"MQTT URL has a bad port: {url!r}") from None
+    if not u.hostname:
+        raise ConfigError(f"MQTT URL has no host: {url!r}")
+    prefix = u.path.strip("/") or "edge_sdk"
+    if any(c in prefix for c in "#+") or "#" in url or u.query:
+        raise ConfigError(f"MQTT topic prefix must not contain #, + or a query: {url!r}")
+    tls = u.scheme == "mqtts"
+    password = unquote(u.password) if u.password else os.environ.get("EDGE_SDK_MQTT_PASSWORD")
+    return _Target(u.hostname, port or (8883 if tls else 1883), prefix, tls,
+                   unquote(u.username) if u.username else None, password if u.username else None)
+
+
+def _paho() -> Any:
+    try:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+    except ImportError:
+        raise BackendUnavailableError("the MQTT sink needs paho-mqtt 2.x: pip install 'edge-sdk[mqtt]'") from None
+    return mqtt, CallbackAPIVersion
+
+
+class MqttSink:
+    """Publishes the analyzer's events to an MQTT broker (see the module docstring).
+
+    Connects on :meth:`start` (or the first event), never in the constructor. Thread-safe.
+    """
+
+    name = "mqtt"
+
+    def __init__(self, options: MqttOptions | str) -> None:
+        self.options = MqttOptions(options) if isinstance(options, str) else options
+        self.target = parse_url(self.options.url)
+        self._mqtt, api = _paho()
+        self._summary = SummaryThrottle(self.options.summary_every_s)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._counts = {"published": 0, "acked": 0, "dropped": 0, "connects": 0, "disconnects": 0}
+        self._started = self._closed = False
+        self._connected = threading.Event()
+        cid = self.options.client_id or f"edge-sdk-{uuid.uuid4().hex[:12]}"
+        c = self._mqtt.Client(api.VERSION2, client_id=cid, clean_session=True)
+        c.max_queued_messages_set(int(self.options.outbox))
+        c.reconnect_delay_set(self.options.reconnect_min_s, self.options.reconnect_max_s)  # type: ignore[arg-type]
+        if self.target.username:
+            c.username_pw_set(self.target.username, self.target.password)
+        if self.target.tls:
+            c.tls_set(ca_certs=self.options.ca_certs, certfile=self.options.certfile, keyfile=self.options.keyfile,
+                      cert_reqs=ssl.CERT_REQUIRED)
+            c.tls_insecure_set(self.options.tls_insecure)
+        c.will_set(self.topic("status"), b"offline", qos=1, retain=True)
+        c.on_connect, c.on_disconnect, c.on_publish = self._on_connect, self._on_disconnect, self._on_publish
+        self._client = c
+
+    def topic(self, kind: str) -> str:
+        return f"{self.target.prefix}/{kind}"
+
+    def start(self) -> "MqttSink":
+        """Start paho's network thread and connect in the background (idempotent)."""
+        with self._lock:
+            if self._started or self._closed:
+                return self
+            self._started = True
+        self._client.connect_async(self.target.host, self.target.port, keepalive=int(self.options.keepalive_s))
+        self._client.loop_start()
+        return self
+
+    def wait_connected(self, timeout_s: float = 10.0) -> bool:
+        """Block until the broker accepted the connection (True) or ``timeout_s`` passed (False)."""
+        self.start()
+        return self._connected.wait(timeout_s)
+
+    # -- sink protocol -------------------------------------------------------------------
+    def on_event(self, event: Event) -> None:
+        if event.kind == "frame":
+            summary = self._summary(event)
+            if summary is not None:
+                self._publish(summary)
+        else:
+            self._publish(event)
+
+    def on_frame(self, frame: np.ndarray, result: FrameResult) -> None:
+        """Frames are not published (their events are)."""
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Publish ``offline``, wait up to ``timeout_s`` for the outbox to drain, disconnect, join."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            started = self._started
+        if not started:
+            return
+        if self._connected.is_set():
+            self._client.publish(self.topic("status"), b"offline", qos=1, retain=True).wait_for_publish(timeout_s)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    # -- internals -----------------------------------------------------------------------
+    def _publish(self, event: Event) -> None:
+        self.start()
+        with self._lock:
+            if self._closed:
+                return
+            payload = {"v": SCHEMA_VERSION, "seq": self._seq, **event.to_dict()}
+            self._seq += 1
+            info = self._client.publish(self.topic(event.kind), json.dumps(payload, separators=(",", ":")),
+                                        qos=self.options.qos)
+            if info.rc == self._mqtt.MQTT_ERR_QUEUE_SIZE:
+                self._counts["dropped"] += 1
+                if self._counts["dropped"] in (1, 10, 100, 1000) or self._counts["dropped"] % 10_000 == 0:
+                    log.warning("MQTT outbox full (%d messages): %d dropped so far", self.options.outbox,
+                                self._counts["dropped"])
+            else:
+                self._counts["published"] += 1
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if reason.is_failure:
+            log.warning("MQTT broker %s:%d refused the connection: %s", self.target.host, self.target.port, reason)
+            return
+        self._counts["connects"] += 1
+        client.publish(self.topic("status"), b"online", qos=1, retain=True)
+        self._connected.set()
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        self._connected.clear()
+        if not self._closed:
+            self._counts["disconnects"] += 1
+            log.warning("MQTT broker %s:%d lost (%s); reconnecting", self.target.host, self.target.port, reason)
+
+    def _on_publish(self, client: Any, userdata: Any, mid: int, reason: Any, properties: Any) -> None:
+        self._counts["acked"] += 1
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: events ``published`` (handed to the outbox), ``acked`` by the broker (status
+        messages included), ``dropped`` (outbox full), ``connects``, ``disconnects``; ``queued`` now."""
+        out: dict[str, Any] = dict(self._counts)
+        out["queued"] = len(self._client._out_messages)  # paho has no public accessor for its outbox size
+        out["connected"] = self._connected.is_set()
+        return out
+
+    def __enter__(self) -> "MqttSink":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

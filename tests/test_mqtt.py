@@ -1,0 +1,200 @@
+"""MQTT sink against a real mosquitto broker started by the test, fed by a real run on vtest.avi."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import jsonschema
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from services import Mosquitto
+
+from edge_sdk import ActionOptions, AnalyzerConfig, ConfigError, EdgeAnalyzer, Event
+from edge_sdk.sinks.events import SCHEMA_VERSION, load_schema
+from edge_sdk.sinks.mqtt import MqttOptions, MqttSink, parse_url
+
+VALIDATOR = jsonschema.Draft202012Validator(load_schema())
+
+
+class Subscriber:
+    """A persistent-session QoS 1 subscriber to ``prefix/#`` (survives a broker restart)."""
+
+    def __init__(self, port: int, prefix: str, **auth: str) -> None:
+        self.messages: list[tuple[str, dict]] = []
+        self._got = threading.Condition()
+        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-sub-{port}", clean_session=False)
+        if auth:
+            self.c.username_pw_set(auth["username"], auth["password"])
+        self.c.reconnect_delay_set(0.2, 1)
+        self.c.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{prefix}/#", qos=1)
+        self.c.on_message = self._on_message
+        self.subscribed = threading.Event()
+        self.c.on_subscribe = lambda *a: self.subscribed.set()
+        self.c.connect("127.0.0.1", port)
+        self.c.loop_start()
+        assert self.subscribed.wait(10), "subscriber did not get SUBACK"
+
+    def _on_message(self, client, userdata, msg) -> None:
+        with self._got:
+            self.messages.append((msg.topic, json.loads(msg.payload) if msg.payload[:1] == b"{" else msg.payload.decode()))
+            self._got.notify_all()
+
+    def events(self) -> list[dict]:
+        return [p for t, p in self.messages if isinstance(p, dict)]
+
+    def wait_for(self, n: int, timeout_s: float = 20.0) -> list[dict]:
+        end = time.monotonic() + timeout_s
+        with self._got:
+            while len(self.events()) < n and time.monotonic() < end:
+                self._got.wait(0.2)
+        return self.events()
+
+    def close(self) -> None:
+        self.c.disconnect()
+        self.c.loop_stop()
+
+
+def feed(analyzer: EdgeAnalyzer, timeline: Path, sink, frames, pause_s: float = 0.0, at=None) -> list[dict]:
+    """Analyze frames (10 fps media time), handing each new timeline line to ``sink`` as it is written;
+    ``at(i)`` runs before frame i. Returns the timeline lines."""
+    done = 0
+    for i, f in enumerate(frames):
+        if at is not None:
+            at(i)
+        analyzer.process_frame(f, i * 0.1)
+        lines = timeline.read_text().splitlines()
+        for line in lines[done:]:
+            d = json.loads(line)
+            sink.on_event(Event(d.pop("t"), d.pop("kind"), d))
+        done = len(lines)
+        time.sleep(pause_s)
+    return [json.loads(x) for x in timeline.read_text().splitlines()]
+
+
+@pytest.fixture()
+def broker(tmp_path: Path):
+    with Mosquitto(tmp_path / "broker") as b:
+        yield b
+
+
+def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_path: Path, vtest_frames):
+    sub = Subscriber(broker.port, "cam1")
+    timeline = tmp_path / "timeline.jsonl"
+    config = AnalyzerConfig(action=ActionOptions())
+    sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/cam1", summary_every_s=0.5))
+    try:
+        assert sink.wait_connected()
+        with EdgeAnalyzer(config, timeline=timeline) as a:
+            lines = feed(a, timeline, sink, vtest_frames[:40])
+        sink.on_event(Event(4.1, "transcript", {"start": 0.3, "end": 2.9, "text": "And so my fellow Americans"}))
+        sink.on_event(Event(4.2, "error", {"stage": "sink", "sink": "web", "error": "BrokenPipeError: client left"}))
+        sink.close()
+        for line in lines:
+            VALIDATOR.validate(line)
+        actions = [x for x in lines if x["kind"] == "action"]
+        expected = 7 + len(actions) + 2  # a summary every 5 frames (0.5 s at 10 fps) after frame 0, changes, 2 more
+        got = sub.wait_for(expected)
+    finally:
+        sub.close()
+    assert len(got) == expected
+    assert [e["seq"] for e in got] == list(range(expected))  # once each, in order
+    for e in got:
+        VALIDATOR.validate(e)
+        assert e["v"] == SCHEMA_VERSION
+    assert [e for e in got if e["kind"] == "action"] == [{"v": 1, "seq": e["seq"], **x} for e, x in
+                                                         zip([e for e in got if e["kind"] == "action"], actions)]
+    summaries = [e for e in got if e["kind"] == "summary"]
+    assert [s["frame"] for s in summaries] == [5, 10, 15, 20, 25, 30, 35]
+    assert all(s["frames"] == 5 and s["fps"] == 10.0 for s in summaries)
+    assert all(s["people"] >= 1 and s["action"] is not None for s in summaries)
+    topics = {t for t, _ in sub.messages}
+    assert {"cam1/summary", "cam1/transcript", "cam1/error", "cam1/status"} <= topics
+    assert sub.messages[-1] == ("cam1/status", "offline")
+    st = sink.stats()
+    assert st["dropped"] == 0 and st["published"] == expected and st["disconnects"] == 0
+
+
+def test_broker_killed_mid_stream_loses_nothing_within_the_outbox(broker, tmp_path: Path, vtest_frames):
+    sub = Subscriber(broker.port, "cam")
+    timeline = tmp_path / "timeline.jsonl"
+    sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/cam", summary_every_s=0, outbox=1000,
+                                reconnect_min_s=0.2, reconnect_max_s=1.0, keepalive_s=5))
+    assert sink.wait_connected()
+    time.sleep(1.5)  # the broker autosaves the subscriber's session every second
+
+    def fault(i: int) -> None:
+        if i == 15:
+            broker.kill()  # SIGKILL: no goodbye to anyone
+        if i == 35:
+            broker.start()
+    try:
+        with EdgeAnalyzer(AnalyzerConfig(), timeline=timeline) as a:
+            t0 = time.perf_counter()
+            feed(a, timeline, sink, vtest_frames[:60], pause_s=0.05, at=fault)
+            wall = time.perf_counter() - t0
+        got = sub.wait_for(60, timeout_s=30)
+        sink.close()
+    finally:
+        sub.close()
+    seqs = [e["seq"] for e in got]
+    unique = list(dict.fromkeys(seqs))
+    assert unique == list(range(60)), f"missing {sorted(set(range(60)) - set(seqs))}"  # nothing lost, in order
+    assert len(seqs) - len(unique) <= 20  # QoS 1 resends what was in flight at the kill, nothing more
+    st = sink.stats()
+    assert st["dropped"] == 0 and st["disconnects"] >= 1 and st["connects"] >= 2
+    assert wall < 60 * 0.05 + 20  # the pipeline did not wait for the broker
+
+
+def test_outbox_full_drops_and_counts_without_blocking(tmp_path: Path):
+    down = Mosquitto(tmp_path / "b")  # configured, not started: nothing listens on its port yet
+    sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{down.port}/x", summary_every_s=0, outbox=10, reconnect_min_s=0.2,
+                                reconnect_max_s=0.5))
+    sub = None
+    try:
+        t0 = time.perf_counter()
+        for i in range(200):
+            sink.on_event(Event(i * 0.1, "frame", {"frame": i, "poses": []}))
+        assert time.perf_counter() - t0 < 2.0  # 200 events while the broker is away: no waiting
+        assert sink.stats()["dropped"] == 190 and sink.stats()["published"] == 10
+        with down:
+            sub = Subscriber(down.port, "x")
+            got = sub.wait_for(10)
+            time.sleep(0.5)
+            assert [e["seq"] for e in sub.events()] == list(range(10))  # the first 10 waited; the rest counted
+            assert [e["frame"] for e in got] == list(range(10))
+            sink.close()
+    finally:
+        if sub is not None:
+            sub.close()
+        sink.close()
+
+
+def test_username_password_and_bad_credentials(tmp_path: Path):
+    with Mosquitto(tmp_path / "b", passwords={"edge": "s3cret"}) as b:
+        sub = Subscriber(b.port, "p", username="edge", password="s3cret")
+        ok = MqttSink(f"mqtt://edge:s3cret@127.0.0.1:{b.port}/p")
+        bad = MqttSink(f"mqtt://edge:wrong@127.0.0.1:{b.port}/p")
+        try:
+            assert ok.wait_connected(5) and not bad.wait_connected(2)
+            ok.on_event(Event(0.0, "transcript", {"start": 0.0, "end": 1.0, "text": "hi"}))
+            assert [e["text"] for e in sub.wait_for(1)] == ["hi"]
+        finally:
+            ok.close()
+            bad.close()
+            sub.close()
+
+
+def test_bad_urls_are_config_errors(monkeypatch):
+    for url, what in [("http://h/x", "mqtt://"), ("mqtt:///x", "no host"), ("mqtt://h:99999/x", "port"),
+                      ("mqtt://h/a/#", "prefix")]:
+        with pytest.raises(ConfigError, match=what):
+            MqttOptions(url)
+    with pytest.raises(ConfigError, match="outbox"):
+        MqttOptions("mqtt://h/x", outbox=0)
+    monkeypatch.setenv("EDGE_SDK_MQTT_PASSWORD", "pw")
+    t = parse_url("mqtts://me@broker.local/site/cam")
+    assert (t.host, t.port, t.prefix, t.tls, t.username, t.password) == ("broker.local", 8883, "site/cam", True, "me", "pw")
