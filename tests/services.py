@@ -33,7 +33,7 @@ class Mosquitto:
     """A mosquitto broker of its own (config, port, persistence in ``workdir``); ``kill()`` and ``start()``
     restart it on the same port with the same persisted sessions."""
 
-    def __init__(self, workdir: Path, *, passwords: dict[str, str] | None = None) -> None:
+    def __init__(self, workdir: Path, *, passwords: dict[str, str] | None = None, tls: bool = False) -> None:
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(exe).is_file():
             pytest.fail("mosquitto is not installed (make system-deps installs the Debian package)")
@@ -42,6 +42,12 @@ class Mosquitto:
         lines = [f"listener {self.port} 127.0.0.1", f"user {getpass.getuser()}", "persistence true",
                  f"persistence_location {workdir}/", "autosave_interval 1", "autosave_on_changes false",
                  "max_queued_messages 100000", f"log_dest file {workdir}/broker.log"]
+        if tls:  # a self-signed certificate for 127.0.0.1: clients trust it as their CA (self.cert)
+            self.cert, key = workdir / "broker.crt", workdir / "broker.key"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(self.cert)],
+                           check=True, capture_output=True)
+            lines += [f"certfile {self.cert}", f"keyfile {key}"]
         if passwords:
             pw = workdir / "passwords"
             pw.write_text("")

@@ -188,6 +188,22 @@ def test_username_password_and_bad_credentials(tmp_path: Path):
             sub.close()
 
 
+def test_tls_broker_verified_by_its_certificate(tmp_path: Path):
+    with Mosquitto(tmp_path / "b", tls=True) as b:
+        good = MqttSink(MqttOptions(f"mqtts://127.0.0.1:{b.port}/s", ca_certs=str(b.cert)))
+        untrusted = MqttSink(MqttOptions(f"mqtts://127.0.0.1:{b.port}/s"))  # system CAs: not ours
+        plain = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{b.port}/s"))
+        try:
+            assert good.wait_connected(5)
+            assert not untrusted.wait_connected(2) and not plain.wait_connected(1)
+            good.on_event(Event(0.0, "error", {"stage": "pose", "error": "x"}))
+            good.close()
+            assert good.stats()["acked"] >= 2  # online + the event, acknowledged over TLS
+        finally:
+            for s in (good, untrusted, plain):
+                s.close()
+
+
 def test_bad_urls_are_config_errors(monkeypatch):
     for url, what in [("http://h/x", "mqtt://"), ("mqtt:///x", "no host"), ("mqtt://h:99999/x", "port"),
                       ("mqtt://h/a/#", "prefix")]:
