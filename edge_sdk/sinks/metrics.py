@@ -1,0 +1,146 @@
+"""Prometheus sink (prometheus-client, the ``[metrics]`` extra): ``/metrics`` while the loop runs.
+
+Series (own registry, never the global one):
+
+- ``edge_sdk_stage_seconds{stage, phase}`` histogram: each stage call's pre / invoke / post time.
+- ``edge_sdk_frames_total``, ``edge_sdk_fps`` (frames per wall second over the last ``fps_window`` frames).
+- ``edge_sdk_events_total{kind}``, ``edge_sdk_errors_total{stage}`` (stage ``sink`` = a failing sink).
+- ``edge_sdk_source_frames_read_total`` / ``..._delivered_total`` / ``..._dropped_total`` of a watched source.
+- ``edge_sdk_model_info{stage, name, sha256, ...}``: the loaded models (:meth:`MetricsSink.set_models`).
+- ``process_resident_memory_bytes``, CPU seconds, open fds (prometheus-client's process collector, Linux).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from ..errors import BackendUnavailableError, ConfigError
+from ..results import Event, FrameResult
+
+__all__ = ["MetricsSink"]
+
+# Seconds; 0.5 ms .. 2 s covers a pose invoke on a desktop (~2 ms) to an action stride on a Pi 4.
+_BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.0, 2.0)
+
+
+def _prom() -> Any:
+    try:
+        import prometheus_client
+    except ImportError:
+        raise BackendUnavailableError("the metrics sink needs prometheus-client: pip install 'edge-sdk[metrics]'") from None
+    return prometheus_client
+
+
+class MetricsSink:
+    """Serves the series above on ``http://host:port/metrics`` (default 127.0.0.1:9464).
+
+    The HTTP server starts on :meth:`start` (or the first event/frame), never in the constructor.
+    ``registry`` is this sink's own ``CollectorRegistry`` (scrape it in-process with
+    ``prometheus_client.generate_latest(sink.registry)``).
+    """
+
+    name = "metrics"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 9464, *, fps_window: int = 30) -> None:
+        if not 0 <= int(port) < 65536:
+            raise ConfigError(f"metrics port must be 0..65535, got {port}")
+        if int(fps_window) < 2:
+            raise ConfigError(f"fps_window must be >= 2 frames, got {fps_window}")
+        prom = _prom()
+        from prometheus_client.core import CounterMetricFamily
+
+        self.host, self.port = host, int(port)
+        self.registry = reg = prom.CollectorRegistry(auto_describe=True)
+        self._stage = prom.Histogram("edge_sdk_stage_seconds", "Stage call time by phase (pre, invoke, post)",
+                                     ["stage", "phase"], buckets=_BUCKETS, registry=reg)
+        self._frames = prom.Counter("edge_sdk_frames", "Frames analysed", registry=reg)
+        self._fps = prom.Gauge("edge_sdk_fps", "Frames analysed per wall second, recent frames", registry=reg)
+        self._events = prom.Counter("edge_sdk_events", "Events by kind", ["kind"], registry=reg)
+        self._errors = prom.Counter("edge_sdk_errors", "Error events by stage", ["stage"], registry=reg)
+        self._models = prom.Info("edge_sdk_model", "Loaded models", ["stage"], registry=reg)
+        prom.ProcessCollector(registry=reg)
+        self._sources: list[Any] = []
+        self._times: deque[float] = deque(maxlen=int(fps_window))
+        self._server: Any = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+        sink = self
+
+        class _SourceCollector:
+            def collect(self) -> Iterator[Any]:
+                stats = [s.stats() for s in list(sink._sources)]
+                for key in ("read", "delivered", "dropped"):
+                    m = CounterMetricFamily(f"edge_sdk_source_frames_{key}", f"Frames {key} by the watched source")
+                    m.add_metric([], float(sum(st.get(key, 0) for st in stats)))
+                    yield m
+
+            def describe(self) -> list:
+                return []
+
+        reg.register(_SourceCollector())
+
+    def watch_source(self, source: Any) -> None:
+        """Export ``source.stats()`` counters (read / delivered / dropped) at every scrape."""
+        self._sources.append(source)
+
+    def set_models(self, described: Mapping[str, Any]) -> None:
+        """Model info from ``EdgeAnalyzer.describe()`` (its ``pose``, ``action``, ``asr`` entries)."""
+        for stage in ("pose", "action", "asr"):
+            info = described.get(stage)
+            if not info:
+                continue
+            labels = {k: str(info[k]) for k in ("model", "sha256", "backend", "runtime", "runtime_version") if info.get(k)}
+            if "model" not in labels and info.get("backend") == "mediapipe":
+                labels["model"] = f"mediapipe-pose-complexity{info.get('model_complexity')}"
+            self._models.labels(stage=stage).info({("name" if k == "model" else k): v for k, v in labels.items()})
+
+    def start(self) -> "MetricsSink":
+        """Start serving (idempotent). ``port=0`` picks a free port (then read :attr:`port`)."""
+        with self._lock:
+            if self._server is None and not self._closed:
+                server, _ = _prom().start_http_server(self.port, addr=self.host, registry=self.registry)
+                self._server, self.port = server, server.server_address[1]
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/metrics"
+
+    # -- sink protocol -------------------------------------------------------------------
+    def on_event(self, event: Event) -> None:
+        self._events.labels(kind=event.kind).inc()
+        if event.kind == "error":
+            self._errors.labels(stage=str(event.data.get("stage", "unknown"))).inc()
+
+    def on_frame(self, frame: np.ndarray, result: FrameResult) -> None:
+        if self._server is None:
+            self.start()
+        for stage, t in result.timings.items():
+            self._stage.labels(stage, "pre").observe(t.pre_ms / 1e3)
+            self._stage.labels(stage, "invoke").observe(t.infer_ms / 1e3)
+            self._stage.labels(stage, "post").observe(t.post_ms / 1e3)
+        self._frames.inc()
+        now = time.perf_counter()
+        self._times.append(now)
+        if len(self._times) >= 2 and now > self._times[0]:
+            self._fps.set((len(self._times) - 1) / (now - self._times[0]))
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    def __enter__(self) -> "MetricsSink":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
