@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import shutil
 import signal
 import socket
@@ -84,3 +85,122 @@ class Mosquitto:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Chromium:
+    """A real headless Chromium driven over the DevTools protocol (``--remote-debugging-pipe``: JSON
+    messages ending in NUL on fds 3 and 4): open a page, screenshot it, read its text, at chosen times."""
+
+    def __init__(self, workdir: Path, size: tuple[int, int] = (1100, 620)) -> None:
+        exe = shutil.which("chromium") or shutil.which("chromium-browser")
+        if exe is None:
+            pytest.fail("chromium is not installed (make system-deps installs the Debian package)")
+        to_chrome, self._w = os.pipe()
+        self._r, from_chrome = os.pipe()
+
+        def fds() -> None:  # in the child: the pipe ends become fds 3 (commands) and 4 (replies)
+            os.dup2(to_chrome, 3)
+            os.dup2(from_chrome, 4)
+
+        cmd = [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+               "--no-first-run", "--remote-debugging-pipe", f"--user-data-dir={workdir / 'chromium-profile'}",
+               f"--window-size={size[0]},{size[1]}", "about:blank"]
+        self.proc = subprocess.Popen(cmd, preexec_fn=fds, pass_fds=(3, 4), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(to_chrome)
+        os.close(from_chrome)
+        self._id, self._buf, self.session = 0, b"", None
+
+    def send(self, method: str, timeout_s: float = 30.0, **params) -> dict:
+        import json
+        import select
+
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params}
+        if self.session:
+            msg["sessionId"] = self.session
+        os.write(self._w, json.dumps(msg).encode() + b"\0")
+        end = time.monotonic() + timeout_s
+        while True:
+            while b"\0" in self._buf:
+                raw, self._buf = self._buf.split(b"\0", 1)
+                reply = json.loads(raw)
+                if reply.get("id") == self._id:
+                    if "error" in reply:
+                        raise RuntimeError(f"{method}: {reply['error']}")
+                    return reply["result"]
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self._r], [], [], left)[0]:
+                raise TimeoutError(f"chromium did not answer {method} in {timeout_s} s")
+            chunk = os.read(self._r, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium exited")
+            self._buf += chunk
+
+    def open(self, url: str) -> None:
+        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self.send("Page.enable")
+        self.send("Page.navigate", url=url)
+
+    def screenshot(self, out: Path) -> Path:
+        import base64
+
+        out.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+        return out
+
+    def text(self, expression: str = "document.body.innerText") -> str:
+        return str(self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value", ""))
+
+    def close(self) -> None:
+        try:
+            self.session = None
+            self.send("Browser.close", timeout_s=5)
+        except (OSError, RuntimeError, TimeoutError):
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        os.close(self._w)
+        os.close(self._r)
+
+
+def feed_run(analyzer, timeline: Path, sinks, frames, *, audio=None, on_frame: bool = True, pause_s: float = 0.0,
+             at=None, stop=None) -> list[dict]:
+    """Analyze ``frames`` (BGR arrays, 10 fps media time; or CapturedFrames with their own times), handing
+    each new timeline line to every sink's ``on_event`` and each frame to ``on_frame``; ``audio`` (16 kHz
+    float) is fed alongside on the same clock; ``at(i)`` runs before frame i; a set ``stop`` event ends
+    it early. Returns the timeline lines."""
+    import json
+
+    from edge_sdk import Event
+
+    done = fed = 0
+    for i, f in enumerate(frames):
+        if stop is not None and stop.is_set():
+            break
+        if at is not None:
+            at(i)
+        frame, t = (f.frame, f.t_s) if hasattr(f, "frame") else (f, i * 0.1)
+        result = analyzer.process_frame(frame, t)
+        if audio is not None and fed < audio.size:
+            upto = min(audio.size, int((t + 0.1) * 16000))
+            if upto > fed:
+                analyzer.process_audio(audio[fed:upto], fed / 16000)
+                fed = upto
+            if fed >= audio.size:
+                analyzer.flush_audio()
+        lines = timeline.read_text().splitlines()
+        for line in lines[done:]:
+            d = json.loads(line)
+            event = Event(d.pop("t"), d.pop("kind"), d)
+            for s in sinks:
+                s.on_event(event)
+        done = len(lines)
+        if on_frame:
+            for s in sinks:
+                s.on_frame(frame, result)
+        time.sleep(pause_s)
+    return [json.loads(x) for x in timeline.read_text().splitlines()]

@@ -11,7 +11,7 @@ import jsonschema
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from services import Mosquitto
+from services import Mosquitto, feed_run
 
 from edge_sdk import ActionOptions, AnalyzerConfig, ConfigError, EdgeAnalyzer, Event
 from edge_sdk.sinks.events import SCHEMA_VERSION, load_schema
@@ -58,23 +58,6 @@ class Subscriber:
         self.c.loop_stop()
 
 
-def feed(analyzer: EdgeAnalyzer, timeline: Path, sink, frames, pause_s: float = 0.0, at=None) -> list[dict]:
-    """Analyze frames (10 fps media time), handing each new timeline line to ``sink`` as it is written;
-    ``at(i)`` runs before frame i. Returns the timeline lines."""
-    done = 0
-    for i, f in enumerate(frames):
-        if at is not None:
-            at(i)
-        analyzer.process_frame(f, i * 0.1)
-        lines = timeline.read_text().splitlines()
-        for line in lines[done:]:
-            d = json.loads(line)
-            sink.on_event(Event(d.pop("t"), d.pop("kind"), d))
-        done = len(lines)
-        time.sleep(pause_s)
-    return [json.loads(x) for x in timeline.read_text().splitlines()]
-
-
 @pytest.fixture()
 def broker(tmp_path: Path):
     with Mosquitto(tmp_path / "broker") as b:
@@ -89,7 +72,7 @@ def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_pa
     try:
         assert sink.wait_connected()
         with EdgeAnalyzer(config, timeline=timeline) as a:
-            lines = feed(a, timeline, sink, vtest_frames[:40])
+            lines = feed_run(a, timeline, [sink], vtest_frames[:40])
         sink.on_event(Event(4.1, "transcript", {"start": 0.3, "end": 2.9, "text": "And so my fellow Americans"}))
         sink.on_event(Event(4.2, "error", {"stage": "sink", "sink": "web", "error": "BrokenPipeError: client left"}))
         sink.close()
@@ -134,7 +117,7 @@ def test_broker_killed_mid_stream_loses_nothing_within_the_outbox(broker, tmp_pa
     try:
         with EdgeAnalyzer(AnalyzerConfig(), timeline=timeline) as a:
             t0 = time.perf_counter()
-            feed(a, timeline, sink, vtest_frames[:60], pause_s=0.05, at=fault)
+            feed_run(a, timeline, [sink], vtest_frames[:60], pause_s=0.05, at=fault)
             wall = time.perf_counter() - t0
         got = sub.wait_for(60, timeout_s=30)
         sink.close()

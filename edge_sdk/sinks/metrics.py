@@ -19,6 +19,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
+from .._version import install_hint
 from ..errors import BackendUnavailableError, ConfigError
 from ..results import Event, FrameResult
 
@@ -32,7 +33,7 @@ def _prom() -> Any:
     try:
         import prometheus_client
     except ImportError:
-        raise BackendUnavailableError("the metrics sink needs prometheus-client: pip install 'edge-sdk[metrics]'") from None
+        raise BackendUnavailableError(f"the metrics sink needs prometheus-client: {install_hint('metrics')}") from None
     return prometheus_client
 
 

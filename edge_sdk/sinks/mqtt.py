@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
+from .._version import install_hint
 from ..errors import BackendUnavailableError, ConfigError
 from ..results import Event, FrameResult
 from .events import SCHEMA_VERSION, SummaryThrottle
@@ -116,7 +117,7 @@ def _paho() -> Any:
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion
     except ImportError:
-        raise BackendUnavailableError("the MQTT sink needs paho-mqtt 2.x: pip install 'edge-sdk[mqtt]'") from None
+        raise BackendUnavailableError(f"the MQTT sink needs paho-mqtt 2.x: {install_hint('mqtt')}") from None
     return mqtt, CallbackAPIVersion
 
 

@@ -1,0 +1,127 @@
+"""Browser live view in a real headless Chromium during a replayed run of vtest.avi (real MoveNet, real
+whisper.cpp on jfk.wav for the captions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from services import Chromium, feed_run
+
+from edge_sdk import ActionOptions, AnalyzerConfig, AsrOptions, ConfigError, EdgeAnalyzer, ModelAsset
+from edge_sdk.audio.signal import read_wav, to_mono_16k
+from edge_sdk.sinks.web import LiveViewSink
+from edge_sdk.video.sources import ReplaySource
+
+W, H = 768, 576  # vtest.avi; the page shows it at its size, top left
+
+
+def _green(img: np.ndarray) -> int:
+    """Pixels of the skeleton's limb colour (BGR 0, 255, 0) after JPEG and PNG."""
+    b, g, r = (img[..., i].astype(int) for i in range(3))
+    return int(((g > 180) & (r < 110) & (b < 110)).sum())
+
+
+@pytest.fixture()
+def replay(media: Path, tmp_path: Path):
+    """A live view fed by a paced replay of vtest.avi (pose + action) with jfk.wav as its speech."""
+    audio = to_mono_16k(*read_wav(media / "jfk.wav"))
+    view = LiveViewSink(port=0, max_fps=10).start()
+    timeline = tmp_path / "timeline.jsonl"
+    config = AnalyzerConfig(mode="live", action=ActionOptions(), asr=AsrOptions(asset=ModelAsset("whisper-tiny.en-q8_0")))
+    done, errors = threading.Event(), []
+
+    def run() -> None:
+        try:
+            with EdgeAnalyzer(config, timeline=timeline) as a, ReplaySource(media / "vtest.avi", max_frames=400) as src:
+                src.clock = a.now
+                feed_run(a, timeline, [view], src, audio=audio, stop=done)
+        except Exception as e:  # reported by the test
+            errors.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    end = time.monotonic() + 60
+    while view.stats()["frames"] < 5 and not errors and time.monotonic() < end:  # models loaded, frames flow
+        time.sleep(0.1)
+    assert not errors and view.stats()["frames"] >= 5, errors
+    yield view
+    done.set()
+    t.join(30)
+    view.close()
+    assert not errors, errors
+
+
+def test_page_in_headless_chromium_shows_the_annotated_stream(replay: LiveViewSink, media: Path, tmp_path: Path):
+    browser = Chromium(tmp_path)
+    try:
+        browser.open(replay.url)
+        end = time.monotonic() + 40  # jfk.wav's first utterance ends ~10 s in (VAD + whisper.cpp on this CPU)
+        while time.monotonic() < end and not any(e["kind"] == "transcript" for e in replay._events_after(0)["events"]):
+            time.sleep(0.2)
+        time.sleep(1.0)
+        shots = [cv2.imread(str(browser.screenshot(tmp_path / "live0.png")))]
+        time.sleep(2.0)
+        shots.append(cv2.imread(str(browser.screenshot(tmp_path / "live1.png"))))
+        page = browser.text()
+        shown = int(browser.text("String(shown)"))
+    finally:
+        browser.close()
+    a, b = (s[:H, :W] for s in shots)  # the stream's area of the page
+    raw = cv2.VideoCapture(str(media / "vtest.avi")).read()[1]
+    assert a.std() > 30 and b.std() > 30  # a picture, not a blank or a placeholder
+    assert np.abs(a.astype(int) - b.astype(int)).mean() > 1.0  # it moves: later frames came in
+    assert _green(a) > 40 and _green(b) > 40 and _green(raw) < 10  # the skeleton overlay is drawn
+    assert (a[8:20, 6:200] < 40).mean() > 0.5  # the text band (dark) at the top left
+    assert "my fellow americans" in page.lower()  # the live caption / transcript event from whisper.cpp
+    assert " action: " in page  # action changes in the event list
+    assert shown >= 10  # the page kept pulling frames for ~6 s
+    st = replay.stats()
+    assert st["sent"] >= 4 and st["encoded"] >= st["sent"] - 1
+    if os.environ.get("EDGE_SDK_SAVE_SCREENSHOT"):  # the README's picture comes from this test
+        shutil.copy(tmp_path / "live1.png", os.environ["EDGE_SDK_SAVE_SCREENSHOT"])
+
+
+def test_stalled_viewer_never_stalls_the_pipeline(replay: LiveViewSink):
+    stalled = socket.create_connection(("127.0.0.1", replay.port))  # asks for MJPEG, then never reads
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(1.0)
+    f0, t0 = replay.stats()["frames"], time.monotonic()
+    seqs = []
+    for _ in range(6):  # a second, well-behaved viewer keeps getting new frames meanwhile
+        with urllib.request.urlopen(f"http://127.0.0.1:{replay.port}/frame.jpg?after={seqs[-1] if seqs else 0}") as r:
+            seqs.append(int(r.headers["X-Frame-Seq"]))
+            assert r.read(2) == b"\xff\xd8"
+    time.sleep(3.0)
+    frames, wall = replay.stats()["frames"] - f0, time.monotonic() - t0
+    stalled.close()
+    assert seqs == sorted(set(seqs)) and len(seqs) == 6
+    assert frames >= 0.7 * 10 * wall  # the 10 fps replay kept its pace while the stalled socket sat full
+
+
+def test_token_required_when_set(media: Path):
+    with LiveViewSink(port=0, token="open-sesame-42") as v:
+        base = f"http://127.0.0.1:{v.port}"
+        for path in ("/", "/events", "/frame.jpg", "/stream.mjpg"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(base + path)
+            assert e.value.code == 401
+        with urllib.request.urlopen(base + "/events?token=open-sesame-42") as r:
+            assert json.load(r)["events"] == []
+        req = urllib.request.Request(base + "/", headers={"Authorization": "Bearer open-sesame-42"})
+        with urllib.request.urlopen(req) as r:
+            assert b"<title>edge_sdk live</title>" in r.read()
+    assert v.host == "127.0.0.1"
+    with pytest.raises(ConfigError, match="token"):
+        LiveViewSink(token="short")
