@@ -71,6 +71,14 @@ class Mosquitto:
             raise
         return self
 
+    def wait_saved(self, timeout_s: float = 10.0) -> None:
+        """Wait for the broker's next autosave (sessions and subscriptions made so far survive a SIGKILL)."""
+        db, since, end = self.dir / "mosquitto.db", time.time(), time.monotonic() + timeout_s
+        while not (db.is_file() and db.stat().st_mtime > since):
+            if time.monotonic() > end:
+                raise TimeoutError(f"mosquitto did not save {db} in {timeout_s} s")
+            time.sleep(0.05)
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.proc is not None:
             self.proc.send_signal(sig)

@@ -107,7 +107,7 @@ def test_broker_killed_mid_stream_loses_nothing_within_the_outbox(broker, tmp_pa
     sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/cam", summary_every_s=0, outbox=1000,
                                 reconnect_min_s=0.2, reconnect_max_s=1.0, keepalive_s=5))
     assert sink.wait_connected()
-    time.sleep(1.5)  # the broker autosaves the subscriber's session every second
+    broker.wait_saved()  # the subscriber's session survives the kill
 
     def fault(i: int) -> None:
         if i == 15:
@@ -132,28 +132,28 @@ def test_broker_killed_mid_stream_loses_nothing_within_the_outbox(broker, tmp_pa
     assert wall < 60 * 0.05 + 20  # the pipeline did not wait for the broker
 
 
-def test_outbox_full_drops_and_counts_without_blocking(tmp_path: Path):
-    down = Mosquitto(tmp_path / "b")  # configured, not started: nothing listens on its port yet
-    sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{down.port}/x", summary_every_s=0, outbox=10, reconnect_min_s=0.2,
-                                reconnect_max_s=0.5))
-    sub = None
+def test_outbox_full_drops_and_counts_without_blocking(broker):
+    sub = Subscriber(broker.port, "x")
+    sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/x", summary_every_s=0, outbox=10, reconnect_min_s=0.2,
+                                reconnect_max_s=0.5, keepalive_s=5))
     try:
+        assert sink.wait_connected()
+        broker.wait_saved()  # the subscriber's session survives the kill
+        broker.kill()
         t0 = time.perf_counter()
         for i in range(200):
             sink.on_event(Event(i * 0.1, "frame", {"frame": i, "poses": []}))
         assert time.perf_counter() - t0 < 2.0  # 200 events while the broker is away: no waiting
-        assert sink.stats()["dropped"] == 190 and sink.stats()["published"] == 10
-        with down:
-            sub = Subscriber(down.port, "x")
-            got = sub.wait_for(10)
-            time.sleep(0.5)
-            assert [e["seq"] for e in sub.events()] == list(range(10))  # the first 10 waited; the rest counted
-            assert [e["frame"] for e in got] == list(range(10))
-            sink.close()
+        st = sink.stats()
+        assert st["dropped"] == 190 and st["published"] == 10 and st["queued"] == 10
+        broker.start()
+        got = sub.wait_for(10)
+        time.sleep(0.5)
+        assert list(dict.fromkeys(e["seq"] for e in sub.events())) == list(range(10))  # the first 10 waited
+        assert [e["frame"] for e in got][:10] == list(range(10))
     finally:
-        if sub is not None:
-            sub.close()
         sink.close()
+        sub.close()
 
 
 def test_username_password_and_bad_credentials(tmp_path: Path):
