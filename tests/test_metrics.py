@@ -51,15 +51,16 @@ def test_metrics_scraped_during_a_replayed_run(media: Path, tmp_path: Path):
     sink.close()
     assert len(scrapes) >= 4  # scraped while it ran (40 frames at 10 fps)
     frames = [s[("edge_sdk_frames_total", ())] for s in scrapes]
-    assert frames == sorted(frames) and frames[0] < 40 and final[("edge_sdk_frames_total", ())] == 40
+    analysed = sum(x["kind"] == "frame" for x in lines)  # the replay drops frames the pipeline is too busy for
+    assert frames == sorted(frames) and frames[0] < analysed and final[("edge_sdk_frames_total", ())] == analysed
     for stage in ("pose", "action"):
         for phase in ("pre", "invoke", "post"):
             n = final[("edge_sdk_stage_seconds_count", (("phase", phase), ("stage", stage)))]
             total = final[("edge_sdk_stage_seconds_sum", (("phase", phase), ("stage", stage)))]
-            assert n == stats["stages"][stage]["calls"] == 40
+            assert n == stats["stages"][stage]["calls"] == analysed
             key = {"pre": "pre_ms", "invoke": "infer_ms", "post": "post_ms"}[phase]
             assert abs(total * 1e3 / n - stats["stages"][stage][key]) < 0.01 + 0.01 * stats["stages"][stage][key]
-    assert 5 < final[("edge_sdk_fps", ())] < 15  # the replay's 10 fps
+    assert 0.5 * 10 * analysed / 40 < final[("edge_sdk_fps", ())] < 15  # about the replay's 10 fps less what was dropped
     kinds = {}
     for line in lines:
         kinds[line["kind"]] = kinds.get(line["kind"], 0) + 1
@@ -67,7 +68,8 @@ def test_metrics_scraped_during_a_replayed_run(media: Path, tmp_path: Path):
         assert final[("edge_sdk_events_total", (("kind", kind),))] == n
     assert final[("edge_sdk_errors_total", (("stage", "sink"),))] == 1
     assert final[("edge_sdk_source_frames_read_total", ())] == 40
-    assert final[("edge_sdk_source_frames_delivered_total", ())] + final[("edge_sdk_source_frames_dropped_total", ())] == 40
+    assert final[("edge_sdk_source_frames_delivered_total", ())] == analysed
+    assert final[("edge_sdk_source_frames_dropped_total", ())] == 40 - analysed
     info = [k for k in final if k[0] == "edge_sdk_model_info"]
     pose = dict(next(k for k in info if ("stage", "pose") in k[1])[1])
     assert pose["name"] == described["pose"]["model"] and pose["sha256"] == described["pose"]["sha256"]
