@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import os
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .errors import ConfigError, EdgeSdkError, InvalidFrameError
+from .models import model_licenses
 from .safe_write import OutputDir, atomic_write_bytes, atomic_write_text, dumps_strict
 from .signals import Stopped, stop_on_signals
 
@@ -30,6 +32,15 @@ def _asset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prefer", default="movenet", choices=["movenet", "mediapipe"], help="first choice of --backend auto")
     p.add_argument("--mp-complexity", type=int, default=1, choices=[0, 1, 2],
                    help="MediaPipe model complexity (only 1 ships in the mediapipe wheel)")
+
+
+DEMO_ACTION = "movinet-a0-demo-int8"
+
+
+def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, default_help: str) -> None:
+    """``--action [MODEL]``, the same in analyze, live and bench: recognise actions, with MODEL if given."""
+    p.add_argument("--action", dest="action_model", nargs="?", const=const, default=default, metavar="MODEL",
+                   help=f"recognise actions with this MoViNet stream model (default: {default_help})")
 
 
 def _asr_args(p: argparse.ArgumentParser) -> None:
@@ -123,6 +134,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 EdgeAnalyzer(config, timeline=timeline) as analyzer:
             summary.update(source={"fps": src.fps, "size": list(src.size), "frames": src.frame_count},
                            effective=analyzer.describe())
+            summary["licenses"] = model_licenses(summary["effective"])
             skel, text, caption = SkeletonAnnotator(), TextAnnotator(), CaptionAnnotator()
             action_info = summary["effective"].get("action") or {}
             action_tag = "action (demo model)" if action_info.get("demo") else "action"
@@ -131,7 +143,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 writer = open_video_writer(out_dir.fresh("annotated.mp4"), src.fps, src.size)
                 summary["video"] = {"file": "annotated.mp4", "codec": writer.codec}
             try:
-                for _, t, frame in src:
+                total = min(n for n in (src.frame_count, args.max_frames, 1 << 62) if n)
+                for _, t, frame in _progress(src, total, "analyze", "frame"):
                     result = analyzer.process_frame(frame, t)
                     if audio is not None and fed < audio.size:  # the audio up to this frame's time
                         upto = min(audio.size, int((t + 1.0 / src.fps) * SAMPLE_RATE))
@@ -261,7 +274,9 @@ def cmd_live(args: argparse.Namespace) -> int:
     uri = int(args.source) if args.source.isdigit() else args.source
     policy = "every_nth" if profile.frame_stride > 1 and not args.replay else "latest"
     summary: dict[str, Any] = {"source": args.source, "profile": profile.to_dict(), "status": "running"}
-    config = profile.analyzer_config("live", asr=args.mic is not None, action=args.action)
+    config = profile.analyzer_config("live", asr=args.mic is not None, action=args.action_model is not None)
+    if args.action_model:  # --action MODEL instead of the profile's
+        config = dataclasses.replace(config, action=profile.action_options(args.action_model))
     try:
         with EdgeAnalyzer(config, timeline=timeline) as analyzer:
             src = CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=args.replay)
@@ -273,6 +288,7 @@ def cmd_live(args: argparse.Namespace) -> int:
 
                 mic = MicrophoneSource(None if args.mic == "default" else args.mic)
             summary["effective"] = analyzer.describe()
+            summary["licenses"] = model_licenses(summary["effective"])
             try:
                 summary["stats"] = analyzer.run(src, audio_source=mic)
             finally:
@@ -375,6 +391,15 @@ def _progress_bars(enabled: bool) -> Iterator[Callable[[str, int, int | None], N
             bar.close()
 
 
+def _progress(items: Any, total: int | None, desc: str, unit: str) -> Any:
+    """``items`` with a tqdm bar on stderr when it is a terminal (nothing in logs or pipes)."""
+    if not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total or None, desc=desc, unit=unit, file=sys.stderr, leave=False)
+
+
 def _source_checkout(what: str) -> Path:
     root = Path(__file__).resolve().parent.parent
     if not (root / "conversion" / "build.py").is_file():
@@ -439,8 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     p.add_argument("--audio", type=Path, default=None, help="WAV with the scene's speech (starts with the video)")
     p.add_argument("--asr-model", dest="asr_model", default="whisper-tiny.en-q8_0")
-    p.add_argument("--action", dest="action_model", nargs="?", const="movinet-a0-demo-int8", default=None,
-                   help="also recognise actions with this MoViNet stream model (default: the demo model)")
+    _action_arg(p, default=None, const=DEMO_ACTION, default_help="the demo model")
     p.add_argument("--action-threads", type=int, default=1)
     p.add_argument("--action-stride", type=int, default=1, help="run the action model on every n-th frame")
     _asset_args(p)
@@ -468,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")
     p.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
-    p.add_argument("--action", action="store_true", help="also recognise actions (the profile's MoViNet model)")
+    _action_arg(p, default=None, const="", default_help="the profile's model")
     p.set_defaults(func=cmd_live)
 
     p = sub.add_parser("bench", help="fps and per-stage timings on this device: pose, pose+action, everything")
@@ -476,8 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=300)
     p.add_argument("--seconds", type=float, default=10.0, help="each run cycles the frames for at least this long")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto")
-    p.add_argument("--action", dest="action_model", default="movinet-a0-demo-int8",
-                   help="action model for the pose+action and full runs ('' to skip)")
+    _action_arg(p, default=DEMO_ACTION, const=DEMO_ACTION, default_help="the demo model; the bench always measures it")
     p.add_argument("--audio", type=Path, default=None, help="WAV replayed in real time during the full run")
     p.add_argument("--audio-passes", type=int, default=2, help="times the WAV is replayed")
     p.add_argument("--flat-out", action="store_true", help="also a run with speech-to-text busy all the time")

@@ -34,6 +34,7 @@ __all__ = [
     "resolve_model",
     "sha256_file",
     "check_magic",
+    "model_licenses",
 ]
 
 ENV_CACHE = "EDGE_SDK_CACHE"
@@ -295,3 +296,25 @@ def resolve_model(
         )
     digest = _verify(path, expected_sha256, None)
     return ResolvedModel(path=path.resolve(), sha256=digest, entry=None)
+
+
+def model_licenses(described: Any, manifest: Manifest | None = None) -> dict[str, str]:
+    """``{model name: license}`` of every manifest model named (key ``model``) anywhere in a
+    ``describe()`` tree: what a run's summary records next to the effective options."""
+    manifest = manifest or load_manifest()
+    found: dict[str, str] = {}
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                name = (v if v in manifest else Path(v).stem) if isinstance(v, str) else ""
+                if k in ("model", "classifier") and name in manifest:  # a name, or the path of a manifest file
+                    found[name] = manifest[name].license or "unknown"
+                else:
+                    walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+
+    walk(described)
+    return found
