@@ -73,6 +73,8 @@ def cmd_pose(args: argparse.Namespace) -> int:
 
     if args.save is not None and not cv2.haveImageWriter(str(args.save)):
         raise ConfigError(f"--save {args.save}: OpenCV cannot write {args.save.suffix!r} images (use .jpg or .png)")
+    if not args.image.is_file():  # before OpenCV, which only prints a warning
+        raise InvalidFrameError(f"cannot read image {args.image}: no such file")
     frame = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
     if frame is None:
         raise InvalidFrameError(f"cannot read image {args.image} (missing file or unsupported format)")

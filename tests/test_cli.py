@@ -173,3 +173,18 @@ def test_ctrl_c_is_a_clean_stop(media: Path, tmp_path: Path):
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "stopped by SIGINT" in err and "Traceback" not in err, err
     assert json.loads((out / "summary.json").read_text())["status"] == "stopped"
+
+
+def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path: Path):
+    run_cli("analyze", str(media / "vtest.avi"), "--max-frames", "6", "--no-video", "--action", "--out", str(tmp_path / "a"))
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["effective"]["action"]["model"] == "movinet-a0-demo-int8"
+    assert summary["licenses"]["movinet-a0-demo-int8"] == "Apache-2.0"
+    assert summary["licenses"][summary["effective"]["pose"]["model"]] == "Apache-2.0"
+    run_cli("live", str(media / "vtest.avi"), "--replay", "--seconds", "1", "--out", str(tmp_path / "l"),
+            "--action", "movinet-a0-demo-fp16")
+    live = json.loads((tmp_path / "l" / "summary.json").read_text())
+    assert live["status"] == "ok" and live["effective"]["action"]["model"] == "movinet-a0-demo-fp16"
+    assert live["licenses"]["movinet-a0-demo-fp16"] == "Apache-2.0"
+    r = run_cli("pose", str(tmp_path / "nobody.jpg"), check=False)
+    assert r.returncode == 1 and "cannot read image" in r.stderr and "no such file" in r.stderr and "WARN" not in r.stderr
