@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(".git", ".venv*", ".cache", "build", "dist", "demo_out", "*.egg-info", "__pycache__",
                               ".pytest_cache", ".ruff_cache")
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]+", " ", text.lower()).split()
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
@@ -48,7 +53,6 @@ def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Pa
     from test_cli import MESSI_BOXES
 
     from conversion.sources import JFK_TEXT
-    from device_bench.wer import normalize
 
     home = tmp_path / "user"
     home.mkdir()
@@ -72,7 +76,7 @@ def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Pa
         assert x0 <= kps[name]["x"] <= x1 and y0 <= kps[name]["y"] <= y1, (name, kps[name])
 
     text = json.loads(_run([cli, "transcribe", str(media / "jfk.wav"), "--json"], home, env).stdout)["text"]
-    assert normalize(text) == normalize(JFK_TEXT), text  # every word (punctuation varies with the VAD cut)
+    assert _words(text) == _words(JFK_TEXT), text  # every word (punctuation varies with the VAD cut)
 
     _run([cli, "analyze", str(media / "vtest.avi"), "--audio", str(media / "jfk.wav"), "--max-frames", "30",
           "--out", str(home / "run")], home, env)
