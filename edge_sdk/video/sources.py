@@ -130,6 +130,9 @@ class CaptureSource:
         stall_timeout_s: a live source delivering nothing for this long is treated as disconnected
             (also FFmpeg's read timeout for streams, so a silent camera never blocks a read for longer).
         open_timeout_s: how long opening a stream (``rtsp://``, ``http://``) may take.
+        camera_options: width / height / fps / fourcc for a camera index or ``/dev/videoN``
+            (:class:`~edge_sdk.video.cameras.CameraOptions`). ``uri`` may also be a GStreamer pipeline
+            ending in ``appsink`` or ``picamera2[:N]`` (see :mod:`edge_sdk.video.cameras`).
 
     A source that does not open raises :class:`SourceError` at construction. A camera that stops
     delivering, or a file that ends before the frame count in its header, makes the iterator raise
@@ -139,8 +142,10 @@ class CaptureSource:
 
     def __init__(self, uri: int | str | os.PathLike, *, policy: str = "latest", nth: int = 1, pace: bool = False,
                  clock: Callable[[], float] | None = None, max_frames: int | None = None,
-                 stall_timeout_s: float = 5.0, open_timeout_s: float = 10.0) -> None:
+                 stall_timeout_s: float = 5.0, open_timeout_s: float = 10.0, camera_options: Any = None) -> None:
         import cv2
+
+        from .cameras import open_capture
 
         if policy not in POLICIES:
             raise ConfigError(f"policy must be one of {POLICIES}, got {policy!r}")
@@ -150,11 +155,14 @@ class CaptureSource:
         self.max_frames, self.stall_timeout_s = _check_max_frames(max_frames), float(stall_timeout_s)
         if not (0 < self.stall_timeout_s < 1e6 and 0 < float(open_timeout_s) < 1e6):
             raise ConfigError(f"stall_timeout_s and open_timeout_s must be > 0 s, got {stall_timeout_s}, {open_timeout_s}")
+        opened = open_capture(uri, camera_options)  # GStreamer, picamera2, a camera with options; else None
         camera = isinstance(uri, int) or (isinstance(uri, str) and uri.isdigit())
-        self.is_file = not camera and Path(str(uri)).is_file()
-        if not camera and "://" not in str(uri) and not self.is_file and not str(uri).startswith("/dev/"):
+        self.is_file = opened is None and not camera and Path(str(uri)).is_file()
+        if opened is None and not camera and "://" not in str(uri) and not self.is_file and not str(uri).startswith("/dev/"):
             raise SourceError(f"video source not found: {uri}")
-        if "://" in str(uri):  # FFmpeg waits ~30 s on a silent stream unless told otherwise
+        if opened is not None:
+            self._cap = opened
+        elif "://" in str(uri):  # FFmpeg waits ~30 s on a silent stream unless told otherwise
             timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(float(open_timeout_s) * 1000),
                         cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.stall_timeout_s * 1000)]
             self._cap = cv2.VideoCapture(str(uri), cv2.CAP_FFMPEG, timeouts)
