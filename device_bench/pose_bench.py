@@ -79,31 +79,45 @@ def bench_model(model: str, threads: int, frames, warmup: int = 10) -> dict[str,
     """Time stage, bare invoke and analyzer on ``frames`` (an iterable, consumed once)."""
     from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, PoseOptions
     from edge_sdk.pose.movenet import MoveNetBackend
+    from edge_sdk.pose.tracking import PoseTracker
 
-    cfg = AnalyzerConfig(pose=PoseOptions(asset=ModelAsset(model, num_threads=threads)), mode="image")
     backend = MoveNetBackend(model, num_threads=threads)
-    stage, raw, pre, post, analyzer_ms = [], [], [], [], []
+    multi = backend.describe()["layout"] == "multipose"
+    # MultiPose: the analyzer runs in video mode (people tracked, IDs, enter/leave events); the
+    # tracker is timed on its own and as part of the stage (``stage_tracked``).
+    cfg = AnalyzerConfig(pose=PoseOptions(asset=ModelAsset(model, num_threads=threads)), mode="video" if multi else "image")
+    tracker = PoseTracker() if multi else None
+    stage, raw, pre, post, analyzer_ms, people, track = [], [], [], [], [], [], []
     with EdgeAnalyzer(cfg) as analyzer:
         for i, f in enumerate(frames):
             t0 = time.perf_counter()
             out = backend.estimate(f)
+            tt = time.perf_counter()
+            if tracker is not None:
+                tracker.update(out.poses, i / 10, (f.shape[1], f.shape[0]))
             t1 = time.perf_counter()
             r = backend.invoke_only()
             t2 = time.perf_counter()
-            analyzer.process_frame(f)
+            analyzer.process_frame(f, i / 10)
             t3 = time.perf_counter()
             if i >= warmup:
-                stage.append((t1 - t0) * 1e3)
+                stage.append((tt - t0) * 1e3)
+                track.append((t1 - tt) * 1e3)
                 raw.append(r)
                 pre.append(out.timings.pre_ms)
                 post.append(out.timings.post_ms)
                 analyzer_ms.append((t3 - t2) * 1e3)
+                people.append(len(out.poses))
     info = backend.describe()
     backend.close()
     s, r, a = _summary(stage), _summary(raw), _summary(analyzer_ms)
     return {
         "model": model, "threads": threads, "runtime": f"{info['runtime']} {info['runtime_version']}",
+        "layout": info["layout"], "input_size": info["input_size"], "tracking": multi,
+        "people_per_frame": round(float(np.mean(people)), 3),
         "frames": len(stage), "stage": s, "raw_invoke": r, "analyzer": a,
+        **({"track_p50_ms": round(float(np.median(track)), 4), "stage_tracked": _summary(np.add(stage, track)),
+            "stage_tracked_over_invoke_fps": round(_summary(np.add(stage, track))["fps"] / r["fps"], 4)} if multi else {}),
         "pre_p50_ms": round(float(np.median(pre)), 4), "post_p50_ms": round(float(np.median(post)), 4),
         "stage_over_invoke_fps": round(s["fps"] / r["fps"], 4),
         "analyzer_over_invoke_fps": round(a["fps"] / r["fps"], 4),
@@ -114,7 +128,7 @@ def bench_mediapipe(frames, track: bool, warmup: int = 10) -> dict[str, Any]:
     """Time the MediaPipe backend stage on ``frames`` (consumed once)."""
     from edge_sdk.pose.mediapipe_pose import MediaPipePoseBackend
 
-    stage, found = [], 0
+    stage, found, people = [], 0, []
     with MediaPipePoseBackend(track=track) as b:
         for i, f in enumerate(frames):
             t0 = time.perf_counter()
@@ -123,9 +137,11 @@ def bench_mediapipe(frames, track: bool, warmup: int = 10) -> dict[str, Any]:
             found += bool(out.poses)
             if i >= warmup:
                 stage.append((t1 - t0) * 1e3)
+                people.append(len(out.poses))
         info = b.describe()
     return {"model": f"mediapipe-pose-complexity{info['model_complexity']}", "mode": "tracking" if track else "static",
             "runtime": f"mediapipe {info['mediapipe_version']}", "frames": len(stage), "frames_with_person": found,
+            "people_per_frame": round(float(np.mean(people)), 3),
             "stage": _summary(stage)}
 
 
@@ -149,10 +165,11 @@ def main(argv: list[str] | None = None) -> int:
                 frames = iter_frames(video, args.frames) if regime == "live" else preloaded
                 r = {"regime": regime, **bench_model(model, th, frames)}
                 results.append(r)
-                print(f"{model:24} t={th} {regime:9}  stage {r['stage']['fps']:6.1f} fps"
+                print(f"{model:26} t={th} {regime:9}  stage {r['stage']['fps']:6.1f} fps  people {r['people_per_frame']:.2f}"
                       f"  invoke {r['raw_invoke']['fps']:6.1f} fps"
                       f"  ratio {r['stage_over_invoke_fps']:.3f}  analyzer {r['analyzer']['fps']:6.1f} fps"
-                      f"  (pre {r['pre_p50_ms']:.3f} ms, post {r['post_p50_ms']:.3f} ms, p50s)")
+                      f"  (pre {r['pre_p50_ms']:.3f} ms, post {r['post_p50_ms']:.3f} ms,"
+                      f" track {r.get('track_p50_ms', 0):.3f} ms, p50s)")
     peers = []
     if args.mediapipe:
         for regime in ("live", "preloaded"):

@@ -37,20 +37,24 @@ class OneEuroFilter:
 
     def __call__(self, pose: Pose, timestamp_s: float, frame_size: tuple[int, int]) -> Pose:
         """The filtered pose (scores unchanged). ``timestamp_s`` must increase between calls."""
+        return dataclasses.replace(pose, keypoints=self.keypoints(pose.keypoints, pose.scores, timestamp_s, frame_size))
+
+    def keypoints(self, keypoints: np.ndarray, scores: np.ndarray, timestamp_s: float, frame_size: tuple[int, int]) -> np.ndarray:
+        """Filtered (17, 2) pixel ``keypoints`` of this frame (``scores`` decide which points count for a jump)."""
         o = self.options
         diag = math.hypot(*frame_size)
-        x = pose.keypoints.astype(np.float64) / diag
+        x = keypoints.astype(np.float64) / diag
         if self._x is not None and self._t is not None and timestamp_s > self._t:
-            ok = pose.scores >= 0.2
+            ok = scores >= 0.2
             if ok.any() and np.linalg.norm((x[ok] - self._x[ok]).mean(axis=0)) > o.reset_jump:
                 self.reset()
         if self._x is None or self._t is None or timestamp_s <= self._t:
             self._x, self._dx, self._t = x, np.zeros_like(x), timestamp_s
-            return pose
+            return keypoints
         dt = timestamp_s - self._t
         dx = (x - self._x) / dt
         self._dx = self._dx + _alpha(o.d_cutoff, dt) * (dx - self._dx)
         cutoff = o.min_cutoff + o.beta * np.abs(self._dx)
         self._x = self._x + _alpha(cutoff, dt) * (x - self._x)
         self._t = timestamp_s
-        return dataclasses.replace(pose, keypoints=self._x * diag)
+        return self._x * diag

@@ -133,13 +133,32 @@ class PoseTracker:
         """IDs of the confirmed tracks, lost ones in their buffer included."""
         return tuple(sorted(tr.id for tr in self._tracks if tr.id is not None))
 
-    def _similarity(self, tr: _Track, pose: Pose, box, t: float) -> float:
+    def _similarities(self, tracks: list[_Track], poses, boxes, t: float) -> np.ndarray:
+        """(tracks, poses) similarity: OKS where enough keypoints are shared, else box IoU (and the
+        larger of the two when both apply). One vectorized pass per frame."""
         o = self.options
-        pxy, pbox = tr.predicted(t)
-        area = max((pbox[2] - pbox[0]) * (pbox[3] - pbox[1]), 1.0)
-        iou = box_iou(pbox, box)
-        s, n = oks(pxy, tr.vis, pose.keypoints, pose.scores >= o.min_keypoint_score, area)
-        return max(s, iou) if n >= o.min_common_keypoints else iou
+        if not tracks or not poses:
+            return np.zeros((len(tracks), len(poses)))
+        dt = np.array([t - tr.t for tr in tracks])[:, None]
+        shift = np.array([tr.velocity for tr in tracks]) * dt  # (T, 2)
+        txy = np.stack([tr.xy for tr in tracks]) + shift[:, None, :]  # (T, 17, 2)
+        tbox = np.array([tr.box for tr in tracks]) + np.tile(shift, 2)  # (T, 4)
+        tvis = np.stack([tr.vis for tr in tracks])
+        dxy = np.stack([p.keypoints for p in poses]).astype(np.float64)  # (D, 17, 2)
+        dvis = np.stack([p.scores >= o.min_keypoint_score for p in poses])
+        dbox = np.array(boxes, np.float64)
+        area = np.maximum((tbox[:, 2] - tbox[:, 0]) * (tbox[:, 3] - tbox[:, 1]), 1.0)
+        both = tvis[:, None, :] & dvis[None, :, :]  # (T, D, 17)
+        d2 = ((txy[:, None] - dxy[None]) ** 2).sum(-1)
+        e = np.exp(-d2 / (2.0 * area[:, None, None] * (2.0 * COCO_SIGMAS) ** 2))
+        n = both.sum(-1)
+        sim_oks = (e * both).sum(-1) / np.maximum(n, 1)
+        iw = np.minimum(tbox[:, None, 2], dbox[None, :, 2]) - np.maximum(tbox[:, None, 0], dbox[None, :, 0])
+        ih = np.minimum(tbox[:, None, 3], dbox[None, :, 3]) - np.maximum(tbox[:, None, 1], dbox[None, :, 1])
+        inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
+        union = area[:, None] + ((dbox[:, 2] - dbox[:, 0]) * (dbox[:, 3] - dbox[:, 1]))[None, :] - inter
+        iou = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+        return np.where(n >= o.min_common_keypoints, np.maximum(sim_oks, iou), iou)
 
     def update(self, poses: tuple[Pose, ...] | list[Pose], t_s: float, frame_size: tuple[int, int]) -> TrackerUpdate:
         """Associate this frame's ``poses`` (frame pixels) at time ``t_s`` (seconds, increasing)."""
@@ -153,16 +172,13 @@ class PoseTracker:
         tracks = sorted(self._tracks, key=lambda tr: tr.id is None)
         assigned: dict[int, _Track] = {}
         free = set(range(len(tracks)))
+        valid = [i for i in order if boxes[i] is not None]
+        sim = self._similarities(tracks, [poses[i] for i in valid], [boxes[i] for i in valid], t_s)
+        col = {i: c for c, i in enumerate(valid)}
         for strong in (True, False):
-            dets = [i for i in order
-                    if boxes[i] is not None and i not in assigned and (poses[i].score >= o.new_track_score) == strong]
-            pairs = []
-            for i in dets:
-                for j in free:
-                    s = self._similarity(tracks[j], poses[i], boxes[i], t_s)
-                    if s >= o.match_threshold:
-                        pairs.append((-s, j, i))
-            for _, j, i in sorted(pairs):
+            dets = [i for i in valid if i not in assigned and (poses[i].score >= o.new_track_score) == strong]
+            pairs = sorted((-sim[j, col[i]], j, i) for i in dets for j in free if sim[j, col[i]] >= o.match_threshold)
+            for _, j, i in pairs:
                 if j in free and i not in assigned:
                     free.discard(j)
                     assigned[i] = tracks[j]
@@ -188,8 +204,9 @@ class PoseTracker:
                 tr.smoother = OneEuroFilter(o.smoothing) if o.smoothing is not None else None
                 entered.append(tr.id)
             if tr.id is not None:
-                pose = tr.smoother(poses[i], t_s, frame_size) if tr.smoother is not None else poses[i]
-                out[i] = dataclasses.replace(pose, track_id=tr.id)
+                p = poses[i]
+                xy = tr.smoother.keypoints(p.keypoints, p.scores, t_s, frame_size) if tr.smoother is not None else p.keypoints
+                out[i] = dataclasses.replace(p, keypoints=xy, track_id=tr.id)
         self._tracks = kept
         result = tuple(out.get(i, poses[i]) for i in order)
         return TrackerUpdate(result, tuple(sorted(entered)), tuple(sorted(left)))
