@@ -145,6 +145,41 @@ def bench_mediapipe(frames, track: bool, warmup: int = 10) -> dict[str, Any]:
             "stage": _summary(stage)}
 
 
+def bench_interleaved(models: list[str], threads: int, frames: list, mediapipe: bool, warmup: int = 10) -> dict[str, Any]:
+    """Every pipeline on each frame in turn (MoveNet stage + tracker for MultiPose, MediaPipe in
+    tracking mode), so machine noise hits them alike: p50 ms, fps and people per frame each."""
+    from edge_sdk.pose.movenet import MoveNetBackend
+    from edge_sdk.pose.tracking import PoseTracker
+
+    runs: list[tuple[str, Any, Any]] = []
+    for m in models:
+        b = MoveNetBackend(m, num_threads=threads)
+        runs.append((m, b, PoseTracker() if b.describe()["layout"] == "multipose" else None))
+    if mediapipe:
+        from edge_sdk.pose.mediapipe_pose import MediaPipePoseBackend
+
+        runs.append(("mediapipe-tracking", MediaPipePoseBackend(track=True), None))
+    ms: dict[str, list[float]] = {n: [] for n, _, _ in runs}
+    people: dict[str, list[int]] = {n: [] for n, _, _ in runs}
+    for i, f in enumerate(frames):
+        for name, b, tracker in runs:
+            t0 = time.perf_counter()
+            poses = b.estimate(f).poses
+            if tracker is not None:
+                poses = tracker.update(poses, i / 10, (f.shape[1], f.shape[0])).poses
+            if i >= warmup:
+                ms[name].append((time.perf_counter() - t0) * 1e3)
+                people[name].append(len(poses))
+    for _, b, _ in runs:
+        b.close()
+    out = {n: {**_summary(ms[n]), "people_per_frame": round(float(np.mean(people[n])), 3),
+               "frames_with_person": int(np.count_nonzero(people[n]))} for n in ms}
+    if mediapipe:
+        for n in models:
+            out[n]["speedup_vs_mediapipe_tracking"] = round(out["mediapipe-tracking"]["p50_ms"] / out[n]["p50_ms"], 3)
+    return {"threads": threads, "frames": len(frames) - warmup, "pipelines": out}
+
+
 def main(argv: list[str] | None = None) -> int:
     from conversion.sources import fetch_all_media
 
@@ -155,8 +190,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--video", type=Path, default=None, help="default: vtest.avi from opencv-doc")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--mediapipe", action="store_true", help="also time MediaPipe Pose on the same frames")
+    ap.add_argument("--interleaved", action="store_true",
+                    help="only: every model (+ tracker) and MediaPipe tracking on each frame in turn, per thread count")
     args = ap.parse_args(argv)
     video = args.video or fetch_all_media() / "vtest.avi"
+    if args.interleaved:
+        frames = list(iter_frames(video, args.frames))
+        rows = []
+        for th in args.threads:
+            rows.append(bench_interleaved(args.models, th, frames, args.mediapipe))
+            for n, r in rows[-1]["pipelines"].items():
+                print(f"t={th} {n:28} {r['p50_ms']:7.2f} ms p50  {r['fps']:6.1f} fps  people {r['people_per_frame']:.2f}"
+                      f"  person in {r['frames_with_person']} frames"
+                      f"  x{r.get('speedup_vs_mediapipe_tracking', 1.0):.2f} MediaPipe")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            doc = {"benchmark": "pose_interleaved", "video": video.name, "machine": machine_info(),
+                   "statistic": "p50 per frame; fps = 1000 / p50_ms", "results": rows}
+            args.json.write_text(json.dumps(doc, indent=1) + "\n")
+        return 0
     results = []
     preloaded = list(iter_frames(video, args.frames))
     for model in args.models:
