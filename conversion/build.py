@@ -50,17 +50,18 @@ def _whisper(size: str, ftype: str) -> dict[str, Any]:
     }
 
 
-def _movinet_demo(part: str) -> dict[str, Any]:
+def _movinet_demo(part: str, arch: str = "a0") -> dict[str, Any]:
+    steps = {"a0": "3000", "a2": "1000"}[arch]
     return {
         "task": "action-classifier" if part == "classifier" else "action",
         "precision": "fp16" if part == "classifier" else part,
         "shipped": True,
-        "source": "synthetic temporal motion clips (conversion/motion_dataset.py); MoViNet-A0 stream, ReLU6, no SE, "
-                  "trained from scratch, seed 0",
+        "source": f"synthetic temporal motion clips (conversion/motion_dataset.py); MoViNet-{arch.upper()} stream, "
+                  f"ReLU6, no SE, trained from scratch ({steps} steps), seed 0",
         "upstream": "",  # a demo model: Kinetics-600 MoViNet files come from tfhub/kaggle (README)
         "license": "Apache-2.0",
-        "params": {"family": "movinet", "arch": "a0", "input_size": 64, "layout": "split", "demo": True,
-                   "classifier": "movinet-a0-demo-classifier", "labels": "movinet-a0-demo-labels.txt"},
+        "params": {"family": "movinet", "arch": arch, "input_size": 64, "layout": "split", "demo": True,
+                   "classifier": f"movinet-{arch}-demo-classifier", "labels": f"movinet-{arch}-demo-labels.txt"},
     }
 
 
@@ -80,6 +81,9 @@ CATALOG: dict[str, dict[str, Any]] = {
     "movinet-a0-demo-int8": _movinet_demo("int8"),
     "movinet-a0-demo-fp16": _movinet_demo("fp16"),
     "movinet-a0-demo-classifier": _movinet_demo("classifier"),
+    "movinet-a2-demo-int8": _movinet_demo("int8", "a2"),
+    "movinet-a2-demo-fp16": _movinet_demo("fp16", "a2"),
+    "movinet-a2-demo-classifier": _movinet_demo("classifier", "a2"),
 }
 
 
@@ -92,7 +96,7 @@ def build_one(name: str, out_dir: Path) -> Path:
         from conversion.whisper_ct2 import build as build_whisper
 
         return build_whisper(name, out_dir)
-    if name.startswith("movinet-a0-demo-"):
+    if name.startswith(("movinet-a0-demo-", "movinet-a2-demo-")):
         from conversion.movinet_train import build_demo
 
         return build_demo(name, out_dir)

@@ -272,25 +272,35 @@ def finetune(cfg: TrainConfig, out: Path, name: str, data: Path | None = None, i
     return report
 
 
-_DEMO_RUNS: dict[Path, dict] = {}
-DEMO_MIN_ACCURACY = 0.6  # held-out, int8, through the SDK (chance: 1/6)
+_DEMO_RUNS: dict[tuple[Path, str], dict] = {}
+# A2 is ~3x the compute of A0 per step: 1000 steps instead of 3000 keep its training short (38 min on
+# 2 shared vCPUs), which leaves it undertrained: held-out 0.28 int8 (chance 1/6). It is there to run
+# and measure the A2 stream (latency, int8 fidelity), not to recognise the classes well.
+DEMO_CONFIGS = {"a0": TrainConfig(), "a2": TrainConfig(arch="a2", epochs=10)}
+DEMO_MIN_ACCURACY = {"a0": 0.6, "a2": 0.25}  # held-out, int8, through the SDK (chance: 1/6)
 
 
 def build_demo(name: str, out_dir: Path) -> Path:
-    """``movinet-a0-demo-{int8,fp16,classifier}``: train the demo once per process (seeded, a few
-    minutes on 2 cores), export, copy the requested file (and the labels) into ``out_dir``."""
+    """``movinet-{a0,a2}-demo-{int8,fp16,classifier}``: train the demo once per process and arch
+    (seeded; A0 a few minutes on 2 cores, A2 longer), export, copy the requested file (and the
+    labels) into ``out_dir``."""
     import tempfile
+    import time
 
-    part = name.rsplit("-", 1)[1]
+    arch, part = name.split("-")[1], name.rsplit("-", 1)[1]
+    if arch not in DEMO_CONFIGS:
+        raise KeyError(f"no demo configuration for {arch!r}; known: {', '.join(DEMO_CONFIGS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    if out_dir not in _DEMO_RUNS:
-        work = Path(tempfile.mkdtemp(prefix="movinet-demo-"))
-        _DEMO_RUNS[out_dir] = report = finetune(TrainConfig(), work, "demo", verbose=2)
+    if (out_dir, arch) not in _DEMO_RUNS:
+        work = Path(tempfile.mkdtemp(prefix=f"movinet-{arch}-demo-"))
+        start = time.monotonic()
+        _DEMO_RUNS[out_dir, arch] = report = finetune(DEMO_CONFIGS[arch], work, "demo", verbose=2)
+        print(f"movinet-{arch}-demo: trained, exported and evaluated in {time.monotonic() - start:.0f} s")
         accuracy = report["heldout_int8"]["accuracy"]
         print(json.dumps({k: report[k] for k in ("heldout_int8", "heldout_fp16")}))
-        if accuracy < DEMO_MIN_ACCURACY:
-            raise RuntimeError(f"demo model held-out int8 accuracy {accuracy} < {DEMO_MIN_ACCURACY}: not shipping it")
-    files = {k: Path(v) for k, v in _DEMO_RUNS[out_dir]["files"].items()}
+        if accuracy < DEMO_MIN_ACCURACY[arch]:
+            raise RuntimeError(f"demo model held-out int8 accuracy {accuracy} < {DEMO_MIN_ACCURACY[arch]}: not shipping it")
+    files = {k: Path(v) for k, v in _DEMO_RUNS[out_dir, arch]["files"].items()}
     shutil.copyfile(files["labels"], out_dir / files["labels"].name)
     dst = out_dir / files[part].name
     shutil.copyfile(files[part], dst)

@@ -8,7 +8,8 @@ int8 stream models, then feeds real vtest.avi frames one at a time at 1 and 2 th
   (centre crop + resize, quantize, invoke, carry states, running mean, float classifier, softmax).
 
     python -m device_bench.action_bench --json device_bench/results/action_cpu_x86_64.json
-    python -m device_bench.action_bench --models DIR   # already exported *-int8/-fp16.tflite files
+    python -m device_bench.action_bench --shipped --json device_bench/results/action_demo_cpu_x86_64.json
+      # the shipped A0 and A2 demo streams (64 px) instead, in one interleaved run
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def export_models(out: Path, frames: list[np.ndarray], archs: tuple[str, ...] = 
     return paths
 
 
+def shipped_models() -> dict[str, Path]:
+    """The shipped demo streams, A0 and A2 rows side by side."""
+    from edge_sdk.models import resolve_model
+
+    return {f"{arch}-demo@64-{p}": resolve_model(f"movinet-{arch}-demo-{p}").path
+            for p in ("int8", "fp16") for arch in ("a0", "a2")}
+
+
 def bench_one(path: Path, threads: int, frames: list[np.ndarray], warmup: int = 20) -> dict:
     backend = MovinetActionBackend(str(path), num_threads=threads, reset_on_shot_change=False, runtime="ai_edge_litert")
     interp = backend._loaded.interpreter
@@ -77,13 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--shipped", action="store_true", help="bench the shipped demo streams (A0, A2) instead")
     args = ap.parse_args(argv)
     from conversion.sources import vtest_frames
 
     frames = vtest_frames(args.frames)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        models = export_models(Path(tmp), frames)
+        models = shipped_models() if args.shipped else export_models(Path(tmp), frames)
         for name, path in models.items():
             for th in (int(t) for t in args.threads.split(",")):
                 r = bench_one(path, th, frames)

@@ -47,20 +47,24 @@ def test_demo_model_heldout_accuracy_frame_by_frame():
     assert accuracy >= 0.6, f"held-out accuracy {accuracy:.2f} (chance {1 / len(CLASSES):.2f})"
 
 
-def test_demo_int8_tracks_float_over_300_frames():
-    """int8 backbone + float running mean + float classifier vs the FP16 (float compute) model."""
+@pytest.mark.parametrize("arch", ["a0", "a2"])
+def test_demo_int8_tracks_float_over_300_frames(arch: str):
+    """int8 backbone + float running mean + float classifier vs the FP16 (float compute) model,
+    for the shipped A0 and A2 demo streams. The short-trained A2's logits span only ~0.7, so small
+    int8 differences weigh more in its correlation (0.96-1.0 per stream at frame 300)."""
     from edge_sdk.action.movinet_stream import MovinetActionBackend
 
     clips = _motion_clips(1, 300, seed=777)[::2]
-    i8 = MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False)
-    f16 = MovinetActionBackend("movinet-a0-demo-fp16", num_threads=1, reset_on_shot_change=False)
+    i8 = MovinetActionBackend(f"movinet-{arch}-demo-int8", num_threads=1, reset_on_shot_change=False)
+    f16 = MovinetActionBackend(f"movinet-{arch}-demo-fp16", num_threads=1, reset_on_shot_change=False)
+    assert i8.describe()["demo"] and i8.labels == f16.labels and len(i8.labels) == 6
     corr, agree = [], []
     for clip, _ in clips:
         rgb = np.ascontiguousarray(clip[..., ::-1])
         a, b = i8.logits(rgb), f16.logits(rgb)
         corr.append(np.corrcoef(a[299], b[299])[0, 1])
         agree.append(a[299].argmax() == b[299].argmax())
-    assert min(corr) >= 0.99, corr
+    assert min(corr) >= (0.99 if arch == "a0" else 0.95), corr
     assert np.mean(agree) >= 0.75
 
 

@@ -40,7 +40,7 @@ log = logging.getLogger("edge_sdk")
 
 # Measured (tflite_models/reports/movinet-accuracy.json, 300-frame streams): an int8 file with the
 # official-style in-graph running sum vs its float model, logit correlation at frame 300.
-IN_GRAPH_SUM_DRIFT = "logits correlate only 0.82-0.92 with the float model after 300 frames (top-1 agreement 0-1)"
+IN_GRAPH_SUM_DRIFT = "logits correlate only 0.82-0.89 with the float model after 300 frames (top-1 agreement 0-0.5)"
 _warned: set[str] = set()
 
 
