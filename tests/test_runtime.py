@@ -94,3 +94,22 @@ def test_action_demo_same_on_every_installed_runtime(vtest_frames):
     for rt, x in logits.items():
         assert np.corrcoef(x[-1], ref[-1])[0, 1] > 0.999, rt
         assert np.abs(x - ref).max() < 0.05 * np.abs(ref).max(), rt
+
+
+def test_multipose_int8_on_every_installed_runtime(media: Path):
+    """The default multi-person model loads and finds both basketball1 players on each light runtime;
+    the player single-pose Lightning FP16 (an independent model) follows is one of them, keypoints close."""
+    import cv2
+
+    from edge_sdk.pose.movenet import MoveNetBackend
+
+    bgr = cv2.imread(str(media / "basketball1.png"))
+    for rt in _light_runtimes():
+        ref = _pose("movenet-lightning-fp16", rt, bgr)
+        with MoveNetBackend("movenet-multipose-int8", runtime=rt, num_threads=1) as b:
+            people = b.estimate(bgr).poses
+        assert len(people) == 2, rt
+        vis = ref.scores >= 0.3
+        diag = np.linalg.norm(ref.keypoints[vis].max(0) - ref.keypoints[vis].min(0))
+        dev = min((np.linalg.norm(p.keypoints - ref.keypoints, axis=1)[vis] / diag).mean() for p in people)
+        assert dev <= 0.05, f"{rt}: {dev:.1%} of bbox diagonal from Lightning FP16's player"
