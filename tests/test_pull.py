@@ -124,3 +124,18 @@ def test_verify_lists_missing_models_with_the_command_that_gets_each(cache_env: 
     assert "missing  whisper-tiny.en-q8_0: edge-sdk models pull whisper-tiny.en-q8_0" in lines
     assert any(ln.startswith("missing  movenet-thunder-fp16: its build needs TensorFlow") for ln in lines)
     assert any(ln.startswith("ok       movenet-lightning-int8") for ln in lines)
+
+
+def test_a_server_that_never_answers_times_out(cache_env: Path):
+    import socket
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)  # accepts the connection (kernel backlog), never sends a byte
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(ModelDownloadError, match="timed out"):
+            pull_model(f"http://127.0.0.1:{srv.getsockname()[1]}/m.tflite", sha256="0" * 64, timeout=2)
+        assert time.monotonic() - t0 < 10
+    finally:
+        srv.close()
