@@ -117,7 +117,7 @@ class Chromium:
                                      stderr=subprocess.DEVNULL)
         os.close(to_chrome)
         os.close(from_chrome)
-        self._id, self._buf, self.session = 0, b"", None
+        self._id, self._buf, self.session, self.size = 0, b"", None, size
 
     def send(self, method: str, timeout_s: float = 30.0, **params) -> dict:
         import json
@@ -149,6 +149,8 @@ class Chromium:
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         self.send("Page.enable")
+        self.send("Emulation.setDeviceMetricsOverride", width=self.size[0], height=self.size[1], deviceScaleFactor=1,
+                  mobile=False)
         self.send("Page.navigate", url=url)
 
     def screenshot(self, out: Path) -> Path:
