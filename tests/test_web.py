@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -89,7 +88,7 @@ def test_page_in_headless_chromium_shows_the_annotated_stream(replay: LiveViewSi
     st = replay.stats()
     assert st["sent"] >= 4 and st["encoded"] >= st["sent"] - 1
     if os.environ.get("EDGE_SDK_SAVE_SCREENSHOT"):  # the README's picture comes from this test
-        shutil.copy(tmp_path / "live1.png", os.environ["EDGE_SDK_SAVE_SCREENSHOT"])
+        cv2.imwrite(os.environ["EDGE_SDK_SAVE_SCREENSHOT"], shots[1], [cv2.IMWRITE_JPEG_QUALITY, 85])
 
 
 def test_stalled_viewer_never_stalls_the_pipeline(replay: LiveViewSink):
