@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -74,8 +74,11 @@ class EdgeAnalyzer:
         *,
         timeline: str | os.PathLike | None = None,
         pose_backend: PoseBackend | None = None,
+        sinks: Iterable[Any] = (),
     ) -> None:
         self.config = config or AnalyzerConfig()
+        self._sinks = list(sinks)  # on_event / on_frame / close (edge_sdk.sinks); closed with the analyzer
+        self.sink_errors: dict[str, int] = {}
         self._guard = CallGuard("EdgeAnalyzer", ("frames", "audio"))
         self._pose: PoseBackend | None = pose_backend
         self._pose_selection: dict[str, Any] | None = None
@@ -167,6 +170,9 @@ class EdgeAnalyzer:
         if self._action is not None:
             data["actions"] = [a.to_dict() for a in actions]
         self._emit(Event(t, "frame", data))
+        if self._sinks:
+            with self._emit_lock:
+                self._fan_out("on_frame", frame, result)
         return result
 
     @guarded("frames")
@@ -230,9 +236,23 @@ class EdgeAnalyzer:
         return tuple(out)
 
     def _emit(self, event: Event) -> None:
-        if self._timeline is not None:
-            with self._emit_lock:  # the audio thread writes too
+        with self._emit_lock:  # the audio thread writes too
+            if self._timeline is not None:
                 self._timeline.write(event)
+            self._fan_out("on_event", event)
+
+    def _fan_out(self, method: str, *args: Any) -> None:
+        """Hand ``args`` to every sink; a sink that raises is logged, counted and written, and the rest go on."""
+        for sink in self._sinks:
+            try:
+                getattr(sink, method)(*args)
+            except Exception as e:
+                name = getattr(sink, "name", type(sink).__name__)
+                self.sink_errors[name] = self.sink_errors.get(name, 0) + 1
+                log.warning("sink %s.%s failed (the run goes on): %s: %s", name, method, type(e).__name__, e)
+                if self._timeline is not None:
+                    self._timeline.write(Event(self.now(), "error", {"stage": "sink", "sink": name,
+                                                                     "error": f"{type(e).__name__}: {e}"}))
 
     # -- live loop -------------------------------------------------------------------------
     def results(self, source: Any) -> Iterator[FrameResult]:
@@ -352,6 +372,12 @@ class EdgeAnalyzer:
             self._action = None
         if self._timeline is not None:
             self._timeline.close()
+        sinks, self._sinks = self._sinks, []
+        for sink in sinks:
+            try:
+                sink.close()
+            except Exception as e:
+                log.warning("sink %s.close failed: %s: %s", getattr(sink, "name", type(sink).__name__), type(e).__name__, e)
 
     def __enter__(self) -> "EdgeAnalyzer":
         return self

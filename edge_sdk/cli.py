@@ -279,11 +279,22 @@ def cmd_live(args: argparse.Namespace) -> int:
     config = profile.analyzer_config("live", asr=args.mic is not None, action=args.action_model is not None)
     if args.action_model:  # --action MODEL instead of the profile's
         config = dataclasses.replace(config, action=profile.action_options(args.action_model))
+    from .sinks.outputs import camera_from_args, outputs_from_args
+
+    camera = camera_from_args(args)
     try:
-        with EdgeAnalyzer(config, timeline=timeline) as analyzer:
-            src = CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=args.replay)
+        outputs = outputs_from_args(args)
+        with EdgeAnalyzer(config, timeline=timeline, sinks=outputs) as analyzer:
+            src = CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=args.replay, camera_options=camera)
             if args.seconds is not None:
                 src.max_frames = max(1, int(args.seconds * src.fps))
+            for sink in outputs:  # what the metrics and the viewer need to know
+                if hasattr(sink, "set_models"):
+                    sink.set_models(analyzer.describe())
+                if hasattr(sink, "watch_source"):
+                    sink.watch_source(src)
+                if hasattr(sink, "url"):
+                    print(f"{sink.name}: {sink.url}", file=sys.stderr, flush=True)
             mic = None
             if args.mic is not None:
                 from .audio.capture import MicrophoneSource
@@ -488,13 +499,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_listen)
 
     p = sub.add_parser("live", help="live loop on a camera / stream / file: timeline.jsonl + summary.json")
-    p.add_argument("source", help="camera index (0), /dev/videoN, rtsp:// or http:// URL, or a video file")
+    p.add_argument("source", help="camera index (0), /dev/videoN, rtsp:// or http:// URL, a video file, "
+                                  "a GStreamer pipeline ending in appsink, or picamera2[:N]")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--replay", action="store_true", help="deliver a file at its native fps (camera stand-in)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")
     p.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
     _action_arg(p, default=None, const="", default_help="the profile's model")
+    from .sinks.outputs import add_output_args
+
+    add_output_args(p)
     p.set_defaults(func=cmd_live)
 
     p = sub.add_parser("bench", help="fps and per-stage timings on this device: pose, pose+action, everything")

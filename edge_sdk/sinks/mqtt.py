@@ -161,6 +161,7 @@ class MqttSink:
             c.tls_insecure_set(self.options.tls_insecure)
         c.will_set(self.topic("status"), b"offline", qos=1, retain=True)
         c.on_connect, c.on_disconnect, c.on_publish = self._on_connect, self._on_disconnect, self._on_publish
+        c.on_connect_fail = self._on_connect_fail
         self._client = c
 
     def topic(self, kind: str) -> str:
@@ -232,6 +233,12 @@ class MqttSink:
         self._counts["connects"] += 1
         client.publish(self.topic("status"), b"online", qos=1, retain=True)
         self._connected.set()
+
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        self._counts["connect_failures"] = self._counts.get("connect_failures", 0) + 1
+        if self._counts["connect_failures"] in (1, 10, 100):
+            log.warning("MQTT broker %s:%d unreachable (%d attempts so far); events wait in the outbox",
+                        self.target.host, self.target.port, self._counts["connect_failures"])
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         self._connected.clear()

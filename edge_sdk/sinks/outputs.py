@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["add_output_args", "outputs_from_args", "parse_hostport"]
+__all__ = ["add_output_args", "outputs_from_args", "camera_from_args", "parse_hostport"]
 
 
 def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
@@ -26,6 +26,10 @@ def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
 
 
 def add_output_args(p: argparse.ArgumentParser) -> None:
+    c = p.add_argument_group("camera mode (a camera index or /dev/videoN, through V4L2)")
+    c.add_argument("--camera-size", metavar="WxH", default=None, help="frame size to ask for, e.g. 1280x720")
+    c.add_argument("--camera-fps", type=float, default=None, help="frame rate to ask for")
+    c.add_argument("--fourcc", default=None, help="pixel format, e.g. MJPG or YUYV")
     g = p.add_argument_group("live outputs")
     g.add_argument("--mqtt", metavar="URL", default=None,
                    help="publish events to mqtt://[USER@]HOST[:PORT]/PREFIX or mqtts://... (password: EDGE_SDK_MQTT_PASSWORD)")
@@ -36,6 +40,21 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
                    help="serve the live view page (e.g. 127.0.0.1:8080; 0.0.0.0:8080 for other machines)")
     g.add_argument("--serve-token", default=None, metavar="TOKEN",
                    help="live view access token (default: EDGE_SDK_SERVE_TOKEN if set)")
+
+
+def camera_from_args(args: argparse.Namespace) -> Any:
+    """:class:`~edge_sdk.video.cameras.CameraOptions` from ``--camera-size/--camera-fps/--fourcc``, or None."""
+    from ..video.cameras import CameraOptions
+
+    size = getattr(args, "camera_size", None)
+    w = h = None
+    if size:
+        ws, sep, hs = size.lower().partition("x")
+        if not (sep and ws.isdigit() and hs.isdigit()):
+            raise ConfigError(f"--camera-size must be WIDTHxHEIGHT, e.g. 1280x720, got {size!r}")
+        w, h = int(ws), int(hs)
+    opts = CameraOptions(width=w, height=h, fps=getattr(args, "camera_fps", None), fourcc=getattr(args, "fourcc", None))
+    return opts if opts.any() else None
 
 
 def outputs_from_args(args: argparse.Namespace) -> list[Any]:
