@@ -84,6 +84,6 @@ def test_a_failing_sink_is_counted_and_written_and_the_run_goes_on(vtest_frames,
     assert len(results) == 3 and [x["kind"] for x in lines].count("frame") == 3
     errors = [x for x in lines if x["kind"] == "error"]
     assert failed == {"broken": len(lines) - len(errors)}  # every event it was handed (frames, people entering)
-    assert len(errors) == len(lines) - len(errors) and all(e["stage"] == "sink" and e["sink"] == "broken" and "disk full" in e["error"]
-                                    for e in errors)
+    assert len(errors) == len(lines) - len(errors)
+    assert all(e["stage"] == "sink" and e["sink"] == "broken" and "disk full" in e["error"] for e in errors)
     assert sink.closed
