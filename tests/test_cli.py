@@ -72,6 +72,8 @@ def test_analyze_writes_timeline_summary_video(media: Path, tmp_path: Path):
     states = [e for e in events if e["kind"] == "person_state"]
     assert states and all(e["state"] in ("standing", "walking", "running", "sitting", "lying") for e in states)
     assert any(p.get("motion") for e in frames for p in e["poses"])
+    dwell = json.loads((out / "summary.json").read_text())["stats"]["people"]["motion_dwell_s"]
+    assert dwell and all(set(d) <= {"standing", "walking", "running", "sitting", "lying"} for d in dwell.values())
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "ok" and summary["stats"]["frames"] == 25
     assert summary["stats"]["stages"]["pose"]["fps"] > 0

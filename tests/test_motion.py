@@ -90,6 +90,11 @@ def test_fall_hand_and_dwell_events_with_hysteresis():
     assert any(e.kind == "hand_raised" and e.data["track_id"] == 2 for e in events)
     snap = motion.snapshot(t)
     assert snap[1].state == "lying" and snap[1].seen_s == pytest.approx(8.0, abs=0.01)
+    dwell = motion.dwell()
+    to_walk = next(e for e in events if e.data.get("state") == "walking" and e.data["track_id"] == 1)
+    assert dwell[1]["standing"] == pytest.approx(to_walk.data["previous_s"], abs=0.01)  # one stretch of standing
+    assert dwell[1]["walking"] > 1.0 and "lying" in dwell[1]
+    assert sum(dwell[1].values()) == pytest.approx(7.4, abs=0.05)  # first state at 0.5 s, last frame at 7.9 s
     walked = next(e for e in events if e.data.get("state") == "lying")
     assert walked.data["previous_s"] > 0.5  # dwell time of the walking state
 

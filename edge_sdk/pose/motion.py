@@ -119,13 +119,19 @@ class MotionTracker:
     def __init__(self, options: MotionOptions | None = None) -> None:
         self.options = options or MotionOptions()
         self._people: dict[int, _Person] = {}
+        self._dwell: dict[int, dict[str, float]] = {}  # id -> state -> seconds (kept after the ID leaves)
 
     def reset(self) -> None:
         self._people.clear()
+        self._dwell.clear()
 
     def forget(self, track_ids: Iterable[int]) -> None:
         for i in track_ids:
             self._people.pop(int(i), None)
+
+    def dwell(self) -> dict[int, dict[str, float]]:
+        """Seconds each person ID spent in each state since the last reset (IDs that left included)."""
+        return {i: {k: round(v, 3) for k, v in d.items()} for i, d in self._dwell.items()}
 
     # -- features ---------------------------------------------------------------------------
     def _frame(self, xy: np.ndarray, ok: np.ndarray) -> tuple | None:
@@ -180,6 +186,9 @@ class MotionTracker:
             p = self._people.get(track_id)
             if p is None:
                 p = self._people[track_id] = _Person(t_s)
+            if p.state is not None:  # time since this person's previous frame, in the state it was in
+                d = self._dwell.setdefault(track_id, {})
+                d[p.state] = d.get(p.state, 0.0) + min(t_s - p.last_t, o.forget_s)
             p.last_t = t_s
             frame = self._frame(pose.keypoints, pose.scores >= o.min_keypoint_score)
             if frame is not None:

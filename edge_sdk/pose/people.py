@@ -77,4 +77,6 @@ class PeopleTracking:
         }
         if self._tracker is not None:
             out["track_ids"] = self._ids
+        if self._motion is not None:  # seconds per motion state, per person ID
+            out["motion_dwell_s"] = {str(i): d for i, d in self._motion.tracker.dwell().items()}
         return out
