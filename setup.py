@@ -26,7 +26,7 @@ setup(
     packages=find_packages(include=["edge_sdk", "edge_sdk.*"]) + ["edge_sdk.tflite_models"],
     package_dir={"edge_sdk.tflite_models": "tflite_models"},
     package_data={"edge_sdk": ["py.typed", "schemas/*.json", "sinks/*.html"],
-                  "edge_sdk.tflite_models": ["*.json", "*.tflite", "*.txt", "reports/*.json", "reports/*.md"]},
+                  "edge_sdk.tflite_models": ["*.json", "*.tflite", "*.onnx", "*.txt", "reports/*.json", "reports/*.md"]},
     install_requires=[
         "numpy>=1.21",
         # 5.x is a new major release, not tested yet.
@@ -37,6 +37,8 @@ setup(
         "tqdm>=4.60",
         # H.264 MP4 output (FFmpeg inside the wheel; aarch64 wheels for 3.9-3.13); elsewhere mp4v with a warning
         "av>=12; platform_machine == 'x86_64' or platform_machine == 'aarch64'",
+        # Resampling 44.1/48/8 kHz audio to 16 kHz (aarch64 wheels for 3.9-3.13).
+        "soxr>=0.3",
     ],
     extras_require={
         # The legacy tflite-runtime (<= 3.11, numpy < 2) as an alternative runtime.
@@ -46,8 +48,9 @@ setup(
         # pinned to the same 4.x range so either copy of cv2 works (contrib is a superset; it needs the
         # system libgl1 + libglib2.0-0). mediapipe needs protobuf < 5: not installable next to [convert].
         "mediapipe": ["mediapipe==0.10.14; python_version < '3.13'", "opencv-contrib-python>=4.5,<5; python_version < '3.13'"],
-        # Speech: whisper.cpp bindings (aarch64 wheels for 3.9-3.12) and PortAudio capture.
-        "asr": ["pywhispercpp==1.5.1", "sounddevice>=0.4"],
+        # Speech: whisper.cpp bindings (aarch64 wheels for 3.9-3.12), PortAudio capture and the Silero VAD's
+        # runtime (onnxruntime: aarch64 wheels; 1.19.2 is the last for 3.9).
+        "asr": ["pywhispercpp==1.5.1", "sounddevice>=0.4", "onnxruntime>=1.16"],
         # Converter pinned: model sha256 in the manifest depend on the converter version.
         "convert": ["tensorflow-cpu==2.20.0"],
         # Live outputs: events to an MQTT broker (paho 2.x callback API), Prometheus /metrics.

@@ -65,6 +65,18 @@ def _movinet_demo(part: str, arch: str = "a0") -> dict[str, Any]:
     }
 
 
+SILERO_VAD = {
+    "task": "vad",
+    "precision": "fp32",
+    "shipped": True,
+    "source": "pypi:silero-vad==6.2.3 (silero_vad/data/silero_vad_16k_sequence.onnx)",
+    "upstream": "https://github.com/snakers4/silero-vad",
+    "license": "MIT",
+    "params": {"family": "silero-vad", "version": "6.2", "format": "onnx", "frame": 512, "context": 64,
+               "sample_rate": 16000, "license_file": "silero-vad-LICENSE.txt"},
+}
+
+
 # name -> static facts; sha256/size come from the built file.
 CATALOG: dict[str, dict[str, Any]] = {
     "movenet-lightning-int8": _movenet("lightning", "int8", shipped=True),
@@ -78,6 +90,7 @@ CATALOG: dict[str, dict[str, Any]] = {
     "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
     "whisper-base-q8_0": _whisper("base", "q8_0"),
+    "silero-vad-v6.2": SILERO_VAD,
     "movinet-a0-demo-int8": _movinet_demo("int8"),
     "movinet-a0-demo-fp16": _movinet_demo("fp16"),
     "movinet-a0-demo-classifier": _movinet_demo("classifier"),
@@ -96,6 +109,10 @@ def build_one(name: str, out_dir: Path) -> Path:
         from conversion.whisper_ct2 import build as build_whisper
 
         return build_whisper(name, out_dir)
+    if name == "silero-vad-v6.2":
+        from conversion.silero_vad import build as build_silero
+
+        return build_silero(out_dir)
     if name.startswith(("movinet-a0-demo-", "movinet-a2-demo-")):
         from conversion.movinet_train import build_demo
 

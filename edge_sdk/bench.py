@@ -128,16 +128,16 @@ def _peer_mediapipe(frames: list[np.ndarray], fps: float, mode: RunningMode, min
     return _run(cfg, frames, fps, None, label="peer mediapipe" if progress else None, min_seconds=min_seconds)
 
 
-def faster_whisper_transcriber(ct2_dir: Path, threads: int) -> Callable[[np.ndarray], str]:
+def faster_whisper_transcriber(ct2_dir: Path, threads: int, vad_filter: bool = False) -> Callable[[np.ndarray], str]:
     """The peer we compare speech-to-text with: faster-whisper int8 on a local CTranslate2 Whisper
-    directory, greedy, no VAD filter, English; returns (n,) float32 16 kHz audio -> text."""
+    directory, greedy, English, its Silero VAD filter off (default) or on; (n,) float32 16 kHz audio -> text."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never the hub
     from faster_whisper import WhisperModel
 
     model = WhisperModel(str(ct2_dir), device="cpu", compute_type="int8", cpu_threads=threads)
 
     def run(audio: np.ndarray) -> str:
-        segments, _ = model.transcribe(audio, beam_size=1, language="en", vad_filter=False)
+        segments, _ = model.transcribe(audio, beam_size=1, language="en", vad_filter=vad_filter)
         return " ".join(seg.text.strip() for seg in segments)
 
     return run

@@ -42,6 +42,7 @@ TFLITE_MAGIC = b"TFL3"  # bytes 4..8 of a FlatBuffer TFLite model
 GGML_MAGIC = b"lmgg"  # 0x67676d6c little-endian
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+ONNX_MAGIC = b"\x08"  # an ONNX ModelProto opens with field 1 (ir_version, varint); onnxruntime checks the rest
 
 
 def cache_dir() -> Path:
@@ -240,16 +241,18 @@ def sha256_file(path: Path) -> str:
 
 
 def check_magic(path: Path) -> str:
-    """Return ``tflite`` or ``ggml`` from the file's magic bytes; raise ModelIntegrityError otherwise."""
+    """Return ``tflite``, ``ggml`` or ``onnx`` from the file's first bytes; raise ModelIntegrityError otherwise."""
     with open(path, "rb") as f:
         head = f.read(8)
     if head[4:8] == TFLITE_MAGIC:
         return "tflite"
     if head[:4] == GGML_MAGIC:
         return "ggml"
+    if head[:1] == ONNX_MAGIC and path.suffix == ".onnx":
+        return "onnx"
     raise ModelIntegrityError(
-        f"{path}: not a model file (expected TFLite magic 'TFL3' at byte 4 or ggml magic 0x67676d6c, "
-        f"got {head!r})"
+        f"{path}: not a model file (expected TFLite magic 'TFL3' at byte 4, ggml magic 0x67676d6c or an .onnx "
+        f"ModelProto, got {head!r})"
     )
 
 

@@ -12,6 +12,8 @@ from edge_sdk import AudioFormatError
 from edge_sdk.audio.signal import SAMPLE_RATE, read_wav, resample, to_mono_16k
 from edge_sdk.audio.vad import VadOptions, VoiceActivityDetector, find_utterances, merge_utterances
 
+ENERGY = VadOptions(method="energy")  # the energy VAD's own behaviour (Silero: tests/test_vad.py)
+
 
 @pytest.fixture(scope="module")
 def jfk(media: Path) -> np.ndarray:
@@ -75,7 +77,7 @@ def test_read_wav_errors(tmp_path: Path):
 
 
 def test_vad_finds_the_speech_of_jfk(jfk):
-    utts = find_utterances(jfk)
+    utts = find_utterances(jfk, ENERGY)
     assert 1 <= len(utts) <= 6
     # jfk.wav: speech from ~0.3 s to ~10.6 s of 11 s
     assert utts[0].start_s < 0.8 and utts[-1].end_s > 10.0
@@ -96,12 +98,12 @@ def test_vad_ignores_silence_hum_and_noise():
         "noise bursts": np.where((t % 2) < 0.5, 0.4, 0.001) * rng.standard_normal(t.size),
     }
     for name, x in cases.items():
-        assert find_utterances(np.clip(x, -1, 1).astype(np.float32)) == [], name
+        assert find_utterances(np.clip(x, -1, 1).astype(np.float32), ENERGY) == [], name
 
 
 def test_vad_streaming_equals_batch_and_keeps_absolute_time(jfk):
-    batch = find_utterances(jfk, t0_s=100.0)
-    vad = VoiceActivityDetector(t0_s=100.0)
+    batch = find_utterances(jfk, ENERGY, t0_s=100.0)
+    vad = VoiceActivityDetector(ENERGY, t0_s=100.0)
     stream = []
     for i in range(0, len(jfk), 1600):  # 100 ms chunks, like a microphone callback
         stream += vad.push(jfk[i:i + 1600])
@@ -111,7 +113,7 @@ def test_vad_streaming_equals_batch_and_keeps_absolute_time(jfk):
 
 
 def test_vad_splits_long_speech():
-    opts = VadOptions(max_utterance_s=5.0)
+    opts = VadOptions(method="energy", max_utterance_s=5.0)
     rng = np.random.default_rng(1)
     t = np.arange(12 * SAMPLE_RATE) / SAMPLE_RATE
     # a voiced-like signal: harmonic stack with syllable-rate amplitude modulation, no pauses

@@ -140,6 +140,38 @@ def test_silence_and_noise_give_no_text(q8):
         assert t.text == "" and t.segments == ()
 
 
+def test_sixty_seconds_of_noise_hum_silence_and_chords_give_no_text(q8):
+    from conversion.speech_corpus import _read16k, non_speech_clips
+
+    for wav in non_speech_clips():
+        assert q8.transcribe(_read16k(wav)).text == "", wav.name
+
+
+def _recognised(ref: str, hyp: str) -> dict[str, int]:
+    """Reference words found in ``hyp`` (multiset intersection after normalisation)."""
+    from collections import Counter
+
+    r, h = Counter(normalize(ref).split()), Counter(normalize(hyp).split())
+    return {w: min(n, h[w]) for w, n in r.items()}
+
+
+@pytest.mark.parametrize("clip", ["jfk", "asterisk_demo-echotest", "alsa_Front_Left", "vm-record-prepend_snr20"])
+def test_every_word_survives_segmentation(q8, clip):
+    """The default segmentation loses no word: each utterance of a recording (Silero, merged as ``transcribe``
+    does) decoded by plain whisper.cpp (full 30 s window) finds every reference word that the whole clip
+    decoded the same way without VAD finds. Real recordings."""
+    from conversion.speech_corpus import _read16k, real_speech_corpus
+
+    wav, text = next((w, t) for w, t in real_speech_corpus() if w.stem == clip)
+    x = _read16k(wav)
+    whole = _recognised(text, q8.transcribe_plain(x))
+    utts = q8.utterances(x)
+    assert utts and all(u.end_s - u.start_s <= 30.0 for u in utts)
+    segmented = _recognised(text, " ".join(q8.transcribe_plain(u.audio) for u in utts))
+    lost = {w: n - segmented[w] for w, n in whole.items() if segmented[w] < n}
+    assert not lost, (clip, lost)
+
+
 def test_integer_stereo_and_44k_input_give_the_same_words(q8, jfk16k):
     from edge_sdk.audio.signal import resample
 

@@ -1,11 +1,8 @@
-"""Energy + spectral voice activity detection with hangover, and utterance segmentation. Pure numpy.
+"""Voice activity detection: cut a 16 kHz stream into utterances for the recogniser.
 
-A 30 ms frame counts as speech when it is (a) louder than an adaptive noise floor by ``margin_db``
-and above an absolute level, and (b) not noise-like: spectral flatness below ``max_flatness`` and
-most of its energy in the speech band (150-4000 Hz). Speech runs shorter than ``min_speech_s`` are
-dropped; ``hangover_s`` of non-speech is tolerated inside an utterance; utterances longer than
-``max_utterance_s`` are split at their quietest frame. Works incrementally (:meth:`VoiceActivityDetector.push`)
-on a live stream or at once on a file (:func:`find_utterances`).
+Default: Silero VAD v6.2 (a trained model, :mod:`edge_sdk.audio.silero`); ``VadOptions(method="energy")``
+selects the older energy + spectral detector (:mod:`edge_sdk.audio.energy_vad`). Both stream
+(:meth:`VoiceActivityDetector.push` any chunk size) and run on whole files (:func:`find_utterances`).
 """
 
 from __future__ import annotations
@@ -15,193 +12,89 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .signal import SAMPLE_RATE
+from .utterance import Utterance, merge_utterances
 
 __all__ = ["VadOptions", "Utterance", "VoiceActivityDetector", "find_utterances", "merge_utterances"]
 
-FRAME = 480  # 30 ms at 16 kHz
-_WINDOW = np.hanning(FRAME).astype(np.float32)
-_FREQS = np.fft.rfftfreq(FRAME, 1.0 / SAMPLE_RATE)
-_SPEECH_BAND = (_FREQS >= 150) & (_FREQS <= 4000)  # where speech energy lies
-_FLATNESS_BAND = (_FREQS >= 100) & (_FREQS <= 7000)  # where flatness is measured
+METHODS = ("silero", "energy")
 
 
 @dataclass(frozen=True)
 class VadOptions:
-    """Attributes (seconds and dB):
-    margin_db: speech must be this much louder than the noise floor.
-    min_level_db: and louder than this (dBFS; silence and hiss stay below).
-    max_flatness: spectral flatness above this is noise (white noise ~0.6-0.9, voiced speech < 0.3).
-    min_band_ratio: share of the energy that must lie in 150-4000 Hz.
-    hangover_s: non-speech tolerated inside an utterance.
-    min_speech_s: shorter speech runs are ignored (clicks, door slams).
+    """Attributes (seconds unless noted):
+    method: ``silero`` (default, trained model) or ``energy``.
+    model: Silero ONNX model: manifest name or path (checked: sha256, ONNX inputs).
+    model_sha256: expected sha256 when ``model`` is a path.
+    threshold: Silero speech probability that opens / continues speech.
+    neg_threshold: below this a 32 ms frame counts as silence (between the two: continues what was).
+    hangover_s: silence that ends an utterance (live latency: the transcript comes this much after the
+        last word, plus the decode).
+    min_speech_s: utterances with less speech than this are dropped (clicks, coughs).
     pre_roll_s / post_roll_s: audio kept before the first / after the last speech frame.
-    max_utterance_s: longer utterances are split (the recogniser's window is 30 s).
+    max_utterance_s: longer speech is split at its least speech-like frame (the recogniser's window is 30 s).
+    margin_db, min_level_db, max_flatness, min_band_ratio: ``energy`` method only (see energy_vad).
+
+    Silero defaults chosen on the real-speech corpus (conversion/speech_corpus.py: asterisk prompts,
+    alsa voice clips, jfk, their noisy variants; tests/test_vad.py, device_bench/asr_bench.py).
     """
 
-    margin_db: float = 10.0
-    min_level_db: float = -50.0
-    max_flatness: float = 0.45
-    min_band_ratio: float = 0.6
-    hangover_s: float = 0.45
+    method: str = "silero"
+    model: str = "silero-vad-v6.2"
+    model_sha256: str | None = None
+    threshold: float = 0.5
+    neg_threshold: float = 0.35
+    hangover_s: float = 0.3
     min_speech_s: float = 0.25
     pre_roll_s: float = 0.3
     post_roll_s: float = 0.25
     max_utterance_s: float = 20.0
+    margin_db: float = 10.0
+    min_level_db: float = -50.0
+    max_flatness: float = 0.45
+    min_band_ratio: float = 0.6
 
     def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ConfigError(f"VadOptions.method must be one of {METHODS}, got {self.method!r}")
         if not 1.0 <= self.max_utterance_s <= 29.0:
             raise ConfigError(f"VadOptions.max_utterance_s must be in [1, 29] s, got {self.max_utterance_s}")
         for name in ("hangover_s", "min_speech_s", "pre_roll_s", "post_roll_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"VadOptions.{name} must be >= 0, got {getattr(self, name)}")
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """A stretch of speech: ``start_s``/``end_s`` on the stream's clock, ``audio`` (n,) float32 16 kHz."""
-
-    start_s: float
-    end_s: float
-    audio: np.ndarray
-
-
-def _frame_features(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(level dBFS, spectral flatness, speech-band energy ratio) of each (n, 480) frame."""
-    spec = np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) ** 2 + 1e-12
-    level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12) + 3.0  # + 3 dB: sine peak = 0 dBFS
-    s = spec[:, _FLATNESS_BAND]
-    flatness = np.exp(np.mean(np.log(s), axis=1)) / np.mean(s, axis=1)
-    ratio = spec[:, _SPEECH_BAND].sum(axis=1) / spec.sum(axis=1)
-    return level, flatness, ratio
+        if not 0.0 < self.neg_threshold <= self.threshold < 1.0:
+            raise ConfigError(f"VadOptions: need 0 < neg_threshold <= threshold < 1, got {self.neg_threshold}, {self.threshold}")
 
 
 class VoiceActivityDetector:
-    """Incremental VAD: :meth:`push` 16 kHz mono float32 chunks, get finished :class:`Utterance` s.
+    """Incremental VAD: :meth:`push` 16 kHz mono float32 chunks (any size), get finished :class:`Utterance` s.
 
-    ``t0_s`` is the stream time of the first sample pushed; utterance times are on that clock.
+    ``t0_s`` is the stream time of the first sample pushed; utterance times are on that clock. With the
+    Silero method a missing or corrupt model raises ``ModelNotFoundError`` / ``ModelIntegrityError``
+    (never a silent fallback to another method).
     """
 
     def __init__(self, options: VadOptions | None = None, t0_s: float = 0.0) -> None:
         self.options = options or VadOptions()
         self.t0_s = float(t0_s)
-        o, fps = self.options, SAMPLE_RATE / FRAME
-        self._hang, self._min_speech = round(o.hangover_s * fps), max(1, round(o.min_speech_s * fps))
-        self._pre, self._post, self._max = round(o.pre_roll_s * fps), round(o.post_roll_s * fps), int(o.max_utterance_s * fps)
-        self._rest = np.zeros(0, np.float32)
-        self._frames: list[np.ndarray] = []  # frames of the open utterance (incl. pre-roll)
-        self._levels: list[float] = []
-        self._history: list[np.ndarray] = []  # recent non-speech frames (pre-roll)
-        self._n = 0  # frames consumed
-        self._start = 0  # frame index of self._frames[0]
-        self._flags: list[bool] = []  # speech decisions of recent frames while no utterance is open
-        self._silence_run = 0
-        self._speech_frames = 0
-        self._floor: float | None = None
+        if self.options.method == "silero":
+            from .silero import SileroSegmenter
+
+            self._impl = SileroSegmenter(self.options, self.t0_s)
+        else:
+            from .energy_vad import EnergyVad
+
+            self._impl = EnergyVad(self.options, self.t0_s)
 
     def push(self, chunk: np.ndarray) -> list[Utterance]:
         """Feed samples; returns the utterances that ended within them."""
-        x = np.concatenate([self._rest, np.asarray(chunk, dtype=np.float32).ravel()])
-        n = len(x) // FRAME
-        self._rest = x[n * FRAME:]
-        if n == 0:
-            return []
-        frames = x[: n * FRAME].reshape(n, FRAME)
-        level, flat, ratio = _frame_features(frames)
-        out: list[Utterance] = []
-        for i in range(n):
-            u = self._step(frames[i], float(level[i]), float(flat[i]), float(ratio[i]))
-            if u is not None:
-                out.append(u)
-        return out
+        return self._impl.push(chunk)
 
     def flush(self) -> list[Utterance]:
         """End of stream: close the open utterance, if it holds enough speech."""
-        u = self._close(len(self._frames)) if self._frames else None
-        self._frames, self._levels = [], []
-        return [u] if u is not None else []
-
-    def _is_speech(self, level: float, flat: float, ratio: float) -> bool:
-        o = self.options
-        if self._floor is None:  # assume a quiet room until the signal says otherwise
-            self._floor = o.min_level_db - o.margin_db
-        loud = level > self._floor + o.margin_db and level > o.min_level_db
-        speech = loud and flat < o.max_flatness and ratio > o.min_band_ratio
-        # noise floor: drops at once; rises ~3 dB/s over non-speech (so a steady noise becomes the floor
-        # within seconds) and ~0.3 dB/s during speech (so a long utterance does not lift it much)
-        self._floor = level if level < self._floor else self._floor + (0.09 if not speech else 0.01)
-        return speech
-
-    def _step(self, frame: np.ndarray, level: float, flat: float, ratio: float) -> Utterance | None:
-        idx = self._n
-        self._n += 1
-        speech = self._is_speech(level, flat, ratio)
-        if not self._frames:
-            # open when half of the last 2 x min_speech frames are speech (onsets such as "Please"
-            # alternate voiced and fricative frames), keeping the pre-roll before that window
-            self._history.append(frame)
-            self._flags.append(speech)
-            window = self._flags[-2 * self._min_speech:]
-            if speech and sum(window) >= self._min_speech:
-                keep = self._pre + len(window)
-                self._frames = self._history[-keep:]
-                self._levels = [0.0] * len(self._frames)
-                self._start = idx + 1 - len(self._frames)
-                self._speech_frames, self._silence_run = sum(window), 0
-                self._flags = []
-            del self._history[: -(self._pre + 2 * self._min_speech + 1)]
-            del self._flags[: -(2 * self._min_speech)]
-            return None
-        self._frames.append(frame)
-        self._levels.append(level)
-        if speech:
-            self._speech_frames += 1
-            self._silence_run = 0
-        else:
-            self._silence_run += 1
-        if self._silence_run > self._hang:
-            keep = len(self._frames) - self._silence_run + self._post
-            return self._finish(keep)
-        if len(self._frames) >= self._max:
-            lv = np.asarray(self._levels[len(self._levels) // 2:])
-            cut = len(self._levels) // 2 + int(np.argmin(lv)) + 1  # quietest frame of the second half
-            return self._finish(cut, carry=True)
-        return None
-
-    def _finish(self, keep: int, carry: bool = False) -> Utterance | None:
-        u = self._close(keep)
-        rest_frames, rest_levels = self._frames[keep:], self._levels[keep:]
-        start = self._start + keep
-        self._frames, self._levels, self._flags, self._history = [], [], [], []
-        if carry and rest_frames:  # a split: the remainder continues as the next utterance
-            self._frames, self._levels, self._start = rest_frames, rest_levels, start
-            self._speech_frames, self._silence_run = len(rest_frames), 0
-        return u
-
-    def _close(self, keep: int) -> Utterance | None:
-        keep = min(keep, len(self._frames))
-        if keep <= 0 or self._speech_frames < self._min_speech:
-            return None
-        audio = np.concatenate(self._frames[:keep])
-        start = self.t0_s + self._start * FRAME / SAMPLE_RATE
-        return Utterance(start, start + len(audio) / SAMPLE_RATE, audio)
+        return self._impl.flush()
 
 
 def find_utterances(audio: np.ndarray, options: VadOptions | None = None, t0_s: float = 0.0) -> list[Utterance]:
     """All utterances of a whole 16 kHz mono float32 recording."""
     vad = VoiceActivityDetector(options, t0_s)
     return vad.push(audio) + vad.flush()
-
-
-def merge_utterances(utts: list[Utterance], max_gap_s: float, max_len_s: float) -> list[Utterance]:
-    """Join neighbours separated by <= ``max_gap_s`` while the result stays <= ``max_len_s`` long
-    (fewer, longer recogniser calls for recordings; live streams keep the short ones)."""
-    out: list[Utterance] = []
-    for u in utts:
-        if out and u.start_s - out[-1].end_s <= max_gap_s and u.end_s - out[-1].start_s <= max_len_s:
-            prev = out[-1]
-            gap = np.zeros(max(0, round((u.start_s - prev.end_s) * SAMPLE_RATE)), np.float32)
-            out[-1] = Utterance(prev.start_s, u.end_s, np.concatenate([prev.audio, gap, u.audio]))
-        else:
-            out.append(u)
-    return out

@@ -32,7 +32,7 @@ from ..results import TranscriptSegment
 from ..runtime import distribution_version, usable_cpus
 from .ggml_file import GgmlInfo, inspect_ggml
 from .signal import SAMPLE_RATE, to_mono_16k
-from .vad import find_utterances, merge_utterances
+from .vad import Utterance, find_utterances, merge_utterances
 
 __all__ = ["WhisperCppBackend", "Transcript", "window_frames"]
 
@@ -196,14 +196,32 @@ class WhisperCppBackend:
         Silence and noise give no segments (whisper is never run on them)."""
         start = time.perf_counter()
         x = to_mono_16k(audio, sample_rate)
-        utts = merge_utterances(find_utterances(x, self.options.vad, t0_s), self.options.merge_gap_s,
-                                self.options.vad.max_utterance_s)
         segs = []
-        for u in utts:
+        for u in self.utterances(x, t0_s):
             text = self.transcribe_utterance(u.audio)
             if text:
                 segs.append(TranscriptSegment(u.start_s, u.end_s, text))
         return Transcript(" ".join(s.text for s in segs), tuple(segs), x.size / SAMPLE_RATE, time.perf_counter() - start)
+
+    def utterances(self, audio16k: np.ndarray, t0_s: float = 0.0) -> list[Utterance]:
+        """How :meth:`transcribe` cuts a recording: VAD utterances, neighbours <= ``merge_gap_s`` apart joined
+        (each <= ``vad.max_utterance_s``)."""
+        o = self.options
+        return merge_utterances(find_utterances(audio16k, o.vad, t0_s), o.merge_gap_s, o.vad.max_utterance_s)
+
+    def transcribe_plain(self, audio16k: np.ndarray) -> str:
+        """What plain whisper.cpp gives (the benchmark's reference): the whole recording in one ``whisper_full``
+        call with its 30 s window, seeking on its own timestamps, greedy, no VAD."""
+        audio = np.ascontiguousarray(audio16k, dtype=np.float32)
+        with self._lock:
+            p = self._params(FULL_CTX, 0)
+            p.no_timestamps, p.single_segment = False, False
+            rc = self._pw.whisper_full(self._ctx, p, audio, audio.size)
+            if rc not in (0, None):
+                raise EdgeSdkError(f"whisper.cpp failed on {audio.size / SAMPLE_RATE:.2f} s of audio (code {rc})")
+            n = self._pw.whisper_full_n_segments(self._ctx)
+            texts = [self._pw.whisper_full_get_segment_text(self._ctx, i) for i in range(n)]
+        return " ".join((t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t)).strip() for t in texts).strip()
 
     def describe(self) -> dict[str, Any]:
         return {
