@@ -52,7 +52,8 @@ PYPI_FILES = {w.filename: (w.requirement.split("==")[0], w.sha256) for w in WHEE
 # whisper.cpp sources with samples/jfk.wav (11 s of real speech)
 PYPI_FILES["pywhispercpp-1.5.1.tar.gz"] = ("pywhispercpp", "5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5")
 # Silero VAD v6.2 (MIT): silero_vad/data/silero_vad_16k_sequence.onnx (the shipped VAD) and silero_vad.onnx
-PYPI_FILES["silero_vad-6.2.3-py3-none-any.whl"] = ("silero-vad", "7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8")
+PYPI_FILES["silero_vad-6.2.3-py3-none-any.whl"] = (
+    "silero-vad", "7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8")
 JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 
 
