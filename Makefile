@@ -95,7 +95,7 @@ bench: $(RT_STAMP) dev-env media asr-models
 	$(RT_VENV)/bin/python -m device_bench.pose_bench --mediapipe --json device_bench/results/pose_$$(hostname -s).json
 	$(RT_VENV)/bin/python -m device_bench.pose_agreement --json device_bench/results/pose_agreement.json
 	$(BIN)/pip install -q 'faster-whisper>=1.1'
-	$(BIN)/python -m device_bench.asr_bench --json device_bench/results/asr_$$(hostname -s).json
+	$(BIN)/python -m device_bench.asr_bench --live --json device_bench/results/asr_$$(hostname -s).json
 	$(BIN)/python -m device_bench.action_bench --json device_bench/results/action_$$(hostname -s).json
 	$(RT_VENV)/bin/pip install -q 'faster-whisper>=1.1'
 	$(RT_VENV)/bin/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav \

@@ -1,20 +1,22 @@
-"""Speech-to-text speed and accuracy, side by side in one run -> JSON.
+"""Speech-to-text speed and accuracy on real recordings, side by side in one run -> JSON.
 
-On the same clips (jfk.wav + espeak-ng sentences with exact transcripts), interleaved round by
-round so machine noise hits all alike:
+Corpus: conversion/speech_corpus.py (jfk.wav, 18 asterisk prompts, 8 alsa voice clips, a 60 s narration,
+their noisy variants at 20/10/5 dB SNR); ``--corpus espeak`` gives the older jfk + espeak-ng set.
+Same tiny.en q8_0 weights, interleaved round by round so machine noise hits all rows alike:
 
-* ``sdk``: ``WhisperCppBackend`` (VAD, fitted encoder window) with whisper-tiny.en-q8_0;
-* ``sdk-f16``: the same with whisper-tiny.en-f16 (the q8_0 accuracy reference);
-* ``sdk-retry-unsure``: the same, re-decoding with the full window when the mean token
-  log-probability is below -0.4 (``AsrOptions(retry_below_logprob=-0.4)``);
-* ``whisper.cpp-full``: the same q8_0 model with the plain 30 s window (what wrapping pywhispercpp gives);
-* ``faster-whisper``: faster-whisper int8 on the very CTranslate2 weights the ggml files were converted
-  from (greedy, no VAD filter), when faster-whisper is installed.
+* ``sdk``: the default ``WhisperCppBackend`` (Silero VAD, fitted encoder window);
+* ``sdk-energy``: the same with the energy VAD (``VadOptions(method="energy")``);
+* ``sdk-novad``: fitted window, no VAD (each clip cut into <= 29 s pieces);
+* ``whisper.cpp-plain``: one ``whisper_full`` call per clip, 30 s window, no VAD (plain whisper.cpp);
+* ``faster-whisper`` / ``faster-whisper-vad``: faster-whisper int8 greedy on the CTranslate2 weights the
+  ggml files were converted from, its Silero VAD filter off / on (when faster-whisper is installed).
 
 Per clip the median wall time over the rounds; RTF = total audio / total median wall (x real time).
-WER with Whisper-style English normalisation.
+WER with Whisper-style English normalisation. ``--live`` adds end-of-utterance -> transcript latency:
+clips played at real-time pace in 32 ms blocks into the VAD + recogniser (2 threads), the end of an
+utterance being the end of its last frame the Silero model is sure of (p > 0.5) offline.
 
-    python -m device_bench.asr_bench --threads 1 2 --rounds 3 --json device_bench/results/asr_cpu_x86_64.json
+    python -m device_bench.asr_bench --threads 1 2 --rounds 1 --live --json device_bench/results/asr_real_cpu_x86_64.json
 """
 
 from __future__ import annotations
@@ -29,18 +31,38 @@ import numpy as np
 
 from device_bench.wer import wer
 
+Runner = tuple[Callable[[np.ndarray], str], Callable[[], None]]
+Q8 = "whisper-tiny.en-q8_0"
+# The default selection (~133 s, keeps a run short on a shared 2-core machine); ``--all-clips`` uses all 43.
+BENCH_CLIPS = ("jfk", "asterisk_demo-echotest", "asterisk_demo-abouttotry", "asterisk_tt-allbusy", "asterisk_vm-newuser",
+               "asterisk_queue-youarenext", "alsa_Front_Left", "alsa_Rear_Right", "jfk_snr10", "demo-congrats_snr10",
+               "vm-record-prepend_snr5", "basic-pbx-ivr-main_snr20")
 
-def _sdk(model: str, threads: int, window: str, retry_below_logprob: float | None = None,
-         ) -> tuple[Callable[[np.ndarray], str], Callable[[], None]]:
+
+def _backend(threads: int, **kw: Any) -> Any:
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
     from edge_sdk.config import AsrOptions, ModelAsset
 
-    b = WhisperCppBackend(AsrOptions(asset=ModelAsset(model, num_threads=threads), window=window,
-                                     retry_below_logprob=retry_below_logprob))
+    return WhisperCppBackend(AsrOptions(asset=ModelAsset(kw.pop("model", Q8), num_threads=threads), **kw))
+
+
+def _sdk(threads: int, **kw: Any) -> Runner:
+    b = _backend(threads, **kw)
     return (lambda a: b.transcribe(a).text), b.close
 
 
-def _faster_whisper(threads: int) -> tuple[Callable[[np.ndarray], str], Callable[[], None]] | None:
+def _novad(threads: int) -> Runner:
+    b = _backend(threads)
+    n = 29 * 16000
+    return (lambda a: " ".join(b.transcribe_utterance(a[i:i + n]) for i in range(0, a.size, n)).strip()), b.close
+
+
+def _plain(threads: int) -> Runner:
+    b = _backend(threads)
+    return b.transcribe_plain, b.close
+
+
+def _faster_whisper(threads: int, vad_filter: bool) -> Runner | None:
     try:
         import faster_whisper  # noqa: F401
     except ImportError:
@@ -48,19 +70,22 @@ def _faster_whisper(threads: int) -> tuple[Callable[[np.ndarray], str], Callable
     from conversion.sources import whisper_ct2_dir
     from edge_sdk.bench import faster_whisper_transcriber
 
-    return faster_whisper_transcriber(whisper_ct2_dir("tiny.en"), threads), lambda: None
+    return faster_whisper_transcriber(whisper_ct2_dir("tiny.en"), threads, vad_filter=vad_filter), lambda: None
 
 
 def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]]) -> list[dict[str, Any]]:
-    systems = {
-        "sdk": _sdk("whisper-tiny.en-q8_0", threads, "fit"),
-        "sdk-retry-unsure": _sdk("whisper-tiny.en-q8_0", threads, "fit", retry_below_logprob=-0.4),
-        "sdk-f16": _sdk("whisper-tiny.en-f16", threads, "fit"),
-        "whisper.cpp-full": _sdk("whisper-tiny.en-q8_0", threads, "full"),
+    from edge_sdk.audio.vad import VadOptions
+
+    systems: dict[str, Runner] = {
+        "sdk": _sdk(threads),
+        "sdk-energy": _sdk(threads, vad=VadOptions(method="energy")),
+        "sdk-novad": _novad(threads),
+        "whisper.cpp-plain": _plain(threads),
     }
-    fw = _faster_whisper(threads)
-    if fw:
-        systems["faster-whisper"] = fw
+    for name, vad in (("faster-whisper", False), ("faster-whisper-vad", True)):
+        fw = _faster_whisper(threads, vad)
+        if fw:
+            systems[name] = fw
     walls: dict[str, list[list[float]]] = {k: [[] for _ in clips] for k in systems}
     texts: dict[str, list[str]] = {k: [""] * len(clips) for k in systems}
     for _ in range(rounds + 1):  # round 0 warms up
@@ -69,44 +94,109 @@ def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]]) -
                 t0 = time.perf_counter()
                 texts[name][i] = run(audio)
                 walls[name][i].append(time.perf_counter() - t0)
-    audio_s = sum(a.size / 16000 for _, a, _ in clips)
     out = []
     for name, (_, close) in systems.items():
         med = [float(np.median(w[1:])) for w in walls[name]]
-        out.append({
-            "system": name, "threads": threads, "audio_s": round(audio_s, 2), "wall_s": round(sum(med), 3),
-            "rtf": round(audio_s / sum(med), 2),
-            "wer": round(wer([(ref, hyp) for (_, _, ref), hyp in zip(clips, texts[name])]), 4),
-            "clips": [{"clip": c, "wall_s": round(m, 3), "text": t} for (c, _, _), m, t in zip(clips, med, texts[name])],
-        })
+        row = {"system": name, "threads": threads, **_scores(clips, texts[name], med)}
+        for subset in ("clean", "noisy"):
+            keep = [i for i, (c, _, _) in enumerate(clips) if ("_snr" in c) == (subset == "noisy")]
+            if keep:
+                row[subset] = _scores([clips[i] for i in keep], [texts[name][i] for i in keep], [med[i] for i in keep])
+        row["clips"] = [{"clip": c, "wall_s": round(m, 3), "text": t} for (c, _, _), m, t in zip(clips, med, texts[name])]
+        out.append(row)
         close()
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    from conversion.sources import speech_corpus
-    from device_bench.pose_bench import machine_info
+def _scores(clips: list[tuple[str, np.ndarray, str]], texts: list[str], walls: list[float]) -> dict[str, Any]:
+    audio_s = sum(a.size / 16000 for _, a, _ in clips)
+    return {"audio_s": round(audio_s, 2), "wall_s": round(sum(walls), 3), "rtf": round(audio_s / sum(walls), 2),
+            "wer": round(wer([(ref, hyp) for (_, _, ref), hyp in zip(clips, texts)]), 4)}
+
+
+def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap_s: float = 1.5,
+                 block: int = 512) -> dict[str, Any]:
+    """Play ``clips`` (with ``gap_s`` of room noise between them) at real-time pace into VAD + recogniser;
+    per utterance: wall time from feeding its last sure-speech sample to having its transcript."""
+    from edge_sdk.audio.silero import FRAME, speech_probabilities
+    from edge_sdk.audio.vad import VoiceActivityDetector
+
+    rng = np.random.default_rng(0)
+    parts, ends, t = [], [], 0.0
+    for _, x, _ in clips:
+        p = speech_probabilities(x)
+        ends.append(t + (np.flatnonzero(p > 0.5).max() + 1) * FRAME / 16000)
+        gap = (3e-4 * rng.standard_normal(int(gap_s * 16000))).astype(np.float32)
+        parts += [x, gap]
+        t += (x.size + gap.size) / 16000
+    stream = np.concatenate(parts)
+    backend = _backend(threads)
+    backend.transcribe_utterance(stream[:16000])  # warm up
+    vad = VoiceActivityDetector()
+    start = time.perf_counter()
+    done: list[tuple[float, float]] = []  # (utterance end on the stream clock, wall clock when transcribed)
+    for i in range(0, stream.size, block):
+        wait = start + (i + block) / 16000 - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        for u in vad.push(stream[i:i + block]):
+            backend.transcribe_utterance(u.audio)
+            done.append((u.end_s, time.perf_counter() - start))
+    backend.close()
+    lat = []
+    for e in ends:  # the first transcript of an utterance ending at or after the speech end
+        after = [w for end_s, w in done if end_s >= e - 1e-6]
+        if after:
+            lat.append(min(after) - e)
+    return {"threads": threads, "utterances": len(ends), "transcribed": len(lat), "block_samples": block,
+            "p50_s": round(float(np.percentile(lat, 50)), 3), "p95_s": round(float(np.percentile(lat, 95)), 3),
+            "latencies_s": [round(x, 3) for x in lat]}
+
+
+def load_corpus(name: str) -> list[tuple[str, np.ndarray, str]]:
     from edge_sdk.audio.signal import read_wav, to_mono_16k
+
+    if name == "espeak":
+        from conversion.sources import speech_corpus
+
+        pairs = speech_corpus()
+    else:
+        from conversion.speech_corpus import real_speech_corpus
+
+        pairs = real_speech_corpus(include_noisy=name == "real")
+    return [(wav.stem, to_mono_16k(*read_wav(wav)), text) for wav, text in pairs]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from device_bench.pose_bench import machine_info
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--corpus", choices=("real", "real-clean", "espeak"), default="real")
+    ap.add_argument("--all-clips", action="store_true", help="every clip of the corpus, not BENCH_CLIPS")
+    ap.add_argument("--live", action="store_true", help="also measure end-of-utterance -> transcript latency")
     ap.add_argument("--json", type=Path, default=None)
-    ap.add_argument("--extended", action="store_true", help="18 more espeak-ng sentences in six voices")
     args = ap.parse_args(argv)
-    clips = []
-    for wav, text in speech_corpus(extended=args.extended):
-        x, sr = read_wav(wav)
-        clips.append((wav.name, to_mono_16k(x, sr), text))
+    clips = load_corpus(args.corpus)
+    if args.corpus != "espeak" and not args.all_clips:
+        clips = [c for c in clips if c[0] in BENCH_CLIPS]
     results = []
     for th in args.threads:
         for r in bench(th, args.rounds, clips):
             results.append(r)
-            print(f"t={th} {r['system']:17} {r['rtf']:6.2f}x real time  WER {100 * r['wer']:5.1f}%"
-                  f"  ({r['wall_s']} s for {r['audio_s']} s)")
-    report = {"benchmark": "asr", "statistic": "per-clip median wall over rounds; rtf = audio_s / wall_s",
-              "corpus": "jfk.wav + " + ("24" if args.extended else "6") + " espeak-ng sentences",
-              "rounds": args.rounds, "machine": machine_info(), "results": results}
+            print(f"t={th} {r['system']:19} {r['rtf']:6.2f}x real time  WER {100 * r['wer']:5.1f}%"
+                  + (f" (clean {100 * r['clean']['wer']:.1f}%, noisy {100 * r['noisy']['wer']:.1f}%)" if "noisy" in r else "")
+                  + f"  ({r['wall_s']} s for {r['audio_s']} s)", flush=True)
+    report: dict[str, Any] = {
+        "benchmark": "asr", "statistic": "per-clip median wall over rounds; rtf = audio_s / wall_s",
+        "corpus": args.corpus, "clips": [c for c, _, _ in clips], "rounds": args.rounds, "machine": machine_info(),
+        "results": results}
+    if args.live:
+        live_clips = [c for c in load_corpus("real-clean") if c[1].size < 16 * 16000][:14]
+        report["live"] = live_latency(live_clips)
+        print(f"live (2 threads, {report['live']['transcribed']}/{report['live']['utterances']} utterances): "
+              f"end of utterance -> transcript p50 {report['live']['p50_s']} s, p95 {report['live']['p95_s']} s")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1) + "\n")

@@ -62,6 +62,22 @@ def test_bad_audio_is_rejected_with_what_was_expected(audio, rate, match):
         to_mono_16k(audio, rate)
 
 
+@pytest.mark.parametrize("channels, cut", [(1, 1), (2, 2), (2, 3)])
+def test_read_wav_cut_mid_sample_or_mid_frame_is_a_typed_error(tmp_path: Path, media: Path, channels, cut):
+    pcm, _ = read_wav(media / "jfk.wav")
+    raw = np.repeat(pcm[:16000, None], channels, axis=1).tobytes()
+    path = tmp_path / "cut.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(raw)
+    data = path.read_bytes()
+    path.write_bytes(data[:-cut])  # the header still announces every frame
+    with pytest.raises(AudioFormatError, match="ends mid-"):
+        read_wav(path)
+
+
 def test_read_wav_errors(tmp_path: Path):
     with pytest.raises(AudioFormatError, match="not found"):
         read_wav(tmp_path / "missing.wav")

@@ -85,6 +85,10 @@ def read_wav(path: str | os.PathLike) -> tuple[np.ndarray, int]:
             raw = w.readframes(n)
     except (wave.Error, EOFError) as e:
         raise AudioFormatError(f"{p}: not a PCM WAV file ({e}); convert it, e.g. ffmpeg -i in -ar 16000 -ac 1 out.wav") from e
+    if len(raw) % (width * ch):
+        what = "mid-sample" if len(raw) % width else "mid-frame (a sample of every channel per frame)"
+        raise AudioFormatError(f"{p}: the data ends {what}: {len(raw)} bytes is not a whole number of "
+                               f"{ch}-channel {8 * width}-bit frames (truncated file?)")
     if width == 3:  # 24-bit: widen to int32
         b = np.frombuffer(raw, np.uint8).reshape(-1, 3)
         data = (b[:, 0].astype(np.int32) << 8 | b[:, 1].astype(np.int32) << 16 | b[:, 2].astype(np.int32) << 24)
