@@ -120,10 +120,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .video.writer import open_video_writer
 
     audio = None
-    if args.audio is not None:  # speech on the video's clock, from t = 0
-        from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
+    from .audio.decode import has_audio_track, read_audio
+    from .audio.signal import SAMPLE_RATE, to_mono_16k
 
-        audio = to_mono_16k(*read_wav(args.audio))
+    if args.audio is None and has_audio_track(args.video):  # the video's own soundtrack, unless --audio
+        args.audio = args.video
+    if args.audio is not None:  # speech on the video's clock, from t = 0
+        audio = to_mono_16k(*read_audio(args.audio))
     out_dir = OutputDir(args.out)
     timeline = out_dir.fresh("timeline.jsonl")
     summary: dict[str, Any] = {"input": str(args.video), "audio": str(args.audio) if args.audio else None, "status": "running"}
@@ -218,10 +221,10 @@ def _asr_options(args: argparse.Namespace):
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
-    from .audio.signal import read_wav
+    from .audio.decode import read_audio
     from .audio.whisper_cpp import WhisperCppBackend
 
-    samples, rate = read_wav(args.wav)
+    samples, rate = read_audio(args.wav)
     with WhisperCppBackend(_asr_options(args)) as asr:
         tr = asr.transcribe(samples, rate)
         info = asr.describe()
@@ -475,7 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--max-frames", type=int, default=None)
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
-    p.add_argument("--audio", type=Path, default=None, help="WAV with the scene's speech (starts with the video)")
+    p.add_argument("--audio", type=Path, default=None,
+                   help="audio file (wav, flac, mp3, m4a, opus) with the scene's speech, starting with the video; "
+                        "default: the video's own soundtrack, if any")
     p.add_argument("--asr-model", dest="asr_model", default="whisper-tiny.en-q8_0")
     _action_arg(p, default=None, const=DEMO_ACTION, default_help="the demo model")
     p.add_argument("--action-threads", type=int, default=1)
@@ -483,8 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     _asset_args(p)
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("transcribe", help="speech-to-text of a WAV file (whisper.cpp)")
-    p.add_argument("wav", type=Path)
+    p = sub.add_parser("transcribe", help="speech-to-text of an audio file (whisper.cpp)")
+    p.add_argument("wav", type=Path, help="audio file: wav, flac, mp3, m4a/aac, opus/ogg, or a video's soundtrack")
     _asr_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_transcribe)

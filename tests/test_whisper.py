@@ -286,3 +286,57 @@ def test_analyze_video_with_speech_track(media: Path, tmp_path: Path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "ok" and summary["stats"]["asr"]["audio_s"] == pytest.approx(11.0, abs=0.05)
     assert summary["effective"]["asr"]["model"] == Q8
+
+
+def _encode(path: Path, codec: str, audio: np.ndarray, frames: list | None = None) -> Path:
+    """Write 16 kHz mono speech with ``codec`` (and, with ``frames``, H.264/MPEG-4 video) through PyAV."""
+    import av
+
+    with av.open(str(path), "w") as c:
+        v = None
+        if frames:
+            v = c.add_stream("mpeg4", rate=10)
+            v.width, v.height, v.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        rate = 48000 if codec == "libopus" else 16000
+        a = c.add_stream(codec, rate=rate)
+        a.layout = "mono"
+        from edge_sdk.audio.signal import resample
+
+        x = resample(audio, 16000, rate)
+        for i in range(0, x.size, 960):
+            f = av.AudioFrame.from_ndarray(x[None, i:i + 960].astype(np.float32), format="flt", layout="mono")
+            f.sample_rate = rate
+            for pkt in a.encode(f):
+                c.mux(pkt)
+        c.mux(a.encode(None))
+        if v is not None:
+            for img in frames:
+                c.mux(v.encode(av.VideoFrame.from_ndarray(img, format="bgr24")))
+            c.mux(v.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("suffix, codec", [(".flac", "flac"), (".mp3", "libmp3lame"), (".m4a", "aac"), (".opus", "libopus")])
+def test_compressed_audio_files_transcribe(q8, jfk16k, tmp_path: Path, suffix, codec):
+    from conversion.sources import JFK_TEXT
+    from edge_sdk.audio.decode import read_audio
+
+    pytest.importorskip("av")
+    x, sr = read_audio(_encode(tmp_path / f"jfk{suffix}", codec, jfk16k))
+    assert sr == 16000 and x.dtype == np.float32 and abs(x.size / 16000 - 11.0) < 0.1
+    e, n = word_errors(JFK_TEXT, q8.transcribe(x, sr).text)
+    assert e <= 1, (suffix, e)
+
+
+def test_analyze_uses_the_videos_own_soundtrack(media: Path, tmp_path: Path, jfk16k, vtest_frames):
+    pytest.importorskip("av")
+    video = _encode(tmp_path / "scene.mp4", "aac", jfk16k, vtest_frames[:40])
+    out = tmp_path / "run"
+    run_cli("analyze", str(video), "--out", str(out), "--no-video", "--threads", "2")
+    said = [json.loads(line) for line in (out / "timeline.jsonl").read_text().splitlines()]
+    said = [e for e in said if e["kind"] == "transcript"]
+    assert "ask not what your country can do for you" in normalize(" ".join(e["text"] for e in said))
+    bad = tmp_path / "junk.mp3"
+    bad.write_bytes(b"\x00" * 1000)
+    r = run_cli("transcribe", str(bad), check=False)
+    assert r.returncode == 1 and "AudioFormatError" in r.stderr and "cannot decode audio" in r.stderr
