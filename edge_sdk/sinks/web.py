@@ -8,8 +8,9 @@
 - ``/stream.mjpg``: the same frames as MJPEG (VLC, ffplay, an ``<img>``), newest only.
 - ``/events?after=N``: JSON with the events after ``N``, the caption and counters.
 
-Latest frame wins: ``on_frame`` (the pipeline thread) only keeps a reference to the newest frame,
-and a copy when someone watches; drawing and JPEG encoding run on the view's own thread at most
+Latest frame wins: ``on_frame`` (the pipeline thread) only keeps a reference to the newest frame
+(sinks never modify frames; sources hand out a new array per frame); drawing (on a copy) and JPEG
+encoding run on the view's own thread, only while someone watches, at most
 ``max_fps`` times a second; a slow or stalled browser skips frames (counted) and never makes the
 pipeline wait. Bound to 127.0.0.1 unless ``host`` says otherwise; with ``token`` set every request
 needs ``?token=...`` (or ``Authorization: Bearer ...``).
@@ -102,12 +103,12 @@ class LiveViewSink:
     def on_frame(self, frame: np.ndarray, result: FrameResult) -> None:
         if self._server is None:
             self.start()
-        watched = time.monotonic() < self._watched_until
         with self._cond:
-            self._frame = (frame.copy() if watched else frame, result)
+            self._frame = (frame, result)
             self._frame_seq += 1
             self.counts["frames"] += 1
-            self._cond.notify_all()
+            if time.monotonic() < self._watched_until:  # nobody to draw for: do not wake the drawing thread
+                self._cond.notify_all()
 
     def on_event(self, event: Event) -> None:
         if event.kind == "frame":

@@ -1,0 +1,209 @@
+"""Live loop with each output on vs none: pipeline fps and capture-to-result latency -> JSON.
+
+Rows (interleaved over ``--rounds``, so machine load hits every row alike): ``none``, ``mqtt`` (a
+real mosquitto on 127.0.0.1, summary every second), ``metrics`` (scraped every second), ``web``
+(a client pulling every frame it can), ``web_stalled`` (an MJPEG client that never reads), ``all``.
+Each row runs the cpu profile's live pipeline twice on vtest.avi: flat out (``block`` policy,
+every frame as fast as the pipeline goes: frames / wall seconds of the run, sinks included) and
+replayed at its native 10 fps (``latest`` policy: capture-to-result latency p50/p95).
+
+    python -m device_bench.live_sinks --frames 120 --json device_bench/results/live_sinks_cpu_x86_64.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable
+
+ROWS = ("none", "mqtt", "metrics", "web", "web_stalled", "all")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Broker:
+    def __init__(self, workdir: Path) -> None:
+        self.port = _free_port()
+        conf = workdir / "mosquitto.conf"
+        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n")
+        self.proc = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class _Timed:
+    """A sink's calls on the pipeline thread, timed (seconds summed in ``spent``)."""
+
+    def __init__(self, sink: Any, spent: list[float]) -> None:
+        self.sink, self.spent, self.name = sink, spent, getattr(sink, "name", type(sink).__name__)
+
+    def on_event(self, event: Any) -> None:
+        t = time.perf_counter()
+        self.sink.on_event(event)
+        self.spent[0] += time.perf_counter() - t
+
+    def on_frame(self, frame: Any, result: Any) -> None:
+        t = time.perf_counter()
+        self.sink.on_frame(frame, result)
+        self.spent[0] += time.perf_counter() - t
+
+    def close(self) -> None:
+        self.sink.close()
+
+
+def _client(stop: threading.Event, fn: Callable[[], None]) -> threading.Thread:
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                fn()
+            except OSError:
+                time.sleep(0.05)
+
+    t = threading.Thread(target=loop, daemon=True)
+    t.start()
+    return t
+
+
+def _sinks(row: str, broker: _Broker | None, stop: threading.Event) -> list[Any]:
+    """The row's sinks, started, with their consumers (scraper, browser-like clients) running."""
+    from edge_sdk.sinks.metrics import MetricsSink
+    from edge_sdk.sinks.mqtt import MqttOptions, MqttSink
+    from edge_sdk.sinks.web import LiveViewSink
+
+    out: list[Any] = []
+    if row in ("mqtt", "all"):
+        m = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/bench"))
+        m.wait_connected()
+        out.append(m)
+    if row in ("metrics", "all"):
+        p = MetricsSink(port=0).start()
+        out.append(p)
+        _client(stop, lambda: (urllib.request.urlopen(p.url, timeout=5).read(), time.sleep(1.0)))
+    if row in ("web", "web_stalled", "all"):
+        w = LiveViewSink(port=0).start()
+        out.append(w)
+        seq = [0]
+
+        def pull() -> None:
+            with urllib.request.urlopen(f"http://127.0.0.1:{w.port}/frame.jpg?after={seq[0]}", timeout=10) as r:
+                seq[0] = int(r.headers["X-Frame-Seq"])
+                r.read()
+        if row != "web_stalled":
+            _client(stop, pull)
+        if row in ("web_stalled", "all"):
+            s = socket.create_connection(("127.0.0.1", w.port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
+            out.append(s)  # closed with the others; never read
+    return out
+
+
+def run_row(row: str, video: Path, frames: int, paced: bool, broker: _Broker | None) -> dict[str, Any]:
+    from edge_sdk import EdgeAnalyzer
+    from edge_sdk.profiles import get_profile
+    from edge_sdk.video.sources import CaptureSource
+
+    stop = threading.Event()
+    sinks = _sinks(row, broker, stop)
+    outputs = [s for s in sinks if not isinstance(s, socket.socket)]
+    spent = [0.0]
+    try:
+        config = get_profile("cpu").analyzer_config("live")
+        with EdgeAnalyzer(config, sinks=[_Timed(s, spent) for s in outputs]) as a:
+            src = CaptureSource(video, policy="latest" if paced else "block", pace=paced, max_frames=frames,
+                                clock=a.now if paced else None)
+            t0 = time.perf_counter()
+            st = a.run(src)
+            wall = time.perf_counter() - t0
+            extra = {type(s).__name__: s.stats() for s in outputs if hasattr(s, "stats")}
+            sink_errors = dict(a.sink_errors)
+    finally:
+        stop.set()
+        for s in sinks:
+            s.close()
+    return {"row": row, "paced": paced, "fps": round(st["frames"] / wall, 2), "frames": st["frames"],
+            "latency_ms": st.get("latency_ms"), "dropped": st.get("source", {}).get("dropped"),
+            "sink_ms_per_frame": round(1e3 * spent[0] / max(st["frames"], 1), 4), "sink_errors": sink_errors,
+            "sinks": extra}
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    n = len(xs)
+    return round((xs[n // 2] + xs[(n - 1) // 2]) / 2, 3) if n else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from conversion.sources import fetch_all_media
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--frames", type=int, default=120, help="frames per flat-out run")
+    ap.add_argument("--paced-frames", type=int, default=50, help="frames per 10 fps replay run")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    video = fetch_all_media() / "vtest.avi"
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = _Broker(Path(tmp))
+        try:
+            run_row("none", video, 20, False, broker)  # warm-up: caches, arenas
+            for r in range(args.rounds):
+                for row in ROWS:
+                    for paced in (False, True):
+                        res = run_row(row, video, args.paced_frames if paced else args.frames, paced, broker)
+                        res["round"] = r
+                        rows.append(res)
+                        keys = ("row", "paced", "fps", "latency_ms", "dropped", "sink_ms_per_frame")
+                        print(json.dumps({k: res[k] for k in keys}), flush=True)
+        finally:
+            broker.close()
+    summary = {}
+    for row in ROWS:  # medians over the rounds: this machine's load varies from round to round
+        flat = [x for x in rows if x["row"] == row and not x["paced"]]
+        paced = [x for x in rows if x["row"] == row and x["paced"]]
+        summary[row] = {"fps": _median([x["fps"] for x in flat]),
+                        "sink_ms_per_frame": _median([x["sink_ms_per_frame"] for x in flat + paced]),
+                        "paced_fps": _median([x["fps"] for x in paced]),
+                        "latency_p50_ms": _median([x["latency_ms"]["p50"] for x in paced if x["latency_ms"]]),
+                        "latency_p95_ms": _median([x["latency_ms"]["p95"] for x in paced if x["latency_ms"]])}
+    base = summary["none"]["fps"]
+    none = [x["fps"] for x in rows if x["row"] == "none" and not x["paced"]]
+    summary["none"]["fps_range"] = [min(none), max(none)]  # the spread of one setting: the noise floor
+    for row in ROWS:
+        summary[row]["fps_cost_pct"] = round(100 * (1 - summary[row]["fps"] / base), 1) if base else None
+        per_frame_ms = 1e3 / base if base else None  # the pipeline's own time per frame, no sink
+        summary[row]["sink_share_pct"] = round(100 * summary[row]["sink_ms_per_frame"] / per_frame_ms, 2) \
+            if per_frame_ms else None
+    out = {"video": "vtest.avi", "profile": "cpu", "frames": args.frames, "paced_frames": args.paced_frames,
+           "rounds": args.rounds, "summary": summary, "runs": rows}
+    print(json.dumps(summary, indent=1))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
