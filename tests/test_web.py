@@ -92,21 +92,31 @@ def test_page_in_headless_chromium_shows_the_annotated_stream(replay: LiveViewSi
 
 
 def test_stalled_viewer_never_stalls_the_pipeline(replay: LiveViewSink):
+    durations: list[float] = []
+    inner = replay.on_frame
+
+    def timed(frame, result) -> None:  # what the pipeline thread spends handing a frame to the view
+        t = time.perf_counter()
+        inner(frame, result)
+        durations.append(time.perf_counter() - t)
+
+    replay.on_frame = timed
     stalled = socket.create_connection(("127.0.0.1", replay.port))  # asks for MJPEG, then never reads
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
     time.sleep(1.0)
-    f0, t0 = replay.stats()["frames"], time.monotonic()
+    f0 = replay.stats()["frames"]
     seqs = []
     for _ in range(6):  # a second, well-behaved viewer keeps getting new frames meanwhile
         with urllib.request.urlopen(f"http://127.0.0.1:{replay.port}/frame.jpg?after={seqs[-1] if seqs else 0}") as r:
             seqs.append(int(r.headers["X-Frame-Seq"]))
             assert r.read(2) == b"\xff\xd8"
     time.sleep(3.0)
-    frames, wall = replay.stats()["frames"] - f0, time.monotonic() - t0
+    frames = replay.stats()["frames"] - f0
     stalled.close()
     assert seqs == sorted(set(seqs)) and len(seqs) == 6
-    assert frames >= 0.7 * 10 * wall  # the 10 fps replay kept its pace while the stalled socket sat full
+    assert frames >= 10 and len(durations) >= frames  # the run went on while the stalled socket sat full
+    assert max(durations) < 0.5, max(durations)  # never waited for a viewer (a blocked write takes 10 s to time out)
 
 
 def test_token_required_when_set(media: Path):
