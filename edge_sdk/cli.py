@@ -221,12 +221,14 @@ def _asr_options(args: argparse.Namespace):
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
-    from .audio.decode import read_audio
+    from .audio.decode import WAV_SUFFIXES, read_audio
     from .audio.whisper_cpp import WhisperCppBackend
 
-    samples, rate = read_audio(args.wav)
+    wav = Path(args.wav).suffix.lower() in WAV_SUFFIXES
+    samples, rate = (None, 0) if wav else read_audio(args.wav)
     with WhisperCppBackend(_asr_options(args)) as asr:
-        tr = asr.transcribe(samples, rate)
+        # a WAV block by block: memory flat in the recording's length
+        tr = asr.transcribe_wav(args.wav) if wav else asr.transcribe(samples, rate)
         info = asr.describe()
     out = {"model": info["model"], **tr.to_dict(), "threads": info["num_threads"], "language": info["language"]}
     if args.json:

@@ -604,3 +604,111 @@ def test_commands_never_touch_the_network(media: Path, tmp_path: Path, whisper_f
     r = run_child(NO_NETWORK, str(media / "vtest.avi"), str(media / "jfk.wav"), str(tmp_path / "out"),
                   str(media / "messi5.jpg"), timeout=300)
     assert r.returncode == 0 and "offline ok" in r.stdout, (r.returncode, r.stdout[-1000:], r.stderr[-2000:])
+
+
+# -- hostile audio --------------------------------------------------------------------------------
+def _wav_bytes(samples, rate: int = 16000, channels: int = 1) -> bytes:
+    import io
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("channels, cut", [(1, 1), (2, 1), (2, 2), (2, 3)])
+def test_wav_cut_mid_sample_or_mid_frame_is_read_or_rejected_typed(media: Path, tmp_path: Path, channels: int, cut: int):
+    """A WAV whose data ends inside a sample / a stereo frame (a copy interrupted): the whole frames are
+    read (or an AudioFormatError), never an untyped numpy error."""
+    import numpy as np
+
+    from edge_sdk.audio.signal import read_wav
+    from edge_sdk.errors import AudioFormatError
+
+    speech, rate = read_wav(media / "jfk.wav")
+    x = np.repeat(speech[:, None], channels, axis=1) if channels > 1 else speech
+    data = _wav_bytes(x.reshape(-1), rate, channels)
+    bad = tmp_path / "cut.wav"
+    bad.write_bytes(data[:-cut])
+    try:
+        got, got_rate = read_wav(bad)
+    except AudioFormatError:
+        return
+    frames = (len(data) - 44 - cut) // (2 * channels)
+    assert got_rate == rate and got.shape[0] == frames and np.array_equal(got.reshape(frames, -1)[:, 0], speech[:frames])
+
+
+def test_square_wave_is_not_transcribed_as_speech(whisper_file: Path):
+    """A full-scale 220 Hz square wave (a buzzer, an alarm) is not speech: no text comes out of the
+    default pipeline, as for silence and noise."""
+    import numpy as np
+
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+
+    t = np.arange(3 * 16000) / 16000
+    square = np.sign(np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    with WhisperCppBackend() as asr:
+        assert asr.transcribe(square).segments == ()
+
+
+RSS_OF_TRANSCRIBE = """
+import sys
+from edge_sdk.cli import main
+assert main(["transcribe", sys.argv[1], "--json"]) == 0
+# VmHWM: this process's peak RSS (ru_maxrss would carry over the parent's across fork + exec)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print("maxrss_mb", int(hwm.split()[1]) / 1024)
+"""
+
+
+def _noise_wav(path: Path, seconds: float, rate: int = 48000) -> Path:
+    """Quiet room noise (no speech), written block by block."""
+    import wave
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        for _ in range(int(seconds)):
+            w.writeframes((rng.normal(0, 30, rate)).astype("<i2").tobytes())
+    return path
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
+def test_transcribe_memory_does_not_grow_with_the_recording(tmp_path: Path, whisper_file: Path):
+    """10 s and 10 min of 48 kHz audio: peak RSS may differ by the model-independent few MB of one
+    block, not by the recording (a whole 10-min file as float32 at 48 and 16 kHz is ~150 MB)."""
+    rss = {}
+    for seconds in (10, 600):
+        r = run_child(RSS_OF_TRANSCRIBE, str(_noise_wav(tmp_path / f"{seconds}.wav", seconds)), timeout=600)
+        assert r.returncode == 0, r.stderr[-1500:]
+        rss[seconds] = float(r.stdout.split("maxrss_mb")[1])
+    assert rss[600] - rss[10] < 40, rss
+
+
+def test_wav_read_block_by_block_gives_the_same_transcript(media: Path, tmp_path: Path, whisper_file: Path):
+    """jfk.wav as 44.1 kHz stereo: the streaming path (blocks, streaming resampler, incremental VAD)
+    gives the words of the whole-array path, and both the speech."""
+    import numpy as np
+    import soxr
+
+    from edge_sdk.audio.signal import read_wav
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+
+    speech, rate = read_wav(media / "jfk.wav")
+    up = soxr.resample(speech.astype(np.float32) / 32768, rate, 44100)
+    stereo = np.clip(np.stack([up, up * 0.8], axis=1) * 32767, -32768, 32767).astype(np.int16)
+    wav = tmp_path / "jfk-44k-stereo.wav"
+    wav.write_bytes(_wav_bytes(stereo.reshape(-1), 44100, 2))
+    with WhisperCppBackend() as asr:
+        whole = asr.transcribe(*read_wav(wav))
+        blocks = asr.transcribe_wav(wav)
+    assert blocks.text == whole.text and "ask not what your country can do for you" in blocks.text.lower()
+    assert abs(blocks.audio_s - whole.audio_s) < 0.01

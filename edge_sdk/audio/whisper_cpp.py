@@ -15,6 +15,7 @@ again with the full 30 s window, which is what plain whisper.cpp would have done
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import time
@@ -31,8 +32,8 @@ from ..models import ResolvedModel, resolve_model
 from ..results import TranscriptSegment
 from ..runtime import distribution_version, usable_cpus
 from .ggml_file import GgmlInfo, inspect_ggml
-from .signal import SAMPLE_RATE, to_mono_16k
-from .vad import Utterance, find_utterances, merge_utterances
+from .signal import SAMPLE_RATE, to_mono_16k, wav_16k_blocks
+from .vad import Utterance, VoiceActivityDetector, find_utterances, merge_utterances
 
 __all__ = ["WhisperCppBackend", "Transcript", "window_frames"]
 
@@ -202,6 +203,34 @@ class WhisperCppBackend:
             if text:
                 segs.append(TranscriptSegment(u.start_s, u.end_s, text))
         return Transcript(" ".join(s.text for s in segs), tuple(segs), x.size / SAMPLE_RATE, time.perf_counter() - start)
+
+    def transcribe_wav(self, path: str | os.PathLike, t0_s: float = 0.0) -> Transcript:
+        """:meth:`transcribe` of a WAV file read, resampled and segmented block by block: the same
+        utterances, with memory that stays flat however long the recording is."""
+        start, o = time.perf_counter(), self.options
+        vad = VoiceActivityDetector(o.vad, t0_s)
+        segs: list[TranscriptSegment] = []
+        held: list[Utterance] = []  # the last utterance, until the next shows whether they merge
+        n = 0
+
+        def take(utts: list[Utterance]) -> None:
+            for u in utts:
+                held[:] = merge_utterances(held + [u], o.merge_gap_s, o.vad.max_utterance_s)
+                if len(held) == 2:
+                    self._append(segs, held.pop(0))
+
+        for block in wav_16k_blocks(path):
+            n += block.size
+            take(vad.push(block))
+        take(vad.flush())
+        for u in held:
+            self._append(segs, u)
+        return Transcript(" ".join(s.text for s in segs), tuple(segs), n / SAMPLE_RATE, time.perf_counter() - start)
+
+    def _append(self, segs: list[TranscriptSegment], u: Utterance) -> None:
+        text = self.transcribe_utterance(u.audio)
+        if text:
+            segs.append(TranscriptSegment(u.start_s, u.end_s, text))
 
     def utterances(self, audio16k: np.ndarray, t0_s: float = 0.0) -> list[Utterance]:
         """How :meth:`transcribe` cuts a recording: VAD utterances, neighbours <= ``merge_gap_s`` apart joined
