@@ -63,8 +63,9 @@ def test_disconnect_mid_stream_keeps_what_was_written(media: Path, tmp_path: Pat
         with pytest.raises(SourceError, match="stopped delivering after"):
             a.run(CaptureSource(cut, policy="block"))
     lines = [json.loads(x) for x in timeline.read_text().splitlines()]
-    assert len(lines) > 100 and lines[-1]["kind"] == "error" and lines[-1]["stage"] == "source"
-    assert {x["kind"] for x in lines[:-1]} <= {"frame", "person_enter", "person_leave"}
+    assert lines[-1]["kind"] == "error" and lines[-1]["stage"] == "source"
+    assert sum(x["kind"] == "frame" for x in lines) > 100  # every frame read before the cut was written
+    assert "error" not in {x["kind"] for x in lines[:-1]}  # tracker / motion events, but no earlier failure
     assert _edge_threads() == []
 
 
