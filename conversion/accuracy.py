@@ -26,7 +26,7 @@ import numpy as np
 from conversion.movenet_tfjs import VARIANTS, FloatReference, evaluation_images
 from edge_sdk.models import resolve_model, shipped_dir
 from edge_sdk.pose.movenet import MoveNetBackend
-from edge_sdk.pose.preprocess import Letterbox
+from edge_sdk.video.letterbox import Letterbox
 
 MIN_KEYPOINT_SCORE = 0.3
 MIN_POSE_SCORE = 0.2
@@ -36,19 +36,6 @@ MIN_CLOSEUPS = 3
 CLOSEUP_FRACTION = 0.25
 CLOSEUP_LIMIT = 0.03
 SMALL_LIMIT = 0.10
-
-
-def keypoint_deviation(xy: np.ndarray, ref_xy: np.ndarray, ref_scores: np.ndarray,
-                       min_score: float = MIN_KEYPOINT_SCORE) -> tuple[float, float]:
-    """(mean, max) distance of (17, 2) pixel keypoints ``xy`` to ``ref_xy``, as a fraction of the diagonal of the
-    reference person's bbox, over the keypoints scoring >= ``min_score`` in the reference; (inf, inf) below 2."""
-    vis = np.asarray(ref_scores) >= min_score
-    ref_xy, xy = np.asarray(ref_xy, np.float64), np.asarray(xy, np.float64)
-    if vis.sum() < 2:
-        return float("inf"), float("inf")
-    diag = float(np.linalg.norm(ref_xy[vis].max(0) - ref_xy[vis].min(0)))
-    d = np.linalg.norm(xy[vis] - ref_xy[vis], axis=1) / diag
-    return float(d.mean()), float(d.max())
 
 
 def pose_report(variant: str, models: dict[str, Path], threads: int = 2) -> dict[str, Any]:

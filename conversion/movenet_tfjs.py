@@ -27,7 +27,7 @@ from typing import Iterator
 
 import numpy as np
 
-from conversion.sources import fetch_all_media, human_models_dir
+from conversion.fetch import fetch_all_media, human_models_dir
 from conversion.tfjs_graph import load_graph_def, wrap_graph
 from edge_sdk.safe_write import atomic_write_bytes
 
@@ -160,7 +160,7 @@ def evaluation_images() -> list[tuple[str, np.ndarray]]:
 
 
 def _letterbox_rgb(bgr: np.ndarray, size: int) -> np.ndarray:
-    from edge_sdk.pose.preprocess import Letterbox
+    from edge_sdk.video.letterbox import Letterbox
 
     return Letterbox.fit(bgr.shape[:2], size).apply(bgr)
 

@@ -31,7 +31,7 @@ CHECK_FRAMES = (8, 48, 120, 300)
 
 def vtest_streams(size: int, n: int = 2, frames: int = 300) -> list[np.ndarray]:
     """``n`` real 300-frame streams (uint8 RGB, model size) from vtest.avi: centre, left, right crops."""
-    from conversion.sources import vtest_frames
+    from conversion.fetch import vtest_frames
 
     raw = vtest_frames(frames)
     h, w = raw[0].shape[:2]

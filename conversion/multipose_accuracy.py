@@ -29,8 +29,8 @@ from conversion.accuracy import CLOSEUP_FRACTION, CLOSEUP_LIMIT, MIN_KEYPOINT_SC
 from conversion.movenet_tfjs import FloatReference, _quarter, _vtest_frames
 from edge_sdk.models import resolve_model, sha256_file, shipped_dir
 from edge_sdk.pose.movenet import MIN_PERSON_SCORE, MoveNetBackend
-from edge_sdk.pose.preprocess import Letterbox
 from edge_sdk.pose.tracking import box_iou
+from edge_sdk.video.letterbox import Letterbox
 
 MIN_CLOSEUPS = 3
 
@@ -40,7 +40,7 @@ def evaluation_images() -> list[tuple[str, np.ndarray]]:
     whole vtest.avi frames 560-770 (street, 3-8 people) plus one quarter of each (people 2x larger)."""
     import cv2
 
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
 
     media = fetch_all_media()
     out = [(n, cv2.imread(str(media / n))) for n in ("messi5.jpg", "basketball1.png", "astronaut.png")]

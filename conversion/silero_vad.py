@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from conversion.sources import fetch_pypi_file
+from conversion.fetch import fetch_pypi_file
 
 WHEEL = "silero_vad-6.2.3-py3-none-any.whl"
 MEMBER = "silero_vad/data/silero_vad_16k_sequence.onnx"

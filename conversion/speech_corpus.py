@@ -6,7 +6,7 @@ Real human recordings whose exact words the package itself states:
   band; the words of each prompt are in ``core-sounds-en.txt`` of ``asterisk-core-sounds-en``.
 * ``alsa-utils``: /usr/share/sounds/alsa/{Front,Rear,Side}_{Left,Right,Center}.wav, a human voice
   saying its file name (48 kHz).
-* jfk.wav (whisper.cpp's sample, :func:`conversion.sources.fetch_jfk`).
+* jfk.wav (whisper.cpp's sample, :func:`conversion.fetch.fetch_jfk`).
 
 Derived clips (16 kHz int16, deterministic, seed fixed): a ~57 s narration joined from four long prompts
 with pauses; jfk + the narration + three long prompts mixed with pink noise and mains hum at 20 / 10 / 5 dB
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conversion.sources import JFK_TEXT, _run, fetch_jfk, media_dir
+from conversion.fetch import JFK_TEXT, _run, fetch_jfk, media_dir
 from edge_sdk.models import sha256_file
 
 ASTERISK_DEBS = ("asterisk-core-sounds-en-wav=1.6.1-1", "asterisk-core-sounds-en=1.6.1-1")

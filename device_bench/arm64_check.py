@@ -285,7 +285,7 @@ def answer(name: str, stdout: str, out_dir: Path | None) -> Any:
 
 def _pose_dev(a: list, b: list) -> tuple[float, float]:
     """(mean, max) deviation of pose ``a`` from host pose ``b`` (rows x, y, score), fractions of its bbox diagonal."""
-    from conversion.accuracy import keypoint_deviation
+    from conversion.metrics import keypoint_deviation
 
     a, b = np.asarray(a, float), np.asarray(b, float)
     return keypoint_deviation(a[:, :2], b[:, :2], b[:, 2])
@@ -452,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"arm64 check cannot run on this machine: {e}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(ROOT))
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
     from edge_sdk.models import resolve_model
 
     media = fetch_all_media()

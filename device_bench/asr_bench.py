@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from device_bench.wer import wer
+from conversion.metrics import wer
 
 Runner = tuple[Callable[[np.ndarray], str], Callable[[], None]]
 Q8 = "whisper-tiny.en-q8_0"
@@ -67,7 +67,7 @@ def _faster_whisper(threads: int, vad_filter: bool) -> Runner | None:
         import faster_whisper  # noqa: F401
     except ImportError:
         return None
-    from conversion.sources import whisper_ct2_dir
+    from conversion.fetch import whisper_ct2_dir
     from edge_sdk.bench import faster_whisper_transcriber
 
     return faster_whisper_transcriber(whisper_ct2_dir("tiny.en"), threads, vad_filter=vad_filter), lambda: None
@@ -157,7 +157,7 @@ def load_corpus(name: str) -> list[tuple[str, np.ndarray, str]]:
     from edge_sdk.audio.signal import read_wav, to_mono_16k
 
     if name == "espeak":
-        from conversion.sources import speech_corpus
+        from conversion.fetch import speech_corpus
 
         pairs = speech_corpus()
     else:

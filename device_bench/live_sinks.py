@@ -155,7 +155,7 @@ def _median(xs: list[float]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=120, help="frames per flat-out run")

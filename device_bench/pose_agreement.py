@@ -24,43 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.results import COCO_KEYPOINTS, Pose
+from conversion.metrics import box_iou, pck
+from edge_sdk.results import Pose
 
-LS, RS, LH, RH = (COCO_KEYPOINTS.index(n) for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
 IMAGES = ("messi5.jpg", "basketball1.png", "astronaut.png")
 MODELS = ("movenet-lightning-int8", "movenet-lightning-fp16", "movenet-thunder-int8")
-
-
-def torso_diameter(p: Pose) -> float:
-    k = p.keypoints
-    return float((np.linalg.norm(k[LS] - k[RH]) + np.linalg.norm(k[RS] - k[LH])) / 2)
-
-
-def box_iou(a: Pose, b: Pose, min_score: float = 0.3) -> float:
-    ba, bb = a.bbox(min_score), b.bbox(min_score)
-    if ba is None or bb is None:
-        return 0.0
-    ix = max(0.0, min(ba[2], bb[2]) - max(ba[0], bb[0]))
-    iy = max(0.0, min(ba[3], bb[3]) - max(ba[1], bb[1]))
-    inter = ix * iy
-    union = (ba[2] - ba[0]) * (ba[3] - ba[1]) + (bb[2] - bb[0]) * (bb[3] - bb[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def pck(pred: Pose, ref: Pose, alpha: float = 0.2, min_score: float = 0.3) -> dict[str, Any]:
-    """PCK of ``pred`` against ``ref`` on keypoints both score >= ``min_score``."""
-    ok = (pred.scores >= min_score) & (ref.scores >= min_score)
-    d = np.linalg.norm(pred.keypoints - ref.keypoints, axis=1)[ok]
-    box = ref.bbox(min_score)
-    side = max(box[2] - box[0], box[3] - box[1]) if box else 0.0
-    torso = torso_diameter(ref)
-    return {
-        "keypoints": int(ok.sum()),
-        "torso_px": round(torso, 2),
-        "pck_torso": round(float((d <= alpha * torso).mean()), 4) if ok.any() else None,
-        "pck_bbox": round(float((d <= alpha * side).mean()), 4) if ok.any() else None,
-        "mean_px": round(float(d.mean()), 2) if ok.any() else None,
-    }
 
 
 def images_agreement(media: Path, model: str, ref_backend, images=IMAGES) -> list[dict[str, Any]]:
@@ -126,7 +94,7 @@ def video_agreement(frames: list[np.ndarray], fps: float, model: str) -> dict[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
     from edge_sdk.pose.mediapipe_pose import MediaPipePoseBackend
     from edge_sdk.video.sources import VideoFileSource
 

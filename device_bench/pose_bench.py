@@ -181,7 +181,7 @@ def bench_interleaved(models: list[str], threads: int, frames: list, mediapipe: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))

@@ -52,7 +52,7 @@ def run(frames: list[np.ndarray], fps: float, crop_tracking: bool, smoothing: bo
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
     from edge_sdk.video.sources import VideoFileSource
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

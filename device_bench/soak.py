@@ -16,8 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -26,59 +24,69 @@ def rss_mb() -> float:
     return float("nan")
 
 
+class _LoopedReplay:
+    """vtest.avi replayed at its native fps (latest-frame policy) over and over: a camera that never ends."""
+
+    def __init__(self, path: Path, clock: Any) -> None:
+        self.path, self.clock, self.fps = path, clock, 10.0
+        self.read = self.dropped = 0
+        self._src: Any = None
+        self._closed = False
+
+    def frames(self) -> Any:
+        from edge_sdk.video.sources import ReplaySource
+
+        while not self._closed:
+            self._src = ReplaySource(self.path, clock=self.clock)
+            self.fps = self._src.fps
+            try:
+                yield from self._src.frames()
+            finally:
+                self._src.close()
+                self.read, self.dropped = self.read + self._src.read, self.dropped + self._src.dropped
+
+    def close(self) -> None:
+        self._closed = True
+
+
 def main(argv: list[str] | None = None) -> int:
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
     from device_bench.pose_bench import machine_info
-    from edge_sdk import AnalyzerConfig, EdgeAnalyzer
-    from edge_sdk.audio.signal import read_wav, to_mono_16k
-    from edge_sdk.config import AsrOptions, ModelAsset
-    from edge_sdk.video.sources import ReplaySource
+    from edge_sdk import AnalyzerConfig, AsrOptions, EdgeAnalyzer, ModelAsset
+    from edge_sdk.audio.sources import WavSource
+    from edge_sdk.loop import run
+    from edge_sdk.sinks import CallbackSink
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     media = fetch_all_media()
-    speech = to_mono_16k(*read_wav(media / "jfk.wav"))
-    loop = np.concatenate([speech, np.zeros(4 * 16000, np.float32)])  # 11 s of speech, 4 s of silence
     cfg = AnalyzerConfig(mode="live", asr=AsrOptions(asset=ModelAsset("whisper-tiny.en-q8_0", num_threads=1)))
     end_at = time.monotonic() + args.minutes * 60
     samples: list[tuple[float, float]] = []
     transcripts = 0
-    stop = threading.Event()
     timeline = Path("/tmp/edge_sdk_soak_timeline.jsonl")
     timeline.unlink(missing_ok=True)
-    with EdgeAnalyzer(cfg, timeline=timeline) as analyzer:
+    t_start, next_sample = time.monotonic(), 0.0
 
-        def audio() -> None:  # paced like a microphone: 100 ms chunks in real time
-            nonlocal transcripts
-            t0, fed = analyzer.now(), 0
-            while not stop.is_set():
-                i = fed % loop.size
-                chunk = loop[i:i + 1600]
-                transcripts += len(analyzer.process_audio(chunk, t0 + fed / 16000))
-                fed += chunk.size
-                delay = t0 + fed / 16000 - analyzer.now()
-                if delay > 0:
-                    time.sleep(delay)
+    def on_result(_: Any) -> None:
+        nonlocal next_sample
+        if time.monotonic() >= next_sample:
+            samples.append((round(time.monotonic() - t_start, 1), round(rss_mb(), 1)))
+            next_sample = time.monotonic() + 10.0
 
-        th = threading.Thread(target=audio, name="edge_sdk-soak-audio", daemon=True)
-        th.start()
-        t_start, next_sample, dropped, read = time.monotonic(), 0.0, 0, 0
-        while time.monotonic() < end_at:
-            src = ReplaySource(media / "vtest.avi", clock=analyzer.now)
-            for _ in analyzer.results(src):
-                if time.monotonic() >= next_sample:
-                    samples.append((round(time.monotonic() - t_start, 1), round(rss_mb(), 1)))
-                    next_sample = time.monotonic() + 10.0
-                if time.monotonic() >= end_at:
-                    break
-            src.close()
-            dropped, read = dropped + src.dropped, read + src.read
-        stop.set()
-        th.join(timeout=60)
-        stats = analyzer.live_stats()
+    def on_event(e: Any) -> None:
+        nonlocal transcripts
+        transcripts += e.kind == "transcript"
+
+    with EdgeAnalyzer(cfg, timeline=timeline, sinks=[CallbackSink(on_result, on_event)]) as analyzer:
+        video = _LoopedReplay(media / "vtest.avi", analyzer.now)
+        # jfk.wav paced like a microphone in 100 ms chunks, 11 s of speech then 4 s of silence, looped
+        speech = WavSource(media / "jfk.wav", pace=True, passes=None, gap_s=4.0, clock=analyzer.now)
+        stats = run(analyzer, video, speech, stop=lambda _: time.monotonic() >= end_at)
         lat = stats.get("latency_ms")
+    dropped, read = video.dropped, video.read
     alive = [t.name for t in threading.enumerate() if t.name.startswith("edge_sdk")]
     warm = [m for t, m in samples if t >= 60.0] or [m for _, m in samples]
     report: dict[str, Any] = {

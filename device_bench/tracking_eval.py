@@ -68,7 +68,7 @@ def evaluate(backend, frames: dict[int, Any], options: TrackerOptions | None = N
 
 
 def vtest_frames(indices: set[int]) -> dict[int, Any]:
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
     from edge_sdk.video.sources import VideoFileSource
 
     out = {}

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +26,7 @@ from .analyzer import EdgeAnalyzer
 from .config import AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, RunningMode
 from .models import cache_dir
 from .profiles import DeviceProfile, get_profile
+from .results import FrameResult
 from .runtime import runtime_versions
 
 __all__ = ["run_bench", "faster_whisper_transcriber"]
@@ -55,60 +55,35 @@ def _decode(video: str | os.PathLike, frames: int) -> tuple[list[np.ndarray], li
     return out, times, fps
 
 
-def _feed_audio(analyzer: EdgeAnalyzer, wav: str | os.PathLike, passes: int, realtime: bool,
-                done: threading.Event) -> None:
-    """Feed the WAV ``passes`` times (1 s of silence between): paced like a microphone
-    (``realtime``) or as fast as speech-to-text takes it."""
-    from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
-
-    try:
-        audio = to_mono_16k(*read_wav(wav))
-        loop = np.concatenate([audio, np.zeros(SAMPLE_RATE, np.float32)])
-        chunk, pos, t0 = SAMPLE_RATE // 10, 0, time.monotonic()
-        for _ in range(passes):
-            for i in range(0, loop.size, chunk):
-                analyzer.process_audio(loop[i:i + chunk], pos / SAMPLE_RATE)
-                pos += loop[i:i + chunk].size
-                if realtime and (delay := t0 + pos / SAMPLE_RATE - time.monotonic()) > 0:
-                    time.sleep(delay)
-        analyzer.flush_audio()
-    finally:
-        done.set()
-
-
 def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: str | os.PathLike | None,
          passes: int = 2, realtime: bool = True, label: str | None = None, min_seconds: float = 0.0) -> dict[str, Any]:
-    """Frames as fast as the analyzer takes them. With ``audio``: speech arrives on its own thread
-    meanwhile (in real time, or flat out), and frames cycle until ``passes`` passes of the WAV are
-    transcribed."""
+    """Frames as fast as the analyzer takes them (cycled). With ``audio``: ``passes`` passes of the WAV
+    (1 s of silence after each) arrive on their own thread meanwhile, paced like a microphone
+    (``realtime``) or as fast as they are transcribed, and frames keep cycling until all is transcribed."""
+    from .audio.sources import WavSource
+    from .loop import RunState, run
+    from .video.sources import MemorySource
+
+    def progress(r: FrameResult) -> None:  # on a terminal
+        n = r.frame_index - 4  # after the 5 warm-up frames
+        if n % 50 == 0 or n == len(frames):
+            extra = f", speech {analyzer.stats()['asr']['audio_s']:.0f} s" if audio is not None else ""
+            sys.stderr.write(f"\r{label}: {n} frames{extra}   ")
+            sys.stderr.flush()
+
+    def done(s: RunState) -> bool:
+        return s.frames >= 100_000 or (s.frames >= len(frames) and s.audio_done and s.elapsed_s >= min_seconds)
+
     with EdgeAnalyzer(config) as analyzer:
         for i, f in enumerate(frames[:5]):  # warm-up: first invokes allocate and pack weights
             analyzer.process_frame(f, -1.0 + i * 0.01)
         analyzer.reset_stats()
-        done = threading.Event()
-        feeder = None
-        if audio is not None:
-            feeder = threading.Thread(target=_feed_audio, args=(analyzer, audio, passes, realtime, done), daemon=True)
-            feeder.start()
-        walls = []
-        i = 0
-        start = time.perf_counter()
-        while (i < len(frames) or (feeder is not None and not done.is_set() and i < 100_000)
-               or time.perf_counter() - start < min_seconds):
-            t0 = time.perf_counter()
-            analyzer.process_frame(frames[i % len(frames)], i / fps)
-            walls.append(time.perf_counter() - t0)
-            i += 1
-            if label and (i % 50 == 0 or i == len(frames)):  # progress on a terminal
-                extra = f", speech {analyzer.stats()['asr']['audio_s']:.0f} s" if audio is not None else ""
-                sys.stderr.write(f"\r{label}: {i} frames{extra}   ")
-                sys.stderr.flush()
+        wav = WavSource(audio, pace=realtime, passes=passes, gap_s=1.0) if audio is not None else None
+        stats = run(analyzer, MemorySource(frames, fps, cycle=True), wav, on_result=progress if label else None, stop=done)
         if label:
             sys.stderr.write("\n")
-        if feeder is not None:
-            feeder.join(timeout=300)
-        stats = analyzer.stats()
-        return {"frames": len(walls), "frame_ms": _ms(walls), "fps": round(len(walls) / sum(walls), 2),
+        loop = stats["loop"]
+        return {"frames": loop["frames"], "frame_ms": {k: loop["frame_ms"][k] for k in ("p50", "p95")}, "fps": loop["fps"],
                 "stages": stats["stages"], "asr": stats.get("asr"),
                 "describe": {k: v for k, v in analyzer.describe().items() if k != "config"}}
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import logging
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .config import ASR_WINDOWS, POSE_BACKEND_CHOICES, POSE_BACKENDS, RUNTIME_CHOICES
 from .errors import ConfigError, EdgeSdkError, InvalidFrameError
-from .models import model_licenses
-from .safe_write import OutputDir, atomic_write_bytes, atomic_write_text, dumps_strict
+from .safe_write import atomic_write_bytes, atomic_write_text, dumps_strict
 from .signals import Stopped, stop_on_signals
 
 log = logging.getLogger("edge_sdk")
@@ -26,10 +24,10 @@ def _asset_args(p: argparse.ArgumentParser) -> None:
                    help="manifest name or .tflite path (single-person: movenet-lightning-int8, movenet-thunder-int8)")
     p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
     p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
-    p.add_argument("--runtime", default="auto", choices=["auto", "ai_edge_litert", "tflite_runtime", "tensorflow"])
-    p.add_argument("--backend", default="movenet", choices=["movenet", "mediapipe", "auto"],
+    p.add_argument("--runtime", default="auto", choices=RUNTIME_CHOICES)
+    p.add_argument("--backend", default="movenet", choices=POSE_BACKEND_CHOICES,
                    help="pose backend; auto = --prefer first, the other if its package/runtime/model is missing")
-    p.add_argument("--prefer", default="movenet", choices=["movenet", "mediapipe"], help="first choice of --backend auto")
+    p.add_argument("--prefer", default="movenet", choices=POSE_BACKENDS, help="first choice of --backend auto")
     p.add_argument("--mp-complexity", type=int, default=1, choices=[0, 1, 2],
                    help="MediaPipe model complexity (only 1 ships in the mediapipe wheel)")
 
@@ -48,7 +46,7 @@ def _asr_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--language", default=None, help="ISO code (multilingual models); default en / auto")
-    p.add_argument("--window", default="fit", choices=["fit", "full"], help="encoder window: fit the utterance or 30 s")
+    p.add_argument("--window", default="fit", choices=ASR_WINDOWS, help="encoder window: fit the utterance or 30 s")
 
 
 def _pose_options(args: argparse.Namespace):
@@ -112,95 +110,28 @@ def cmd_pose(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-
-    from .analyzer import EdgeAnalyzer
+    from .audio.decode import has_audio_track
     from .config import AnalyzerConfig
-    from .video.draw import CaptionAnnotator, SkeletonAnnotator, TextAnnotator
-    from .video.sources import VideoFileSource
-    from .video.writer import open_video_writer
-
-    audio = None
-    from .audio.decode import has_audio_track, read_audio
-    from .audio.signal import SAMPLE_RATE, to_mono_16k
+    from .jobs import analyze_file
 
     if args.audio is None and has_audio_track(args.video):  # the video's own soundtrack, unless --audio
         args.audio = args.video
-    if args.audio is not None:  # speech on the video's clock, from t = 0
-        audio = to_mono_16k(*read_audio(args.audio))
-    out_dir = OutputDir(args.out)
-    timeline = out_dir.fresh("timeline.jsonl")
-    summary: dict[str, Any] = {"input": str(args.video), "audio": str(args.audio) if args.audio else None, "status": "running"}
-    writer = None
-    t_start = time.perf_counter()
+    config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if args.audio else None,
+                            action=_action_options(args))
+    bar = _bar(args.max_frames, "analyze", "frame")
     try:
-        config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if audio is not None else None,
-                                action=_action_options(args))
-        with VideoFileSource(args.video, max_frames=args.max_frames) as src, \
-                EdgeAnalyzer(config, timeline=timeline) as analyzer:
-            summary.update(source={"fps": src.fps, "size": list(src.size), "frames": src.frame_count},
-                           effective=analyzer.describe())
-            summary["licenses"] = model_licenses(summary["effective"])
-            skel, text, caption = SkeletonAnnotator(), TextAnnotator(), CaptionAnnotator()
-            action_info = summary["effective"].get("action") or {}
-            action_tag = "action (demo model)" if action_info.get("demo") else "action"
-            fed = 0  # audio samples handed to the analyzer so far
-            if not args.no_video:
-                writer = open_video_writer(out_dir.fresh("annotated.mp4"), src.fps, src.size)
-                summary["video"] = {"file": "annotated.mp4", "codec": writer.codec}
-            try:
-                total = min(n for n in (src.frame_count, args.max_frames, 1 << 62) if n)
-                for _, t, frame in _progress(src, total, "analyze", "frame"):
-                    result = analyzer.process_frame(frame, t)
-                    if audio is not None and fed < audio.size:  # the audio up to this frame's time
-                        upto = min(audio.size, int((t + 1.0 / src.fps) * SAMPLE_RATE))
-                        if upto > fed:
-                            for seg in analyzer.process_audio(audio[fed:upto], fed / SAMPLE_RATE):
-                                caption.show(seg.text, t)
-                            fed = upto
-                        if fed >= audio.size:
-                            for seg in analyzer.flush_audio():
-                                caption.show(seg.text, t)
-                    if writer is not None:
-                        st = analyzer.stats()["stages"].get("pose", {})
-                        skel.annotate(frame, result)
-                        lines = [f"t={t:6.2f}s  pose {st.get('fps', 0):.0f} fps  {len(result.poses)} person(s)"]
-                        if result.actions:
-                            top = result.actions[0]
-                            lines.append(f"{action_tag}: {top.label} {top.score:.2f}")
-                        text.annotate(frame, lines)
-                        caption.annotate(frame, t)
-                        writer.write(frame)
-                if audio is not None and fed < audio.size:  # the video ended first
-                    analyzer.process_audio(audio[fed:], fed / SAMPLE_RATE)
-                    analyzer.flush_audio()
-            finally:
-                summary["stats"] = analyzer.stats()
-        summary["status"] = "truncated" if src.truncated else "ok"
-        if src.truncated:
-            summary["source"]["frames_read"] = src.frames_read
-            print(f"edge-sdk: warning: {args.video} ended after {src.frames_read} of the {src.frame_count} frames "
-                  "its header announces (truncated file?)", file=sys.stderr)
-        return 0
-    except BaseException as e:
-        _ended(summary, e)
-        raise
+        summary = analyze_file(args.video, args.out, config, audio=args.audio, annotate=not args.no_video,
+                               max_frames=args.max_frames, on_result=(lambda _: bar.update(1)) if bar else None)
     finally:
-        if writer is not None:
-            writer.close()
-        summary["wall_s"] = round(time.perf_counter() - t_start, 3)
-        out_dir.write_json("summary.json", summary)
-        if summary["status"] in ("ok", "truncated"):
-            s = summary["stats"]
-            print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {out_dir}/timeline.jsonl, summary.json"
-                  + ("" if args.no_video else ", annotated.mp4"))
-
-
-def _ended(summary: dict[str, Any], e: BaseException) -> None:
-    """Record how a run ended early: ``stopped`` (Ctrl-C, SIGTERM; what was written is kept) or ``failed``."""
-    if isinstance(e, KeyboardInterrupt):
-        summary["status"], summary["stopped_by"] = "stopped", e.signal_name if isinstance(e, Stopped) else "SIGINT"
-    else:
-        summary["status"], summary["error"] = "failed", f"{type(e).__name__}: {e}"
+        if bar is not None:
+            bar.close()
+    if summary["status"] == "truncated":
+        print(f"edge-sdk: warning: {args.video} ended after {summary['source']['frames_read']} of the "
+              f"{summary['source']['frames']} frames its header announces (truncated file?)", file=sys.stderr)
+    s = summary["stats"]
+    print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {args.out}/timeline.jsonl, summary.json"
+          + ("" if args.no_video else ", annotated.mp4"))
+    return 0
 
 
 def _action_options(args: argparse.Namespace):
@@ -269,57 +200,25 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
-    from .analyzer import EdgeAnalyzer
+    from .jobs import analyze_live
     from .profiles import get_profile
-    from .video.sources import CaptureSource
 
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
-    profile = get_profile(args.profile)
-    out_dir = OutputDir(args.out)
-    timeline = out_dir.fresh("timeline.jsonl")
-    uri = int(args.source) if args.source.isdigit() else args.source
-    policy = "every_nth" if profile.frame_stride > 1 and not args.replay else "latest"
-    summary: dict[str, Any] = {"source": args.source, "profile": profile.to_dict(), "status": "running"}
-    config = profile.analyzer_config("live", asr=args.mic is not None, action=args.action_model is not None)
+    action: bool | str = args.action_model is not None
     if args.action_model:  # --action MODEL instead of the profile's
-        config = dataclasses.replace(config, action=profile.action_options(args.action_model))
+        action = args.action_model
     from .sinks.outputs import camera_from_args, outputs_from_args
 
     camera = camera_from_args(args)
+    st: dict[str, Any] = {}
     try:
-        outputs = outputs_from_args(args)
-        with EdgeAnalyzer(config, timeline=timeline, sinks=outputs) as analyzer:
-            src = CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=args.replay, camera_options=camera)
-            if args.seconds is not None:
-                src.max_frames = max(1, int(args.seconds * src.fps))
-            for sink in outputs:  # what the metrics and the viewer need to know
-                if hasattr(sink, "set_models"):
-                    sink.set_models(analyzer.describe())
-                if hasattr(sink, "watch_source"):
-                    sink.watch_source(src)
-                if hasattr(sink, "url"):
-                    print(f"{sink.name}: {sink.url}", file=sys.stderr, flush=True)
-            mic = None
-            if args.mic is not None:
-                from .audio.capture import MicrophoneSource
-
-                mic = MicrophoneSource(None if args.mic == "default" else args.mic)
-            summary["effective"] = analyzer.describe()
-            summary["licenses"] = model_licenses(summary["effective"])
-            try:
-                summary["stats"] = analyzer.run(src, audio_source=mic)
-            finally:
-                summary.setdefault("stats", analyzer.live_stats(src))
-        summary["status"] = "ok"
-        return 0
-    except BaseException as e:
-        _ended(summary, e)
-        raise
+        st = analyze_live(args.source, args.out, get_profile(args.profile), replay=args.replay, seconds=args.seconds,
+                          mic=args.mic, action=action, sinks=outputs_from_args(args), camera_options=camera,
+                          announce=lambda line: print(line, file=sys.stderr, flush=True))["stats"]
     finally:
-        out_dir.write_json("summary.json", summary)
-        st = summary.get("stats", {})
-        print(f"{st.get('frames', 0)} frames, latency {st.get('latency_ms')}, source {st.get('source')}; wrote {out_dir}")
+        print(f"{st.get('frames', 0)} frames, latency {st.get('latency_ms')}, source {st.get('source')}; wrote {args.out}")
+    return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -409,13 +308,13 @@ def _progress_bars(enabled: bool) -> Iterator[Callable[[str, int, int | None], N
             bar.close()
 
 
-def _progress(items: Any, total: int | None, desc: str, unit: str) -> Any:
-    """``items`` with a tqdm bar on stderr when it is a terminal (nothing in logs or pipes)."""
+def _bar(total: int | None, desc: str, unit: str) -> Any:
+    """A tqdm bar on stderr when it is a terminal (nothing in logs or pipes), else None."""
     if not sys.stderr.isatty():
-        return items
+        return None
     from tqdm import tqdm
 
-    return tqdm(items, total=total or None, desc=desc, unit=unit, file=sys.stderr, leave=False)
+    return tqdm(total=total or None, desc=desc, unit=unit, file=sys.stderr, leave=False)
 
 
 def _source_checkout(what: str) -> Path:

@@ -6,20 +6,34 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-from .audio.vad import VadOptions
 from .errors import ConfigError
 
 __all__ = [
     "ModelAsset", "OneEuroOptions", "TrackerOptions", "MotionOptions", "MediaPipeOptions", "PoseOptions",
     "AsrOptions", "VadOptions", "ActionOptions", "RunningMode", "AnalyzerConfig",
+    "RUNTIME_CHOICES", "POSE_BACKENDS", "POSE_BACKEND_CHOICES", "ASR_WINDOWS", "ACTION_CROPS", "VAD_METHODS",
 ]  # fmt: skip
+
+# The names options accept: config validation and the CLI's choices both use these.
+RUNTIME_CHOICES = ("auto", "ai_edge_litert", "tflite_runtime", "tensorflow")  # keys of edge_sdk.runtime.RUNTIMES
+POSE_BACKENDS = ("movenet", "mediapipe")  # keys of edge_sdk.pose.POSE_FACTORIES
+POSE_BACKEND_CHOICES = POSE_BACKENDS + ("auto",)
+ASR_WINDOWS = ("fit", "full")
+ACTION_CROPS = ("center", "letterbox")
+VAD_METHODS = ("silero", "energy")
+
+
+def _check_choice(where: str, value: object, choices: tuple) -> None:
+    if value not in choices:
+        raise ConfigError(f"{where} must be one of {list(choices)}, got {value!r}")
 
 
 class RunningMode(str, Enum):
     """How frames relate to each other.
 
     IMAGE: independent images (no temporal state). VIDEO: consecutive frames of one stream,
-    timestamps must increase. LIVE: like VIDEO, frames may be dropped to keep up.
+    timestamps must increase. LIVE: the stages behave as in VIDEO; it records that frames come from a
+    live source, whose drop policy (``CaptureSource(policy=...)``), not the analyzer, skips frames.
     """
 
     IMAGE = "image"
@@ -48,8 +62,7 @@ class ModelAsset:
             raise ConfigError("ModelAsset.model must be a model name or a path, got an empty string")
         if self.num_threads is not None and int(self.num_threads) < 1:
             raise ConfigError(f"ModelAsset.num_threads must be >= 1 or None, got {self.num_threads}")
-        if self.runtime not in ("auto", "ai_edge_litert", "tflite_runtime", "tensorflow"):
-            raise ConfigError(f"ModelAsset.runtime must be auto/ai_edge_litert/tflite_runtime/tensorflow, got {self.runtime!r}")
+        _check_choice("ModelAsset.runtime", self.runtime, RUNTIME_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,50 @@ class MediaPipeOptions:
                 raise ConfigError(f"MediaPipeOptions.{name} must be in [0, 1], got {getattr(self, name)}")
 
 
-POSE_BACKENDS = ("movenet", "mediapipe")
+@dataclass(frozen=True)
+class VadOptions:
+    """Attributes (seconds unless noted):
+    method: ``silero`` (default, trained model) or ``energy``.
+    model: Silero ONNX model: manifest name or path (checked: sha256, ONNX inputs).
+    model_sha256: expected sha256 when ``model`` is a path.
+    threshold: Silero speech probability that opens / continues speech.
+    neg_threshold: below this a 32 ms frame counts as silence (between the two: continues what was).
+    hangover_s: silence that ends an utterance (live latency: the transcript comes this much after the
+        last word, plus the decode).
+    min_speech_s: utterances with less speech than this are dropped (clicks, coughs).
+    pre_roll_s / post_roll_s: audio kept before the first / after the last speech frame.
+    max_utterance_s: longer speech is split at its least speech-like frame (the recogniser's window is 30 s).
+    margin_db, min_level_db, max_flatness, min_band_ratio: ``energy`` method only (see energy_vad).
+
+    Silero defaults chosen on the real-speech corpus (conversion/speech_corpus.py: asterisk prompts,
+    alsa voice clips, jfk, their noisy variants; tests/test_vad.py, device_bench/asr_bench.py).
+    """
+
+    method: str = "silero"
+    model: str = "silero-vad-v6.2"
+    model_sha256: str | None = None
+    threshold: float = 0.5
+    neg_threshold: float = 0.35
+    hangover_s: float = 0.3
+    min_speech_s: float = 0.25
+    pre_roll_s: float = 0.3
+    post_roll_s: float = 0.25
+    max_utterance_s: float = 20.0
+    margin_db: float = 10.0
+    min_level_db: float = -50.0
+    max_flatness: float = 0.45
+    min_band_ratio: float = 0.6
+
+    def __post_init__(self) -> None:
+        if self.method not in VAD_METHODS:
+            raise ConfigError(f"VadOptions.method must be one of {VAD_METHODS}, got {self.method!r}")
+        if not 1.0 <= self.max_utterance_s <= 29.0:
+            raise ConfigError(f"VadOptions.max_utterance_s must be in [1, 29] s, got {self.max_utterance_s}")
+        for name in ("hangover_s", "min_speech_s", "pre_roll_s", "post_roll_s"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"VadOptions.{name} must be >= 0, got {getattr(self, name)}")
+        if not 0.0 < self.neg_threshold <= self.threshold < 1.0:
+            raise ConfigError(f"VadOptions: need 0 < neg_threshold <= threshold < 1, got {self.neg_threshold}, {self.threshold}")
 
 
 @dataclass(frozen=True)
@@ -224,8 +280,7 @@ class AsrOptions:
     retry_below_logprob: float | None = None
 
     def __post_init__(self) -> None:
-        if self.window not in ("fit", "full"):
-            raise ConfigError(f"AsrOptions.window must be 'fit' or 'full', got {self.window!r}")
+        _check_choice("AsrOptions.window", self.window, ASR_WINDOWS)
         if self.window_margin_s < 0 or self.min_tokens < 1 or self.tokens_per_s <= 0 or self.merge_gap_s < 0:
             raise ConfigError("AsrOptions: window_margin_s and merge_gap_s must be >= 0, min_tokens >= 1, tokens_per_s > 0")
 
@@ -264,10 +319,8 @@ class PoseOptions:
     motion: MotionOptions | None = field(default_factory=MotionOptions)
 
     def __post_init__(self) -> None:
-        if self.backend not in POSE_BACKENDS + ("auto",):
-            raise ConfigError(f"PoseOptions.backend must be one of {POSE_BACKENDS + ('auto',)}, got {self.backend!r}")
-        if self.prefer not in POSE_BACKENDS:
-            raise ConfigError(f"PoseOptions.prefer must be one of {POSE_BACKENDS}, got {self.prefer!r}")
+        _check_choice("PoseOptions.backend", self.backend, POSE_BACKEND_CHOICES)
+        _check_choice("PoseOptions.prefer", self.prefer, POSE_BACKENDS)
         if not 0.0 <= self.min_pose_score <= 1.0:
             raise ConfigError(f"PoseOptions.min_pose_score must be in [0, 1], got {self.min_pose_score}")
 
@@ -309,8 +362,7 @@ class ActionOptions:
             raise ConfigError(f"ActionOptions.ema must be in [0, 1), got {self.ema}")
         if not 0.0 < self.shot_threshold <= 1.0:
             raise ConfigError(f"ActionOptions.shot_threshold must be in (0, 1], got {self.shot_threshold}")
-        if self.crop not in ("center", "letterbox"):
-            raise ConfigError(f"ActionOptions.crop must be 'center' or 'letterbox', got {self.crop!r}")
+        _check_choice("ActionOptions.crop", self.crop, ACTION_CROPS)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ __all__ = [
     "SourceError",
     "ConfigError",
     "ModelDownloadError",
+    "ClosedError",
+    "ConcurrentUseError",
+    "InvalidArrayError",
 ]
 
 
@@ -72,3 +75,7 @@ class ClosedError(EdgeSdkError, RuntimeError):
 
 class ConcurrentUseError(EdgeSdkError, RuntimeError):
     """A second thread called into an object that one thread at a time may use."""
+
+
+class InvalidArrayError(EdgeSdkError, ValueError):
+    """An array given to a result type (keypoints, scores, landmarks) has the wrong shape or is not finite."""

@@ -11,6 +11,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .errors import InvalidArrayError
+
 __all__ = [
     "COCO_KEYPOINTS", "BLAZEPOSE_LANDMARKS", "COCO_FROM_BLAZEPOSE", "SKELETON",
     "Keypoint", "Pose", "StageTimings", "FrameResult", "Event", "TranscriptSegment", "ActionPrediction",
@@ -43,12 +45,12 @@ SKELETON = (
 
 
 def _frozen_array(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
-    """A read-only float32 copy of ``value``; raises ValueError unless it has ``shape`` and is finite."""
+    """A read-only float32 copy of ``value``; raises :class:`InvalidArrayError` unless it has ``shape`` and is finite."""
     arr = np.array(value, dtype=np.float32)
     if arr.shape != shape:
-        raise ValueError(f"{what}: expected shape {shape}, got {arr.shape}")
+        raise InvalidArrayError(f"{what}: expected shape {shape}, got {arr.shape}")
     if not np.isfinite(arr).all():
-        raise ValueError(f"{what}: contains NaN or inf")
+        raise InvalidArrayError(f"{what}: contains NaN or inf")
     arr.setflags(write=False)
     return arr
 

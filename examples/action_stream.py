@@ -1,6 +1,8 @@
 """Stream action recognition on a video: print the top action whenever it changes.
 
-    python examples/action_stream.py clip.mp4 [--model movinet-a0-demo-int8] [--labels labels.txt]
+    python examples/action_stream.py clip.mp4 [--model movinet-a0-demo-int8] [--labels labels.txt] [--expect LABEL]
+
+Exits 1 when ``--expect`` is given and the stream does not end on that action.
 
 The default model is the demo (synthetic motion classes); pass an official MoViNet stream
 .tflite (and its Kinetics-600 label file) downloaded on a connected device for real actions.
@@ -10,8 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from edge_sdk import ActionOptions, AnalyzerConfig, EdgeAnalyzer, ModelAsset
-from edge_sdk.video.sources import VideoFileSource
+from edge_sdk import ActionOptions, AnalyzerConfig, EdgeAnalyzer, ModelAsset, VideoFileSource
 
 
 def main() -> int:
@@ -20,6 +21,7 @@ def main() -> int:
     ap.add_argument("--model", default="movinet-a0-demo-int8")
     ap.add_argument("--labels", default=None)
     ap.add_argument("--stride", type=int, default=1, help="model on every n-th frame")
+    ap.add_argument("--expect", default=None, help="the action the stream must end on")
     args = ap.parse_args()
     config = AnalyzerConfig(pose=None, action=ActionOptions(asset=ModelAsset(args.model, num_threads=1),
                                                             labels=args.labels, frame_stride=args.stride))
@@ -32,7 +34,7 @@ def main() -> int:
                 last = top.label
         s = analyzer.stats()
     print(f"{s['frames']} frames, action stage {s['stages']['action']['fps']} fps")
-    return 0
+    return 1 if args.expect is not None and last != args.expect else 0
 
 
 if __name__ == "__main__":

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from edge_sdk.audio.signal import read_wav
-from edge_sdk.audio.whisper_cpp import WhisperCppBackend
-from edge_sdk.config import AsrOptions, ModelAsset
+from edge_sdk import AsrOptions, ModelAsset, WhisperCppBackend, read_wav
 
 
 def main() -> int:

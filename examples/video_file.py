@@ -7,8 +7,7 @@ plus the stage's fps. Exits 1 unless a person is found in at least half of the f
 import argparse
 import sys
 
-from edge_sdk import EdgeAnalyzer
-from edge_sdk.video.sources import VideoFileSource
+from edge_sdk import EdgeAnalyzer, VideoFileSource
 
 
 def main() -> int:

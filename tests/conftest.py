@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def media() -> Path:
     """Directory with messi5.jpg, basketball1.png, vtest.avi, astronaut.png ... (sha256-checked)."""
-    from conversion.sources import fetch_all_media
+    from conversion.fetch import fetch_all_media
 
     return fetch_all_media()
 

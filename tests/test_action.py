@@ -73,7 +73,7 @@ def test_timeline_and_summary_carry_actions(tmp_path: Path, vtest_frames):
     with EdgeAnalyzer(AnalyzerConfig(action=ActionOptions(asset=ModelAsset(DEMO, num_threads=1))), timeline=timeline) as a:
         for i, f in enumerate(vtest_frames[:10]):
             r = a.process_frame(f, i * 0.1)
-        assert r.actions and r.poses is not None
+        assert r.actions and len(r.poses) == 1 and r.poses[0].keypoints.shape == (17, 2)
         d = a.describe()["action"]
         assert d["layout"] == "split" and d["input_size"] == 64 and d["states"] == 11
         assert a.stats()["stages"]["action"]["calls"] == 10
@@ -258,3 +258,66 @@ def test_finetune_action_cli_learns_new_classes_from_the_demo_checkpoint(tmp_pat
                 res = a.process_frame(frame, t)
             correct += int(res.actions[0].label == label)
     assert correct / 16 >= 0.75, correct
+
+
+def _all_probs(out) -> dict[int, float]:
+    return {p.index: p.score for p in out.predictions}
+
+
+def _classify(backend, features: np.ndarray) -> np.ndarray:
+    """The demo's float classifier on one feature vector, softmaxed (the reference for the window/ema tests)."""
+    interp = backend._cls.interpreter
+    interp.set_tensor(backend._cls_in, features.astype(np.float32)[None])
+    interp.invoke()
+    z = interp.get_tensor(backend._cls_out).reshape(-1).astype(np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def test_window_frames_averages_the_last_n_features(vtest_frames):
+    from edge_sdk.action.movinet_stream import MovinetActionBackend
+    from edge_sdk.action.preprocess import to_model_rgb
+
+    frames = vtest_frames[:8]
+    with MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False) as ref, \
+            MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False, window_frames=3, top_k=99) as win:
+        ys = [ref.stream.step(to_model_rgb(f, 64)).copy() for f in frames]  # the stream's features, frame by frame
+        for t, f in enumerate(frames):
+            got = _all_probs(win.step(f))
+            want = _classify(ref, np.mean(ys[max(0, t - 2):t + 1], axis=0))
+            np.testing.assert_allclose([got[i] for i in range(len(want))], want, atol=1e-5, err_msg=f"frame {t}")
+        cumulative = _classify(ref, np.mean(ys, axis=0))
+        assert np.abs(cumulative - want).max() > 1e-4  # the window really dropped the early frames
+
+
+def test_ema_smooths_class_probabilities(vtest_frames):
+    from edge_sdk.action.movinet_stream import MovinetActionBackend
+
+    frames = vtest_frames[:6]
+    with MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99) as raw, \
+            MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99, ema=0.6) as smooth:
+        expected = None
+        for f in frames:
+            p = _all_probs(raw.step(f))
+            p = np.array([p[i] for i in range(len(p))])
+            expected = p if expected is None else 0.6 * expected + 0.4 * p
+            got = _all_probs(smooth.step(f))
+            np.testing.assert_allclose([got[i] for i in range(len(expected))], expected, atol=1e-6)
+
+
+def test_letterbox_crop_keeps_the_whole_frame(vtest_frames):
+    import cv2
+
+    from edge_sdk.action.preprocess import to_model_rgb
+
+    f = vtest_frames[0]  # 768x576: 64x48 inside a 64x64 input, 8 rows of padding above and below
+    rgb = to_model_rgb(f, 64, "letterbox")
+    assert (rgb[:8] == 0).all() and (rgb[56:] == 0).all()
+    ref = cv2.resize(f, (64, 48), interpolation=cv2.INTER_AREA)[..., ::-1]
+    assert np.abs(rgb[8:56].astype(int) - ref).mean() < 4
+    centre = to_model_rgb(f, 64, "center")
+    assert (centre[:8] != 0).any()  # the centre crop fills the input
+    with EdgeAnalyzer(_config(crop="letterbox")) as a:
+        assert a.describe()["action"]["crop"] == "letterbox"
+        r = a.process_frame(f, 0.0)
+    assert len(r.actions) == 3

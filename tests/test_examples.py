@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +11,18 @@ from conftest import ROOT
 
 
 def test_image_pose_example(media: Path):
-    r = subprocess.run([sys.executable, str(ROOT / "examples/image_pose.py"), str(media / "basketball1.png")],
-                       capture_output=True, text=True)
+    run = [sys.executable, str(ROOT / "examples/image_pose.py")]
+    r = subprocess.run(run + [str(media / "basketball1.png")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "nose" in r.stdout and r.stdout.count("person (score") == 2  # both players
+    from test_cli import MESSI_BOXES
+
+    r = subprocess.run(run + [str(media / "messi5.jpg")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    printed = {m[0]: (float(m[1]), float(m[2])) for m in re.findall(r"(\w+)\s+x=\s*([\d.]+) y=\s*([\d.]+)", r.stdout)}
+    for name, (x0, y0, x1, y1) in MESSI_BOXES.items():  # hand-labelled regions of the player
+        x, y = printed[name]
+        assert x0 <= x <= x1 and y0 <= y <= y1, (name, printed[name])
 
 
 def test_video_file_example(media: Path):
@@ -42,8 +51,10 @@ def test_action_stream_example(tmp_path: Path):
     for f in clip:
         w.write(f)
     w.release()
-    r = subprocess.run([sys.executable, str(ROOT / "examples/action_stream.py"), str(path)], capture_output=True, text=True)
+    run = [sys.executable, str(ROOT / "examples/action_stream.py"), str(path), "--expect"]
+    r = subprocess.run(run + ["rotating_cw"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.strip().splitlines()
     assert "30 frames" in lines[-1]
     assert lines[-2].split()[1] == "rotating_cw", r.stdout
+    assert subprocess.run(run + ["rotating_ccw"], capture_output=True, text=True).returncode == 1  # the check can fail

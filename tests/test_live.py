@@ -112,3 +112,17 @@ def test_live_cli_writes_summary_with_latency(media: Path, tmp_path: Path):
     r = run_cli("live", "7", "--out", str(tmp_path / "cam"), check=False)
     assert r.returncode == 1 and "cannot open camera 7" in r.stderr
     assert json.loads((tmp_path / "cam" / "summary.json").read_text())["status"] == "failed"
+
+
+def test_every_nth_policy_of_the_rpi4_profile(media: Path, tmp_path: Path):
+    """rpi4 analyzes every 2nd frame of a camera: `edge-sdk live` on a file (no --replay) takes that policy."""
+    from test_cli import run_cli
+
+    out = tmp_path / "rpi4"
+    run_cli("live", str(media / "vtest.avi"), "--seconds", "2", "--out", str(out), "--profile", "rpi4")
+    summary = json.loads((out / "summary.json").read_text())
+    src = summary["stats"]["source"]
+    assert summary["status"] == "ok" and src["policy"] == "every_nth"
+    assert src["read"] == 20 and src["delivered"] == 10 and src["dropped"] == 10
+    frames = [json.loads(x) for x in (out / "timeline.jsonl").read_text().splitlines()]
+    assert [round(e["t"], 3) for e in frames if e["kind"] == "frame"] == [round(0.2 * i, 3) for i in range(10)]

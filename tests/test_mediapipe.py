@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from test_cli import MESSI_BOXES, run_cli
 
-from device_bench.pose_agreement import box_iou, pck
+from conversion.metrics import box_iou, pck
 from edge_sdk import (
     AnalyzerConfig,
     BackendUnavailableError,
@@ -92,7 +92,7 @@ def test_movenet_agrees_with_mediapipe(mp_image, media: Path, image: str, model:
 
 
 @requires_mp
-def test_mediapipe_video_mode_tracks_pedestrians(media: Path):
+def test_mediapipe_video_mode_tracks_pedestrians_and_keeps_landmarks(media: Path):
     from edge_sdk.video.sources import VideoFileSource
 
     with VideoFileSource(media / "vtest.avi", max_frames=220) as src:
@@ -105,6 +105,10 @@ def test_mediapipe_video_mode_tracks_pedestrians(media: Path):
             r = a.process_frame(f, i / 10)
             for p in r.poses:
                 found += 1
+                # the 33 landmarks survive the video-mode smoothing on every frame, not only the first
+                assert p.landmarks is not None and p.landmarks.shape == (33, 4), (i, p.landmarks)
+                raw = p.landmarks[list(COCO_FROM_BLAZEPOSE), :2]  # unsmoothed: close to the smoothed keypoints
+                assert np.median(np.linalg.norm(raw - p.keypoints, axis=1)) < 20
                 x0, y0, x1, y1 = p.bbox()
                 assert -50 < x0 < x1 < 818 and -50 < y0 < y1 < 626  # on the frame (768x576)
     assert found >= 30
@@ -181,6 +185,17 @@ def test_corrupt_model_is_an_error_not_a_fallback(tmp_path: Path):
         EdgeAnalyzer(AnalyzerConfig(pose=PoseOptions(asset=ModelAsset(str(bad), sha256=digest), backend="auto")))
 
 
+# BlazePose landmark index of each COCO keypoint, from MediaPipe Pose's landmark model card.
+BLAZEPOSE_INDEX_OF_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+
+
 def test_coco_names_map_onto_blazepose():
-    for i, j in enumerate(COCO_FROM_BLAZEPOSE):
-        assert BLAZEPOSE_LANDMARKS[j] == COCO_KEYPOINTS[i]
+    assert COCO_FROM_BLAZEPOSE == BLAZEPOSE_INDEX_OF_COCO and len(BLAZEPOSE_LANDMARKS) == 33
+    assert [BLAZEPOSE_LANDMARKS[j] for j in BLAZEPOSE_INDEX_OF_COCO] == list(COCO_KEYPOINTS)
+
+
+@requires_mp
+def test_blazepose_names_are_mediapipes():
+    import mediapipe as mp
+
+    assert [m.name.lower() for m in sorted(mp.solutions.pose.PoseLandmark, key=lambda m: m.value)] == list(BLAZEPOSE_LANDMARKS)

@@ -7,7 +7,7 @@ import pytest
 from conftest import requires_tf
 
 from edge_sdk.pose.movenet import MoveNetBackend
-from edge_sdk.pose.preprocess import Letterbox
+from edge_sdk.video.letterbox import Letterbox
 
 IMAGES = ("messi5.jpg", "basketball1.png", "astronaut.png")
 
@@ -33,7 +33,7 @@ def _ref_pixels(ref, bgr: np.ndarray):
 def test_int8_close_to_float(reference, media, variant, image):
     import cv2
 
-    from conversion.accuracy import keypoint_deviation
+    from conversion.metrics import keypoint_deviation
 
     bgr = cv2.imread(str(media / image))
     ref_xy, ref_s, _ = _ref_pixels(reference[variant], bgr)

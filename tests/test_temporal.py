@@ -86,7 +86,7 @@ def test_image_mode_has_no_temporal_state(messi: np.ndarray):
 
 def test_moving_crop_keeps_buffers_bounded(vtest_frames):
     """Crops of changing size share one scratch dict: it stays bounded and results stay exact."""
-    from edge_sdk.pose.preprocess import MAX_SCRATCH, Letterbox
+    from edge_sdk.video.letterbox import MAX_SCRATCH, Letterbox
 
     frame = vtest_frames[0]
     scratch: dict = {}

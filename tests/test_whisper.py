@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from test_cli import run_cli
 
-from device_bench.wer import normalize, word_errors
+from conversion.metrics import normalize, word_errors
 from edge_sdk import AudioFormatError, EdgeSdkError, ModelIntegrityError, ModelNotFoundError
 from edge_sdk.audio.signal import read_wav, to_mono_16k
 from edge_sdk.config import AsrOptions, ModelAsset
@@ -30,7 +30,7 @@ F16 = "whisper-tiny.en-f16"
 
 @pytest.fixture(scope="module")
 def corpus():
-    from conversion.sources import speech_corpus
+    from conversion.fetch import speech_corpus
 
     return speech_corpus()
 
@@ -63,7 +63,7 @@ def _libggml_base() -> ctypes.CDLL:
 
 def test_q8_0_blocks_are_bit_exact_with_libggml():
     from conversion.ct2 import read_ct2
-    from conversion.sources import whisper_ct2_dir
+    from conversion.fetch import whisper_ct2_dir
     from conversion.whisper_ct2 import quantize_q8_0
 
     lib = _libggml_base()
@@ -96,7 +96,7 @@ def test_converted_files_match_the_ggml_layout_whisper_cpp_expects():
 
 
 def test_transcribes_jfk_exactly(q8, jfk16k):
-    from conversion.sources import JFK_TEXT
+    from conversion.fetch import JFK_TEXT
 
     t = q8.transcribe(jfk16k)
     assert normalize(t.text) == normalize(JFK_TEXT)
@@ -318,7 +318,7 @@ def _encode(path: Path, codec: str, audio: np.ndarray, frames: list | None = Non
 
 @pytest.mark.parametrize("suffix, codec", [(".flac", "flac"), (".mp3", "libmp3lame"), (".m4a", "aac"), (".opus", "libopus")])
 def test_compressed_audio_files_transcribe(q8, jfk16k, tmp_path: Path, suffix, codec):
-    from conversion.sources import JFK_TEXT
+    from conversion.fetch import JFK_TEXT
     from edge_sdk.audio.decode import read_audio
 
     pytest.importorskip("av")

@@ -359,3 +359,9 @@ class MovinetActionBackend:
         self._cls = None
         self._loaded = None  # type: ignore[assignment]
 
+    def __enter__(self) -> "MovinetActionBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..pose.preprocess import Letterbox
+from ..config import ACTION_CROPS as CROPS
+from ..errors import ConfigError
+from ..video.letterbox import Letterbox
 
 __all__ = ["CROPS", "to_model_rgb"]
-
-CROPS = ("center", "letterbox")
 
 
 def to_model_rgb(frame: np.ndarray, size: int, crop: str = "center", out: np.ndarray | None = None,
@@ -25,5 +25,5 @@ def to_model_rgb(frame: np.ndarray, size: int, crop: str = "center", out: np.nda
     elif crop == "letterbox":
         region = None
     else:
-        raise ValueError(f"crop must be one of {CROPS}, got {crop!r}")
+        raise ConfigError(f"crop must be one of {CROPS}, got {crop!r}")
     return Letterbox.fit((h, w), size, region, scratch).apply(frame, out)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
+
 __all__ = ["ShotChangeDetector"]
 
 
@@ -17,7 +19,7 @@ class ShotChangeDetector:
 
     def __init__(self, threshold: float = 0.5):
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+            raise ConfigError(f"threshold must be in (0, 1], got {threshold}")
         self.threshold = float(threshold)
         self._prev: np.ndarray | None = None
         self.last_distance = 0.0

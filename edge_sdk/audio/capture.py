@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -48,16 +48,19 @@ class MicrophoneSource:
     max_queue_s: audio held for the consumer at most.
     overflow: ``drop_oldest`` or ``block`` (see module doc).
     t0_s: clock value of the first sample.
+    clock: time source (e.g. ``EdgeAnalyzer.now``): ``t0_s`` becomes ``clock()`` when capture starts.
+
+    An :class:`~edge_sdk.audio.sources.AudioSource`: :meth:`chunks`, :meth:`close`.
     """
 
     def __init__(self, device: int | str | None = None, *, block_s: float = 0.1, max_queue_s: float = 10.0,
-                 overflow: str = "drop_oldest", t0_s: float = 0.0) -> None:
+                 overflow: str = "drop_oldest", t0_s: float = 0.0, clock: Callable[[], float] | None = None) -> None:
         if overflow not in ("drop_oldest", "block"):
             raise ConfigError(f"overflow must be 'drop_oldest' or 'block', got {overflow!r}")
         if not 0.01 <= block_s <= 2.0 or max_queue_s < block_s:
             raise ConfigError(f"need 0.01 <= block_s <= 2 and max_queue_s >= block_s, got {block_s}, {max_queue_s}")
         sd = _sounddevice()
-        self.overflow, self.t0_s, self.dropped_s = overflow, float(t0_s), 0.0
+        self.overflow, self.t0_s, self.dropped_s, self.clock = overflow, float(t0_s), 0.0, clock
         try:
             info = sd.query_devices(device, "input")
         except (ValueError, sd.PortAudioError) as e:
@@ -79,6 +82,8 @@ class MicrophoneSource:
 
     def start(self) -> "MicrophoneSource":
         if self._thread is None:
+            if self.clock is not None:
+                self.t0_s = float(self.clock())
             self._stream.start()
             self._thread = threading.Thread(target=self._read_loop, name="edge_sdk-mic", daemon=True)
             self._thread.start()
@@ -128,6 +133,13 @@ class MicrophoneSource:
                 raise item
             got += item.samples.size / SAMPLE_RATE
             yield item
+
+    def close(self) -> None:
+        """Stop capturing and release the device (from any thread; idempotent)."""
+        self.stop()
+
+    def stats(self) -> dict[str, Any]:
+        return {"device": self.device_name, "rate": self.rate, "dropped_s": round(self.dropped_s, 3)}
 
     def stop(self) -> None:
         self._stop.set()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from ..config import PoseOptions, RunningMode
-from ..errors import BackendUnavailableError, ModelLoadError, ModelNotFoundError, RuntimeUnavailableError
+from ..errors import BackendUnavailableError, ConfigError, ModelLoadError, ModelNotFoundError, RuntimeUnavailableError
 from .base import PoseBackend, PoseOutput
 
-__all__ = ["PoseBackend", "PoseOutput", "PoseSelection", "create_pose_backend", "select_pose_backend"]
+__all__ = ["PoseBackend", "PoseOutput", "PoseSelection", "POSE_FACTORIES", "create_pose_backend", "select_pose_backend"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -32,23 +33,30 @@ class PoseSelection:
         return {"requested": self.requested, "chosen": self.chosen, "fallback_reason": self.fallback_reason}
 
 
+def _movenet(options: PoseOptions, track: bool) -> PoseBackend:
+    from .movenet import MoveNetBackend
+
+    a = options.asset
+    return MoveNetBackend(a.model, num_threads=a.num_threads, runtime=a.runtime, expected_sha256=a.sha256,
+                          min_pose_score=options.min_pose_score, track=track)
+
+
+def _mediapipe(options: PoseOptions, track: bool) -> PoseBackend:
+    from .mediapipe_pose import MediaPipePoseBackend
+
+    return MediaPipePoseBackend(options.mediapipe, track=track, min_pose_score=options.min_pose_score)
+
+
+# Backend name -> factory (options, crop tracking on?) -> backend; the names are config.POSE_BACKENDS.
+POSE_FACTORIES: dict[str, Callable[[PoseOptions, bool], PoseBackend]] = {"movenet": _movenet, "mediapipe": _mediapipe}
+
+
 def create_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IMAGE, name: str | None = None) -> PoseBackend:
     """Instantiate backend ``name`` (default ``options.backend``; not ``auto``); tracking only for video/live."""
     name = name or options.backend
-    track = options.crop_tracking and RunningMode(mode) is not RunningMode.IMAGE
-    if name == "movenet":
-        from .movenet import MoveNetBackend
-
-        a = options.asset
-        return MoveNetBackend(
-            a.model, num_threads=a.num_threads, runtime=a.runtime, expected_sha256=a.sha256,
-            min_pose_score=options.min_pose_score, track=track,
-        )
-    if name == "mediapipe":
-        from .mediapipe_pose import MediaPipePoseBackend
-
-        return MediaPipePoseBackend(options.mediapipe, track=track, min_pose_score=options.min_pose_score)
-    raise ValueError(f"create_pose_backend: unknown backend {name!r} (use select_pose_backend for 'auto')")
+    if name not in POSE_FACTORIES:
+        raise ConfigError(f"unknown pose backend {name!r}: one of {sorted(POSE_FACTORIES)} (select_pose_backend for 'auto')")
+    return POSE_FACTORIES[name](options, options.crop_tracking and RunningMode(mode) is not RunningMode.IMAGE)
 
 
 def select_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IMAGE) -> PoseSelection:
@@ -58,7 +66,7 @@ def select_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IM
     if options.backend != "auto":
         return PoseSelection(create_pose_backend(options, mode), options.backend, options.backend)
     first = options.prefer
-    second = "mediapipe" if first == "movenet" else "movenet"
+    second = next(n for n in POSE_FACTORIES if n != first)
     try:
         return PoseSelection(create_pose_backend(options, mode, first), "auto", first)
     except FALLBACK_ERRORS as e:

@@ -24,9 +24,9 @@ from ..models import ResolvedModel, resolve_model
 from ..results import COCO_KEYPOINTS, Pose, StageTimings
 from ..runtime import LoadedInterpreter, load_interpreter
 from ..video.frames import check_frame
+from ..video.letterbox import Letterbox
 from .base import PoseOutput, keypoint_scores
 from .cropping import next_crop_region
-from .preprocess import Letterbox
 
 __all__ = ["MoveNetBackend"]
 

@@ -1,4 +1,15 @@
-"""Video sources. ``VideoFileSource`` reads a file frame by frame with the file's own timestamps."""
+"""Video sources: anything that yields :class:`CapturedFrame` s.
+
+    frames() -> Iterator[CapturedFrame]   # in order; raises SourceError when the source fails
+    close()                               # idempotent
+    fps                                   # nominal frame rate
+    stats() -> dict                       # optional: read / delivered / dropped counters
+
+The clock is given at construction (``clock=EdgeAnalyzer.now`` for live sources); files without one
+use media time (index / fps). :class:`VideoFileSource` (a file, every frame), :class:`CaptureSource`
+(camera, stream or file on a reader thread with a drop policy), :class:`MemorySource` (decoded
+frames, e.g. for benchmarks).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +19,35 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from ..errors import ConfigError, SourceError
 
-__all__ = ["VideoFileSource", "CaptureSource", "CapturedFrame", "ReplaySource"]
+__all__ = ["VideoSource", "VideoFileSource", "CaptureSource", "CapturedFrame", "ReplaySource", "MemorySource"]
+
+
+@dataclass(frozen=True)
+class CapturedFrame:
+    """A frame from a source: ``index`` counts frames read (dropped ones included), ``t_s`` is its
+    time on the source's clock, ``captured_at`` the ``time.perf_counter()`` of the read."""
+
+    index: int
+    t_s: float
+    frame: np.ndarray
+    captured_at: float
+
+
+@runtime_checkable
+class VideoSource(Protocol):
+    """Frames with timestamps (see the module docstring)."""
+
+    fps: float
+
+    def frames(self) -> Iterator[CapturedFrame]: ...
+
+    def close(self) -> None: ...
 
 log = logging.getLogger("edge_sdk")
 
@@ -91,6 +124,14 @@ class VideoFileSource:
             yield index, index / self.fps, frame
             index += 1
 
+    def frames(self) -> Iterator[CapturedFrame]:
+        """:class:`CapturedFrame` s in media time."""
+        for index, t, frame in self:
+            yield CapturedFrame(index, t, frame, time.perf_counter())
+
+    def stats(self) -> dict[str, Any]:
+        return {"fps": self.fps, "size": list(self.size), "frames": self.frame_count}
+
     def close(self) -> None:
         self._cap.release()
 
@@ -99,17 +140,6 @@ class VideoFileSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@dataclass(frozen=True)
-class CapturedFrame:
-    """A frame from a :class:`CaptureSource`: ``index`` counts frames read (dropped ones included),
-    ``t_s`` is its time on the source's clock, ``captured_at`` the ``time.perf_counter()`` of the read."""
-
-    index: int
-    t_s: float
-    frame: np.ndarray
-    captured_at: float
 
 
 POLICIES = ("latest", "every_nth", "block")
@@ -240,6 +270,10 @@ class CaptureSource:
                 self._cap.release()
                 self._cap = None
 
+    def frames(self) -> Iterator[CapturedFrame]:
+        """Frames as the policy keeps them; raises :class:`SourceError` on a failure (after earlier frames)."""
+        return iter(self)
+
     def __iter__(self) -> Iterator[CapturedFrame]:
         """Frames as the policy keeps them; raises :class:`SourceError` on a failure (after earlier frames)."""
         self.start()
@@ -288,3 +322,28 @@ def ReplaySource(path: str | os.PathLike, **kwargs: Any) -> CaptureSource:  # no
     """A camera stand-in: a video file delivered at its native frame rate, latest frame only (by default)."""
     kwargs.setdefault("policy", "latest")
     return CaptureSource(path, pace=True, **kwargs)
+
+
+class MemorySource:
+    """Decoded frames, delivered as fast as they are consumed at ``t_s = i / fps``; ``cycle``: start
+    over at the end (until ``max_frames``, or :meth:`close`)."""
+
+    def __init__(self, frames: Sequence[np.ndarray], fps: float, *, cycle: bool = False,
+                 max_frames: int | None = None) -> None:
+        if not len(frames) or fps <= 0:
+            raise ConfigError(f"MemorySource needs frames and fps > 0, got {len(frames)} frames at {fps}")
+        self._frames, self.fps, self.cycle, self.max_frames = list(frames), float(fps), bool(cycle), max_frames
+        self.delivered = 0
+        self._closed = False
+
+    def frames(self) -> Iterator[CapturedFrame]:
+        i, n = 0, len(self._frames)
+        while not self._closed and (self.max_frames is None or i < self.max_frames) and (self.cycle or i < n):
+            yield CapturedFrame(i, i / self.fps, self._frames[i % n], time.perf_counter())
+            self.delivered = i = i + 1
+
+    def stats(self) -> dict[str, Any]:
+        return {"delivered": self.delivered, "fps": self.fps}
+
+    def close(self) -> None:
+        self._closed = True

@@ -1,0 +1,103 @@
+"""The two jobs behind ``edge-sdk analyze`` and ``edge-sdk live``: an output directory with
+``timeline.jsonl``, ``summary.json`` (status ``running`` -> ``ok`` / ``failed``) and, for files,
+``annotated.mp4``. Ctrl-C / SIGTERM (:mod:`edge_sdk.signals`) end a job with status ``stopped``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from contextlib import ExitStack, closing
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .analyzer import EdgeAnalyzer
+from .config import AnalyzerConfig
+from .loop import run
+from .models import model_licenses
+from .profiles import DeviceProfile
+from .safe_write import OutputDir
+from .sinks import AnnotatedVideoSink, Sink, SummarySink, TimelineSink
+
+__all__ = ["analyze_file", "analyze_live"]
+
+
+def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: AnalyzerConfig | None = None, *,
+                 audio: str | os.PathLike | None = None, annotate: bool = True,
+                 max_frames: int | None = None, on_result: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """Every frame of ``video`` (up to ``max_frames``) in media time, with the speech of ``audio`` (an
+    audio file or a video's soundtrack, starting with the video) interleaved by timestamp; ``on_result``
+    gets each FrameResult; returns the summary. A failure is recorded in summary.json, then raised."""
+    from .audio.sources import WavSource
+    from .video.sources import VideoFileSource
+
+    out = OutputDir(out_dir)
+    with SummarySink(out.path("summary.json"), input=str(video), audio=str(audio) if audio else None) as summary:
+        with VideoFileSource(video, max_frames=max_frames) as src, \
+                EdgeAnalyzer(config, sinks=[TimelineSink(out.fresh("timeline.jsonl")), summary]) as analyzer:
+            summary.update(source=src.stats(), effective=analyzer.describe())
+            summary.update(licenses=model_licenses(summary.data["effective"]))
+            if annotate:
+                demo = (summary.data["effective"].get("action") or {}).get("demo")
+                video_sink = AnnotatedVideoSink(out.fresh("annotated.mp4"), src.fps, src.size,
+                                                action_label="action (demo model)" if demo else "action")
+                analyzer.sinks.add(video_sink)
+                summary.update(video={"file": "annotated.mp4", "codec": video_sink.codec})
+            wav = WavSource(audio, chunk_s=1.0 / src.fps) if audio is not None else None
+            stats: dict[str, Any] = {}
+            try:
+                run(analyzer, src, wav, media_time=True, on_result=on_result, stats=stats)
+            finally:
+                summary.update(stats=stats or analyzer.stats())
+            if src.truncated:  # fewer frames than the header announces: kept, and said so
+                summary.ok_status = "truncated"
+                summary.data["source"]["frames_read"] = src.frames_read
+    return summary.data
+
+
+def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, profile: DeviceProfile, *,
+                 replay: bool = False, seconds: float | None = None, mic: str | int | None = None,
+                 action: bool | str = False, sinks: Sequence[Sink] = (), camera_options: Any = None,
+                 announce: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The live loop on a camera, stream or (``replay``: paced) file with the profile's models, and
+    speech from microphone ``mic`` (``"default"``) if given; ``action``: True for the profile's action
+    model, or a model name; ``sinks``: more outputs (MQTT, metrics, live view: they are told the models
+    and the source, and ``announce`` gets their URLs); returns the summary."""
+    from .video.sources import CaptureSource
+
+    out = OutputDir(out_dir)
+    uri = int(source) if isinstance(source, str) and source.isdigit() else source
+    live = replay or not Path(str(uri)).is_file()  # stamped on the analyzer's clock; a plain file: media time
+    policy = "every_nth" if profile.frame_stride > 1 and not replay else "latest"
+    with SummarySink(out.path("summary.json"), source=str(source), profile=profile.to_dict()) as summary:
+        config = profile.analyzer_config("live", asr=mic is not None, action=bool(action))
+        if isinstance(action, str) and action:
+            config = dataclasses.replace(config, action=profile.action_options(action))
+        timeline = TimelineSink(out.fresh("timeline.jsonl"))
+        with EdgeAnalyzer(config, sinks=[timeline, summary, *sinks]) as analyzer, \
+                ExitStack() as sources:  # closed by run(); here too if run() is never reached
+            src = sources.enter_context(closing(CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=replay,
+                                                              clock=analyzer.now if live else None,
+                                                              camera_options=camera_options)))
+            if seconds:
+                src.max_frames = max(1, int(seconds * src.fps))
+            microphone = None
+            if mic is not None:
+                from .audio.capture import MicrophoneSource
+
+                microphone = sources.enter_context(closing(MicrophoneSource(None if mic == "default" else mic,
+                                                                            clock=analyzer.now)))
+            summary.update(effective=analyzer.describe())
+            summary.update(licenses=model_licenses(summary.data["effective"]))
+            for sink in sinks:  # what the metrics and the viewer need to know
+                if hasattr(sink, "set_models"):
+                    sink.set_models(summary.data["effective"])
+                if hasattr(sink, "watch_source"):
+                    sink.watch_source(src)
+                if hasattr(sink, "url") and announce is not None:
+                    announce(f"{sink.name}: {sink.url}")
+            stats: dict[str, Any] = {}
+            try:
+                run(analyzer, src, microphone, stats=stats)
+            finally:
+                summary.update(stats=stats)
+    return summary.data

@@ -1,0 +1,74 @@
+"""SummarySink: ``summary.json`` of a run, with a status that says how the run ended.
+
+    with SummarySink(out / "summary.json", input="clip.mp4") as summary:   # status "running"
+        ...                                                                 # summary.update(stats=...)
+    # -> status "ok" (or ``ok_status``, e.g. "truncated"), "stopped" with "stopped_by" (Ctrl-C,
+    #    SIGTERM), or "failed" with "error" when the block raised; "wall_s"; always written
+
+As a sink it counts the events of each kind (``events``). The file is replaced atomically, as
+strict JSON (:mod:`edge_sdk.safe_write`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..results import Event, FrameResult
+from ..safe_write import atomic_write_text, dumps_strict
+from ..signals import Stopped
+
+__all__ = ["SummarySink"]
+
+
+class SummarySink:
+    """Args: path of the JSON file; ``fields``: its first keys (input, profile ...)."""
+
+    name = "summary"
+
+    def __init__(self, path: str | os.PathLike, **fields: Any) -> None:
+        self.path = Path(path)
+        self.data: dict[str, Any] = {**fields, "status": "running"}
+        self._events: dict[str, int] = {}
+        self._t0 = time.perf_counter()
+        self.ok_status = "ok"  # the status of a run that ended without an error
+
+    def update(self, **fields: Any) -> None:
+        self.data.update(fields)
+
+    def on_event(self, event: Event) -> None:
+        self._events[event.kind] = self._events.get(event.kind, 0) + 1
+
+    def on_frame(self, frame: np.ndarray, result: FrameResult) -> None:
+        pass
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """Set the final status (see the module docstring) and write the file."""
+        if error is None:
+            self.data["status"] = self.ok_status
+        elif isinstance(error, KeyboardInterrupt):  # what was written is kept
+            self.data["status"] = "stopped"
+            self.data["stopped_by"] = error.signal_name if isinstance(error, Stopped) else "SIGINT"
+        else:
+            self.data["status"], self.data["error"] = "failed", f"{type(error).__name__}: {error}"
+        self.write()
+
+    def write(self) -> None:
+        self.data["events"] = dict(self._events)
+        self.data["wall_s"] = round(time.perf_counter() - self._t0, 3)
+        atomic_write_text(self.path, dumps_strict(self.data, indent=1) + "\n")
+
+    def close(self) -> None:
+        """Write what is known (the status is set by :meth:`finish` / the ``with`` block)."""
+        self.write()
+
+    def __enter__(self) -> "SummarySink":
+        self.write()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.finish(exc)

@@ -1,0 +1,116 @@
+"""PoseStage: a pose backend (chosen by name) followed by post-processing steps.
+
+    backend.estimate(frame)            # MoveNet / MediaPipe; crop tracking lives in the backend
+      -> steps, in order               # each: (poses, t_s, frame_size) -> (poses, events)
+         [your steps]                  # PoseStage(steps=...) / add_step()
+         PeopleStep                    # video/live: multi-person models: PoseTracker (track ids,
+                                       # per-ID One-Euro, person_enter / person_leave events);
+                                       # single-person models: One-Euro on the person
+
+Steps rebuild poses with :func:`dataclasses.replace`, so fields they do not touch (MediaPipe's 33
+``landmarks``, track ids) are kept. The stage adds the frame index (``frame``) to their events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..config import PoseOptions, RunningMode
+from ..pose import PoseBackend, select_pose_backend
+from ..pose.people import PeopleTracking
+from ..results import Event, Pose, StageTimings
+from .base import BackendStage
+
+__all__ = ["PoseStage", "PoseStageOutput", "PoseStep", "PeopleStep"]
+
+
+@dataclass(frozen=True)
+class PoseStageOutput:
+    """``poses`` of one frame (best first, empty if none), the backend's ``timings`` and the
+    ``events`` the post-processing steps emitted."""
+
+    poses: tuple[Pose, ...]
+    timings: StageTimings | None
+    events: tuple[Event, ...] = ()
+
+
+class PoseStep(Protocol):
+    """One post-processing step: ``(poses, t_s, (width, height)) -> (poses, events)``; ``reset()``
+    forgets its state (the stream was cut)."""
+
+    def __call__(self, poses: tuple[Pose, ...], t_s: float, frame_size: tuple[int, int],
+                 ) -> tuple[tuple[Pose, ...], tuple[Event, ...]]: ...
+
+    def reset(self) -> None: ...
+
+
+class PeopleStep:
+    """:class:`~edge_sdk.pose.people.PeopleTracking` as a step (its people counts: ``summary()``)."""
+
+    def __init__(self, people: PeopleTracking) -> None:
+        self.people = people
+
+    def __call__(self, poses: tuple[Pose, ...], t_s: float, frame_size: tuple[int, int],
+                 ) -> tuple[tuple[Pose, ...], tuple[Event, ...]]:
+        poses, events = self.people(poses, t_s, frame_size)
+        return poses, tuple(Event(t_s, kind, data) for kind, data in events)
+
+    def reset(self) -> None:
+        self.people.reset()
+
+    def summary(self) -> dict[str, Any]:
+        return self.people.summary()
+
+
+class PoseStage(BackendStage):
+    """Poses in frames.
+
+    Args:
+        options: :class:`PoseOptions`.
+        mode: :class:`RunningMode`; image mode runs no temporal step (no crop tracking, no smoothing).
+        backend: your own :class:`~edge_sdk.pose.PoseBackend` instead of the one ``options`` names
+            (the stage closes it).
+        steps: post-processing steps to run after the backend, before the people step.
+        people: run the people step (tracking / smoothing) in video and live mode.
+    """
+
+    name = "pose"
+
+    def __init__(self, options: PoseOptions | None = None, mode: RunningMode | str = RunningMode.VIDEO, *,
+                 backend: PoseBackend | None = None, steps: tuple[PoseStep, ...] = (), people: bool = True) -> None:
+        self.options = options or PoseOptions()
+        self.mode = RunningMode(mode)
+        if backend is None:
+            selection = select_pose_backend(self.options, self.mode)
+            backend, self.selection = selection.backend, selection.to_dict()
+        self.backend: PoseBackend | None = backend
+        self.steps: list[PoseStep] = list(steps)
+        self.people: PeopleStep | None = None
+        if people and self.mode is not RunningMode.IMAGE:
+            multi = self.backend.describe().get("layout") == "multipose"
+            self.people = PeopleStep(PeopleTracking(self.options, multi_person=multi))
+            self.steps.append(self.people)
+
+    def add_step(self, step: PoseStep, index: int = 0) -> None:
+        """Insert a post-processing step (default: first, before the people step)."""
+        self.steps.insert(index, step)
+
+    def process(self, frame: np.ndarray, t_s: float, index: int = 0) -> PoseStageOutput:
+        """Poses in ``frame`` (H, W, 3) uint8 BGR at ``t_s`` seconds (``index``: frame count)."""
+        out = self.backend.estimate(frame)
+        poses, events = out.poses, ()
+        size = (frame.shape[1], frame.shape[0])
+        for step in self.steps:
+            poses, new = step(poses, t_s, size)
+            events += tuple(Event(e.t, e.kind, {"frame": index, **e.data}) for e in new)
+        return PoseStageOutput(poses, out.timings, events)
+
+    def reset(self) -> None:
+        if hasattr(self.backend, "reset"):
+            self.backend.reset()
+        for step in self.steps:
+            step.reset()
+

@@ -1,0 +1,41 @@
+"""The public surface: README snippets import only from ``edge_sdk``, and every name they use exists."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from conftest import ROOT
+
+import edge_sdk
+
+
+def _readme_snippets() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+
+
+def test_readme_snippets_import_only_from_the_top_level():
+    snippets = _readme_snippets()
+    assert len(snippets) >= 4
+    names = 0
+    for code in snippets:
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "edge_sdk":
+                assert node.module == "edge_sdk", f"README imports from {node.module}: {ast.unparse(node)}"
+                for alias in node.names:
+                    assert alias.name in edge_sdk.__all__ and hasattr(edge_sdk, alias.name), alias.name
+                    names += 1
+    assert names >= 10
+
+
+def test_everything_exported_exists():
+    missing = [n for n in edge_sdk.__all__ if not hasattr(edge_sdk, n)]
+    assert missing == [] and len(set(edge_sdk.__all__)) == len(edge_sdk.__all__)
+
+
+def test_name_tables_match_the_implementations():
+    from edge_sdk.config import POSE_BACKENDS, RUNTIME_CHOICES
+    from edge_sdk.pose import POSE_FACTORIES
+    from edge_sdk.runtime import RUNTIMES
+
+    assert RUNTIME_CHOICES == ("auto", *RUNTIMES) and POSE_BACKENDS == tuple(POSE_FACTORIES)
