@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from conversion.accuracy import CLOSEUP_FRACTION, CLOSEUP_LIMIT, MIN_KEYPOINT_SCORE, MIN_POSE_SCORE, keypoint_deviation
+from conversion.accuracy import CLOSEUP_FRACTION, CLOSEUP_LIMIT, MIN_KEYPOINT_SCORE, MIN_POSE_SCORE
+from conversion.metrics import keypoint_deviation
 from conversion.movenet_tfjs import FloatReference, _quarter, _vtest_frames
 from edge_sdk.models import resolve_model, sha256_file, shipped_dir
 from edge_sdk.pose.movenet import MIN_PERSON_SCORE, MoveNetBackend

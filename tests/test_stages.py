@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge_sdk import AnalyzerConfig, EdgeAnalyzer, OneEuroOptions, Pose, PoseOptions, SourceError
+from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, OneEuroOptions, Pose, PoseOptions, SourceError
 from edge_sdk.pose.smoothing import OneEuroFilter
 from edge_sdk.results import Event
 from edge_sdk.stages import PoseStage, StageInfo
@@ -42,7 +42,7 @@ def test_smoothing_keeps_every_other_pose_field():
 
 
 def test_pose_stage_describe_and_steps(messi: np.ndarray):
-    s = PoseStage(PoseOptions(), "video")
+    s = PoseStage(PoseOptions(asset=ModelAsset("movenet-lightning-int8")), "video")
     try:
         info = s.describe()
         assert isinstance(info, StageInfo) and info.stage == "pose" and info.backend["model"] == "movenet-lightning-int8"

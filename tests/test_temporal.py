@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, OneEuroOptions, Pose, PoseOptions
+from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, ModelAsset, OneEuroOptions, Pose, PoseOptions
 from edge_sdk.pose.cropping import next_crop_region
 from edge_sdk.pose.smoothing import OneEuroFilter
 
@@ -65,7 +65,8 @@ def test_crop_tracking_finds_street_people_better(vtest_frames):
     """vtest.avi: whole-frame MoveNet sees small pedestrians; tracking zooms on one."""
 
     def scores(track: bool) -> list[float]:
-        cfg = AnalyzerConfig(pose=PoseOptions(crop_tracking=track, smoothing=None), mode="video")
+        single = ModelAsset("movenet-lightning-int8")  # crop tracking is a single-person model's
+        cfg = AnalyzerConfig(pose=PoseOptions(asset=single, crop_tracking=track, smoothing=None), mode="video")
         with EdgeAnalyzer(cfg) as a:
             assert a.describe()["pose"]["crop_tracking"] is track
             results = [a.process_frame(f, i / 10) for i, f in enumerate(vtest_frames)]
