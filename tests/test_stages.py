@@ -166,7 +166,9 @@ def test_media_time_interleaves_speech_and_frames_by_timestamp(media: Path, tmp_
     assert stats["frames"] == 120 and stats["asr"]["audio_s"] == pytest.approx(11.0, abs=0.01)
     ev = _events(tl)
     said = [i for i, e in enumerate(ev) if e["kind"] == "transcript"]
-    assert said and "ask not what your country" in " ".join(ev[i]["text"] for i in said).lower()
+    from conversion.metrics import normalize
+
+    assert said and "ask not what your country" in normalize(" ".join(ev[i]["text"] for i in said))
     for i in said:  # written right after the frame during which its utterance was closed
         before = [e["t"] for e in ev[:i] if e["kind"] == "frame"]
         assert before and ev[i]["end"] - 0.1 <= before[-1] + 0.1 <= ev[i]["end"] + 1.5, (ev[i], before[-1])
