@@ -13,7 +13,7 @@ Same tiny.en q8_0 weights, interleaved round by round so machine noise hits all 
 
 Per clip the median wall time over the rounds; RTF = total audio / total median wall (x real time).
 WER with Whisper-style English normalisation. ``--live`` adds end-of-utterance -> transcript latency:
-clips played at real-time pace in 32 ms blocks into the VAD + recogniser (2 threads), the end of an
+clips played at real-time pace in 100 ms blocks (the microphone default) into VAD + recogniser (2 threads), the end of an
 utterance being the end of its last frame the Silero model is sure of (p > 0.5) offline.
 
     python -m device_bench.asr_bench --threads 1 2 --rounds 1 --live --json device_bench/results/asr_real_cpu_x86_64.json
@@ -115,7 +115,7 @@ def _scores(clips: list[tuple[str, np.ndarray, str]], texts: list[str], walls: l
 
 
 def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap_s: float = 1.5,
-                 block: int = 512) -> dict[str, Any]:
+                 block: int = 1600) -> dict[str, Any]:
     """Play ``clips`` (with ``gap_s`` of room noise between them) at real-time pace into VAD + recogniser;
     per utterance: wall time from feeding its last sure-speech sample to having its transcript."""
     from edge_sdk.audio.silero import FRAME, speech_probabilities
