@@ -90,11 +90,14 @@ def _import_bindings() -> Any:
 
 
 _LOOP = re.compile(r"(\b.{6,80}?)(?:\W*\1){2,}", re.IGNORECASE | re.DOTALL)
+# A whole clause said twice in a row: seen on real speech (jfk.wav decoded after other utterances in the same
+# context repeated "ask what you can do for your country"); the full-window re-decode gives it once.
+_REPEAT = re.compile(r"(\b\w.{24,120}?)\W+\1\W*$", re.IGNORECASE | re.DOTALL)
 
 
 def looks_broken(text: str, n_tokens: int, max_tokens: int) -> bool:
-    """Decoder ran into its token budget or repeats a phrase 3+ times in a row."""
-    return n_tokens >= max_tokens or _LOOP.search(text) is not None
+    """Decoder ran into its token budget, repeats a phrase 3+ times in a row or ends on a clause said twice."""
+    return n_tokens >= max_tokens or _LOOP.search(text) is not None or _REPEAT.search(text) is not None
 
 
 class WhisperCppBackend:
