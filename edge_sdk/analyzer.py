@@ -32,7 +32,7 @@ class EdgeAnalyzer:
     """Runs the configured stages on frames and audio and sends what they find to the sinks.
 
     Args:
-        config: :class:`AnalyzerConfig` (default: MoveNet Lightning int8 pose, video mode).
+        config: :class:`AnalyzerConfig` (default: MoveNet MultiPose int8, tracked people, video mode).
         timeline: path of a JSONL file that receives every event (appended, flushed per event), or None.
         sinks: more :class:`~edge_sdk.sinks.Sink` s (closed with the analyzer).
         pose_backend: your own :class:`~edge_sdk.pose.PoseBackend` instead of the one ``config.pose``
