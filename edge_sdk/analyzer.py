@@ -16,13 +16,14 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .config import AnalyzerConfig, PoseOptions, RunningMode
+from .config import AnalyzerConfig, RunningMode
 from .errors import AudioFormatError, ConfigError, InvalidFrameError
 from .guard import CallGuard, guarded
 from .pose import PoseBackend
-from .results import Event, FrameResult, StageTimings, TranscriptSegment
+from .results import Event, FrameResult, TranscriptSegment
 from .sinks import Sink, SinkSet, TimelineSink
-from .stages import ActionStage, PoseStage, SpeechStage, StageStats
+from .stages.group import close_stages, describe_stages, load_stages, stage_accounts
+from .stats import FrameStats
 from .video.frames import check_frame, check_timestamp
 
 __all__ = ["EdgeAnalyzer"]
@@ -48,25 +49,14 @@ class EdgeAnalyzer:
                  sinks: Iterable[Sink] = (), pose_backend: PoseBackend | None = None) -> None:
         self.config = c = config or AnalyzerConfig()
         self._guard = CallGuard("EdgeAnalyzer", ("frames", "audio"))
-        with ExitStack() as undo:  # a stage failing to load closes the ones already loaded
-            pose = c.pose if c.pose is not None else PoseOptions()  # a given backend alone: no post-processing
-            self.pose = self._loaded(undo, PoseStage(pose, c.mode, backend=pose_backend, people=c.pose is not None)
-                                     if c.pose or pose_backend else None)
-            self.action = self._loaded(undo, ActionStage(c.action) if c.action is not None else None)
-            self.speech = self._loaded(undo, SpeechStage(c.asr) if c.asr is not None else None)
+        self.pose, self.action, self.speech = stages = load_stages(c, pose_backend)
+        with ExitStack() as undo:  # the timeline failing to open closes the stages
+            undo.callback(close_stages, *stages)
             self.sinks = SinkSet(([TimelineSink(timeline)] if timeline else []) + list(sinks))
             undo.pop_all()
         self._t0 = time.monotonic()
-        self._frames = self._frames_at_reset = 0
         self._last_t: float | None = None
-        self._stats = {s.name: StageStats() for s in (self.pose, self.action) if s is not None}
-        self._wall = 0.0
-
-    @staticmethod
-    def _loaded(undo: ExitStack, stage: Any) -> Any:
-        if stage is not None:
-            undo.callback(stage.close)
-        return stage
+        self._stats = FrameStats(s.name for s in (self.pose, self.action) if s is not None)
 
     @property
     def sink_errors(self) -> dict[str, int]:
@@ -81,7 +71,7 @@ class EdgeAnalyzer:
         try:
             return fn(*args)
         except Exception as e:
-            data = {"frame": self._frames} if name != "speech" else {}
+            data = {"frame": self._stats.frames} if name != "speech" else {}
             self.sinks.emit(Event(t, "error", {**data, "stage": name, "error": f"{type(e).__name__}: {e}"}))
             raise
 
@@ -95,25 +85,20 @@ class EdgeAnalyzer:
             raise InvalidFrameError(f"timestamps must increase in {self.config.mode.value} mode: got {t} after {self._last_t}")
         self._last_t = t
         w0 = time.perf_counter()
-        timings: dict[str, StageTimings] = {}
-        events: list[Event] = []
-        outs = {}
+        outs: dict[str, Any] = {}
         for stage in (self.pose, self.action):
             if stage is not None:
-                out = outs[stage.name] = self._stage(stage.name, t, stage.process, frame, t, self._frames)
-                if out.timings is not None:
-                    timings[stage.name] = out.timings
-                    self._stats[stage.name].add(out.timings)
-                events += out.events
-        poses = outs["pose"].poses if self.pose is not None else ()
-        actions = outs["action"].predictions if self.action is not None else ()
-        result = FrameResult(self._frames, t, (frame.shape[1], frame.shape[0]), poses, timings, actions)
-        self._wall += time.perf_counter() - w0
-        self._frames += 1
+                outs[stage.name] = out = self._stage(stage.name, t, stage.process, frame, t, self._stats.frames)
+                self._stats.add_stage(stage.name, out.timings)
+        timings = {name: out.timings for name, out in outs.items() if out.timings is not None}
+        poses = outs["pose"].poses if "pose" in outs else ()
+        actions = outs["action"].predictions if "action" in outs else ()
+        result = FrameResult(self._stats.frames, t, (frame.shape[1], frame.shape[0]), poses, timings, actions)
+        self._stats.add_frame(time.perf_counter() - w0)
         data: dict[str, Any] = {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}
-        if self.action is not None:
+        if "action" in outs:
             data["actions"] = [a.to_dict() for a in actions]
-        for e in events + [Event(t, "frame", data)]:
+        for e in [e for out in outs.values() for e in out.events] + [Event(t, "frame", data)]:
             self.sinks.emit(e)
         self.sinks.frame(frame, result)
         return result
@@ -137,10 +122,8 @@ class EdgeAnalyzer:
         from .audio.signal import to_mono_16k
 
         x = to_mono_16k(samples, sample_rate)
-        if timestamp_s is not None:
-            t = check_timestamp(timestamp_s, error=AudioFormatError)
-        else:
-            t = None if self.speech.audio_s else self.now()
+        t = (check_timestamp(timestamp_s, error=AudioFormatError) if timestamp_s is not None
+             else None if self.speech.audio_s else self.now())  # None: right after the previous chunk
         return self._speech(self.speech.process, x, t)
 
     @guarded("audio")
@@ -165,39 +148,23 @@ class EdgeAnalyzer:
 
     def reset_stats(self) -> None:
         """Start the stage timings, frame count and fps over (e.g. after warm-up frames)."""
-        self._stats = {k: StageStats() for k in self._stats}
-        self._wall = 0.0
-        self._frames_at_reset = self._frames
+        self._stats.reset()
 
     def stats(self) -> dict[str, Any]:
         """Frames processed, analyzer fps (wall time inside :meth:`process_frame`), per-stage timings,
         speech accounts (``asr``)."""
-        timed = self._frames - self._frames_at_reset
-        out = {"frames": self._frames, "fps": round(timed / self._wall, 2) if self._wall > 0 else 0.0,
-               "stages": {k: v.to_dict() for k, v in self._stats.items() if v.calls}}
-        if self.pose is not None and self.pose.people is not None:
-            out["people"] = self.pose.people.summary()
-        if self.speech is not None:
-            out["asr"] = self.speech.accounts()
-        return out
+        return {**self._stats.to_dict(), **stage_accounts(self.pose, self.speech)}
 
     def describe(self) -> dict[str, Any]:
         """Effective configuration and the loaded models (for summary.json)."""
-        pose = self.pose.describe() if self.pose is not None else None
-        return {"config": self.config.to_dict(), "pose": dict(pose.backend) if pose else None,
-                "pose_selection": dict(pose.selection) if pose and pose.selection else None,
-                "action": dict(self.action.describe().backend) if self.action is not None else None,
-                "asr": dict(self.speech.describe().backend) if self.speech is not None else None}
+        return {"config": self.config.to_dict(), **describe_stages(self.pose, self.action, self.speech)}
 
     def close(self) -> None:
         """Close the stages, then the sinks; calls in progress on other threads finish first, later ones
         raise :class:`~edge_sdk.errors.ClosedError` (idempotent)."""
         self._guard.close()
-        for name in ("speech", "pose", "action"):
-            stage = getattr(self, name)
-            if stage is not None:
-                stage.close()
-                setattr(self, name, None)
+        stages, self.speech, self.pose, self.action = (self.speech, self.pose, self.action), None, None, None
+        close_stages(*stages)
         self.sinks.close()
 
     def __enter__(self) -> "EdgeAnalyzer":

@@ -23,10 +23,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import numpy as np
-
 from .errors import ConfigError
 from .results import Event, FrameResult
+from .stats import Samples
 
 if TYPE_CHECKING:
     from .analyzer import EdgeAnalyzer
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["run", "RunState"]
 
 log = logging.getLogger("edge_sdk")
-_KEEP = 100_000  # samples kept for percentiles (bounded memory on long runs)
 
 
 @dataclass(frozen=True)
@@ -47,25 +45,6 @@ class RunState:
     frames: int
     audio_done: bool
     elapsed_s: float
-
-
-class _Samples:
-    def __init__(self) -> None:
-        self.values: list[float] = []
-        self.total = 0.0
-        self.count = 0
-
-    def add(self, v: float) -> None:
-        self.values.append(v)
-        self.total += v
-        self.count += 1
-        if len(self.values) > _KEEP:
-            del self.values[: _KEEP // 2]
-
-    def percentiles(self, decimals: int) -> dict[str, float]:
-        a = np.asarray(self.values)
-        return {"p50": round(float(np.percentile(a, 50)), decimals), "p95": round(float(np.percentile(a, 95)), decimals),
-                "max": round(float(a.max()), decimals)}
 
 
 def _error(analyzer: EdgeAnalyzer, stage: str, e: BaseException) -> None:
@@ -87,7 +66,7 @@ class _Loop:
     def __init__(self, analyzer: EdgeAnalyzer, on_result: Callable[[FrameResult], None] | None,
                  stop: Callable[[RunState], bool] | None) -> None:
         self.a, self.on_result, self.stop = analyzer, on_result, stop
-        self.latency, self.walls = _Samples(), _Samples()
+        self.latency, self.walls = Samples(), Samples()
         self.audio_done = threading.Event()
         self.failed: BaseException | None = None  # the audio side's error
         self.start = time.perf_counter()

@@ -5,8 +5,9 @@ their change events), :class:`SpeechStage` (segmentation + speech-to-text). Each
 returns a frozen output with the result, ``timings`` and ``events``.
 """
 
+from ..stats import StageStats
 from .action import ActionStage, ActionStageOutput
-from .base import AudioStage, Stage, StageInfo, StageStats, VideoStage
+from .base import AudioStage, Stage, StageInfo, VideoStage
 from .pose import PeopleStep, PoseStage, PoseStageOutput, PoseStep
 from .speech import SEGMENTERS, Segmenter, SpeechStage, SpeechStageOutput
 

@@ -19,9 +19,7 @@ from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..results import StageTimings
-
-__all__ = ["Stage", "VideoStage", "AudioStage", "StageInfo", "StageStats", "BackendStage"]
+__all__ = ["Stage", "VideoStage", "AudioStage", "StageInfo", "BackendStage"]
 
 
 @dataclass(frozen=True)
@@ -88,31 +86,3 @@ class BackendStage:
             self.backend.close()
             self.backend = None
 
-
-class StageStats:
-    """Running sums of one stage's :class:`StageTimings` (milliseconds)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.pre = self.infer = self.post = 0.0
-
-    def add(self, t: StageTimings | None) -> None:
-        if t is None:
-            return
-        self.calls += 1
-        self.pre += t.pre_ms
-        self.infer += t.infer_ms
-        self.post += t.post_ms
-
-    def to_dict(self) -> dict[str, float]:
-        n = max(self.calls, 1)
-        total = (self.pre + self.infer + self.post) / n
-        return {
-            "calls": self.calls,
-            "pre_ms": round(self.pre / n, 3),
-            "infer_ms": round(self.infer / n, 3),
-            "post_ms": round(self.post / n, 3),
-            "total_ms": round(total, 3),
-            "fps": round(1000.0 / total, 2) if self.calls and total > 0 else 0.0,
-            "invoke_fps": round(1000.0 * n / self.infer, 2) if self.infer > 0 else 0.0,
-        }
