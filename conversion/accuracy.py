@@ -42,7 +42,7 @@ def pose_report(variant: str, models: dict[str, Path], threads: int = 2) -> dict
     """Deviation of each model in ``models`` (name -> .tflite path) vs the float graph."""
     size = VARIANTS[variant]
     ref = FloatReference(variant)
-    backends = {n: MoveNetBackend(p, num_threads=threads, min_pose_score=0.0) for n, p in models.items()}
+    backends = {n: MoveNetBackend.from_model(p, num_threads=threads, min_pose_score=0.0) for n, p in models.items()}
     images = []
     for name, bgr in evaluation_images():
         lb = Letterbox.fit(bgr.shape[:2], size)

@@ -52,7 +52,7 @@ def _graph_logits(path: Path, stream: np.ndarray) -> np.ndarray:
 
 
 def _split_logits(path: Path, stream: np.ndarray) -> np.ndarray:
-    backend = MovinetActionBackend(str(path), num_threads=2, reset_on_shot_change=False)
+    backend = MovinetActionBackend.from_model(str(path), num_threads=2, reset_on_shot_change=False)
     return backend.logits(stream)
 
 

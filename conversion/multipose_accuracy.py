@@ -82,7 +82,7 @@ def _agg(fn, matched: list[dict[str, Any]]) -> float | None:
 
 def multipose_report(models: dict[str, Path], size: int, threads: int = 2) -> dict[str, Any]:
     ref = FloatReference("multipose", size)
-    backends = {n: MoveNetBackend(p, num_threads=threads, expected_sha256=sha256_file(p)) for n, p in models.items()}
+    backends = {n: MoveNetBackend.from_model(p, num_threads=threads, expected_sha256=sha256_file(p)) for n, p in models.items()}
     images = []
     for name, bgr in evaluation_images():
         lb = Letterbox.fit(bgr.shape[:2], size)
@@ -181,7 +181,7 @@ def report_and_gate(models: dict[str, Path], out_dir: Path | None = None) -> int
     status = 0
     by_size: dict[int, dict[str, Path]] = {}
     for n, p in models.items():
-        with MoveNetBackend(p, expected_sha256=sha256_file(p)) as b:
+        with MoveNetBackend.from_model(p, expected_sha256=sha256_file(p)) as b:
             by_size.setdefault(b.input_size, {})[n] = p
     for size, group in sorted(by_size.items()):
         report = multipose_report(group, size)

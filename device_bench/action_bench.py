@@ -41,7 +41,7 @@ def shipped_models() -> dict[str, Path]:
 
 
 def bench_one(path: Path, threads: int, frames: list[np.ndarray], warmup: int = 20) -> dict:
-    backend = MovinetActionBackend(str(path), num_threads=threads, reset_on_shot_change=False, runtime="ai_edge_litert")
+    backend = MovinetActionBackend.from_model(path, num_threads=threads, reset_on_shot_change=False, runtime="ai_edge_litert")
     interp = backend._loaded.interpreter
     for f in frames[:warmup]:
         backend.step(f)

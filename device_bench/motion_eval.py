@@ -36,7 +36,7 @@ def vtest_poses(model: str, cache: Path | None) -> tuple[list[tuple], float, tup
     from edge_sdk.models import cache_dir
     from edge_sdk.pose.movenet import MoveNetBackend
 
-    backend = MoveNetBackend(model, num_threads=2, min_pose_score=0.15)
+    backend = MoveNetBackend.from_model(model, num_threads=2, min_pose_score=0.15)
     cap = cv2.VideoCapture(str(cache_dir() / "media" / "vtest.avi"))
     frames, ms = [], []
     size = (0, 0)

@@ -37,7 +37,7 @@ def images_agreement(media: Path, model: str, ref_backend, images=IMAGES) -> lis
     from edge_sdk.pose.movenet import MoveNetBackend
 
     rows = []
-    with MoveNetBackend(model) as mn:
+    with MoveNetBackend.from_model(model) as mn:
         for name in images:
             img = cv2.imread(str(media / name))
             a, b = mn.estimate(img).poses, ref_backend.estimate(img).poses
@@ -76,7 +76,7 @@ def video_agreement(frames: list[np.ndarray], fps: float, model: str) -> dict[st
     same = [(a, b) for a, b in both if box_iou(a, b) >= 0.3]
     guided = []
     h, w = frames[0].shape[:2]
-    with MoveNetBackend(model) as mn:
+    with MoveNetBackend.from_model(model) as mn:
         for f, ref in zip(frames, out["mediapipe"]):
             region = next_crop_region(ref[0].keypoints, ref[0].scores, (w, h)) if ref else None
             if region is None:

@@ -61,7 +61,7 @@ def invoke_stalls(model: str, n: int = 400) -> dict[str, float]:
     """How often a bare invoke loop (no frames, nothing else running) takes > 3x its median."""
     from edge_sdk.pose.movenet import MoveNetBackend
 
-    with MoveNetBackend(model, num_threads=1) as b:
+    with MoveNetBackend.from_model(model, num_threads=1) as b:
         ms = np.array([b.invoke_only() for _ in range(n)])
     med = float(np.median(ms))
     return {"model": model, "calls": n, "median_ms": round(med, 3), "max_ms": round(float(ms.max()), 1),
@@ -81,7 +81,7 @@ def bench_model(model: str, threads: int, frames, warmup: int = 10) -> dict[str,
     from edge_sdk.pose.movenet import MoveNetBackend
     from edge_sdk.pose.tracking import PoseTracker
 
-    backend = MoveNetBackend(model, num_threads=threads)
+    backend = MoveNetBackend.from_model(model, num_threads=threads)
     multi = backend.describe()["layout"] == "multipose"
     # MultiPose: the analyzer runs in video mode (people tracked, IDs, enter/leave events); the
     # tracker is timed on its own and as part of the stage (``stage_tracked``).
@@ -153,7 +153,7 @@ def bench_interleaved(models: list[str], threads: int, frames: list, mediapipe: 
 
     runs: list[tuple[str, Any, Any]] = []
     for m in models:
-        b = MoveNetBackend(m, num_threads=threads)
+        b = MoveNetBackend.from_model(m, num_threads=threads)
         runs.append((m, b, PoseTracker() if b.describe()["layout"] == "multipose" else None))
     if mediapipe:
         from edge_sdk.pose.mediapipe_pose import MediaPipePoseBackend

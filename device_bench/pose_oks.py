@@ -93,13 +93,12 @@ def evaluate(backend, labels: list[dict[str, Any]]) -> dict[str, Any]:
 
 def make_backend(spec: str, threads: int):
     if spec == "mediapipe":
-        from edge_sdk.config import MediaPipeOptions
         from edge_sdk.pose.mediapipe_pose import MediaPipePoseBackend
 
-        return MediaPipePoseBackend(MediaPipeOptions(), track=False)
+        return MediaPipePoseBackend(track=False)
     from edge_sdk.pose.movenet import MoveNetBackend
 
-    return MoveNetBackend(spec, num_threads=threads)
+    return MoveNetBackend.from_model(spec, num_threads=threads)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     frames = vtest_frames(needed_frames())
     results = {}
-    with MoveNetBackend(args.model, num_threads=2) as backend:
+    with MoveNetBackend.from_model(args.model, num_threads=2) as backend:
         for lost in args.max_lost_s:
             r = evaluate(backend, frames, TrackerOptions(max_lost_s=lost))
             results[str(lost)] = r

@@ -55,8 +55,8 @@ def test_demo_int8_tracks_float_over_300_frames(arch: str):
     from edge_sdk.action.movinet_stream import MovinetActionBackend
 
     clips = _motion_clips(1, 300, seed=777)[::2]
-    i8 = MovinetActionBackend(f"movinet-{arch}-demo-int8", num_threads=1, reset_on_shot_change=False)
-    f16 = MovinetActionBackend(f"movinet-{arch}-demo-fp16", num_threads=1, reset_on_shot_change=False)
+    i8 = MovinetActionBackend.from_model(f"movinet-{arch}-demo-int8", num_threads=1, reset_on_shot_change=False)
+    f16 = MovinetActionBackend.from_model(f"movinet-{arch}-demo-fp16", num_threads=1, reset_on_shot_change=False)
     assert i8.describe()["demo"] and i8.labels == f16.labels and len(i8.labels) == 6
     corr, agree = [], []
     for clip, _ in clips:
@@ -96,7 +96,7 @@ def test_frame_stride_skips_model_calls(vtest_frames):
 def test_shot_change_resets_the_stream(vtest_frames):
     from edge_sdk.action.movinet_stream import MovinetActionBackend
 
-    b = MovinetActionBackend(DEMO, num_threads=1)
+    b = MovinetActionBackend.from_model(DEMO, num_threads=1)
     cuts = [b.step(f).reset for f in vtest_frames[:40]]
     assert cuts[0] and not any(cuts[1:]), "no cut inside one shot"
     other = _motion_clips(1, 5, seed=3)[0][0]
@@ -119,13 +119,13 @@ def test_pose_model_is_not_an_action_model():
 def test_bad_frame_and_label_count(tmp_path: Path):
     from edge_sdk.action.movinet_stream import MovinetActionBackend
 
-    b = MovinetActionBackend(DEMO, num_threads=1)
+    b = MovinetActionBackend.from_model(DEMO, num_threads=1)
     with pytest.raises(InvalidFrameError):
         b.step(np.zeros((64, 64), np.uint8))
     labels = tmp_path / "labels.txt"
     labels.write_text("a\nb\n")
     with pytest.raises(ModelLoadError, match="2 labels for a model with 6 classes"):
-        MovinetActionBackend(DEMO, labels=labels)
+        MovinetActionBackend.from_model(DEMO, labels=labels)
 
 
 def test_split_model_without_its_classifier(tmp_path: Path):
@@ -135,7 +135,7 @@ def test_split_model_without_its_classifier(tmp_path: Path):
     lone = tmp_path / "lone-int8.tflite"
     lone.write_bytes(resolve_model(DEMO).path.read_bytes())
     with pytest.raises(ModelNotFoundError, match="classifier"):
-        MovinetActionBackend(str(lone))
+        MovinetActionBackend.from_model(str(lone))
 
 
 # -- export: stream equivalence and the official-style layout --------------------------------------
@@ -191,7 +191,7 @@ def test_int8_split_tracks_float_where_the_in_graph_head_does_not(small_exports)
     ref = StreamModel(load_interpreter(graph["fp32"], 1), graph["fp32"])
     b = np.stack([ref.step(f) for f in rgb])
     a = np.stack([sm.step(f) for f in rgb])
-    s8 = MovinetActionBackend(str(split["int8"]), reset_on_shot_change=False).logits(rgb)
+    s8 = MovinetActionBackend.from_model(str(split["int8"]), reset_on_shot_change=False).logits(rgb)
     graph_corr = np.corrcoef(a[-1], b[-1])[0, 1]
     split_corr = np.corrcoef(s8[-1], b[-1])[0, 1]
     assert split_corr >= 0.99 and split_corr > graph_corr > 0.5, (split_corr, graph_corr)
@@ -209,12 +209,12 @@ def test_official_style_int8_file_is_detected_and_warned_about_once(small_export
     _, rgb, split, graph = small_exports
     with caplog.at_level(logging.WARNING, logger="edge_sdk"):
         for _ in range(2):
-            b = MovinetActionBackend(str(graph["int8"]), num_threads=1, reset_on_shot_change=False)
+            b = MovinetActionBackend.from_model(str(graph["int8"]), num_threads=1, reset_on_shot_change=False)
         assert b.stream.quantized_sums == ("state_head_pool_buffer",)
         assert b.describe()["int8_running_sum_in_graph"] is True
         b.logits(rgb[:8])  # it still runs
         for path in (graph["fp32"], split["int8"]):
-            quiet = MovinetActionBackend(str(path), num_threads=1, reset_on_shot_change=False)
+            quiet = MovinetActionBackend.from_model(str(path), num_threads=1, reset_on_shot_change=False)
             assert not quiet.stream.quantized_sums and not quiet.describe()["int8_running_sum_in_graph"]
     warnings = [r.getMessage() for r in caplog.records if "running sum" in r.getMessage()]
     assert len(warnings) == 1, warnings
@@ -279,8 +279,8 @@ def test_window_frames_averages_the_last_n_features(vtest_frames):
     from edge_sdk.action.preprocess import to_model_rgb
 
     frames = vtest_frames[:8]
-    with MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False) as ref, \
-            MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False, window_frames=3, top_k=99) as win:
+    with MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False) as ref, \
+            MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False, window_frames=3, top_k=99) as win:
         ys = [ref.stream.step(to_model_rgb(f, 64)).copy() for f in frames]  # the stream's features, frame by frame
         for t, f in enumerate(frames):
             got = _all_probs(win.step(f))
@@ -294,8 +294,8 @@ def test_ema_smooths_class_probabilities(vtest_frames):
     from edge_sdk.action.movinet_stream import MovinetActionBackend
 
     frames = vtest_frames[:6]
-    with MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99) as raw, \
-            MovinetActionBackend(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99, ema=0.6) as smooth:
+    with MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99) as raw, \
+            MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99, ema=0.6) as smooth:
         expected = None
         for f in frames:
             p = _all_probs(raw.step(f))

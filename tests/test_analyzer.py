@@ -83,7 +83,7 @@ def test_closed_backend_says_so(messi: np.ndarray):
     from edge_sdk.errors import EdgeSdkError
     from edge_sdk.pose.movenet import MoveNetBackend
 
-    b = MoveNetBackend()
+    b = MoveNetBackend.from_model("movenet-lightning-int8")
     b.close()
     with pytest.raises(EdgeSdkError, match="closed"):
         b.estimate(messi)

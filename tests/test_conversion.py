@@ -35,6 +35,6 @@ def test_rebuild_lightning_int8_reproduces_the_shipped_model(tmp_path: Path, mes
     if sha256_file(rebuilt) != entry.sha256:
         c = compare_tflite(ROOT / "tflite_models" / entry.file, rebuilt)
         assert c["equivalent"] and c["max_const_step_diff"] == 0, c
-        with MoveNetBackend(str(rebuilt)) as a, MoveNetBackend(entry.name) as b:
+        with MoveNetBackend.from_model(str(rebuilt)) as a, MoveNetBackend.from_model(entry.name) as b:
             ka, kb = a.estimate(messi).poses[0].keypoints, b.estimate(messi).poses[0].keypoints
         assert np.abs(ka - kb).max() < 2.0, np.abs(ka - kb).max()  # pixels of a 1280x720 photo

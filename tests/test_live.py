@@ -75,7 +75,7 @@ class _FailsAtFrame:
     name = "movenet"
 
     def __init__(self, at: int) -> None:
-        self.inner, self.at, self.n = MoveNetBackend(), at, 0
+        self.inner, self.at, self.n = MoveNetBackend.from_model("movenet-lightning-int8"), at, 0
 
     def estimate(self, frame: np.ndarray):
         self.n += 1

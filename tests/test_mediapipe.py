@@ -84,7 +84,7 @@ def test_movenet_agrees_with_mediapipe(mp_image, media: Path, image: str, model:
     """Two independent models, same person, same keypoints: PCK@0.2 (torso) on the 17 shared points."""
     img = cv2.imread(str(media / image))
     ref = mp_image.estimate(img).poses[0]
-    with MoveNetBackend(model) as mn:
+    with MoveNetBackend.from_model(model) as mn:
         got = mn.estimate(img).poses[0]
     assert box_iou(got, ref) > 0.5  # the same person
     r = pck(got, ref)
@@ -125,7 +125,7 @@ def test_mediapipe_complexity_not_in_wheel_fails_fast_without_network(monkeypatc
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
     with pytest.raises(ModelNotFoundError, match="pose_landmark_heavy.tflite.*model_complexity=1"):
-        MediaPipePoseBackend(MediaPipeOptions(model_complexity=2))
+        MediaPipePoseBackend(PoseOptions(mediapipe=MediaPipeOptions(model_complexity=2)))
 
 
 @requires_mp

@@ -37,7 +37,7 @@ def test_int8_close_to_float(reference, media, variant, image):
 
     bgr = cv2.imread(str(media / image))
     ref_xy, ref_s, _ = _ref_pixels(reference[variant], bgr)
-    with MoveNetBackend(f"movenet-{variant}-int8", num_threads=2, min_pose_score=0) as b:
+    with MoveNetBackend.from_model(f"movenet-{variant}-int8", num_threads=2, min_pose_score=0) as b:
         pose = b.estimate(bgr).poses[0]
     mean, worst = keypoint_deviation(pose.keypoints, ref_xy, ref_s)
     assert mean <= 0.03, f"int8 mean deviation {mean:.1%} of bbox diagonal"
@@ -51,7 +51,7 @@ def test_fp16_matches_float(reference, media, image):
 
     bgr = cv2.imread(str(media / image))
     ref_xy, ref_s, _ = _ref_pixels(reference["lightning"], bgr)
-    with MoveNetBackend("movenet-lightning-fp16", num_threads=2, min_pose_score=0) as b:
+    with MoveNetBackend.from_model("movenet-lightning-fp16", num_threads=2, min_pose_score=0) as b:
         pose = b.estimate(bgr).poses[0]
     np.testing.assert_allclose(pose.keypoints, ref_xy, atol=0.5)
     np.testing.assert_allclose(pose.scores, ref_s, atol=1e-3)
@@ -79,7 +79,7 @@ def test_letterbox_pixels_land_in_place(messi: np.ndarray):
 
 def test_pose_on_street_video_frames(vtest_frames):
     """Real pedestrians: over 60 vtest.avi frames, a person is found in most, keypoints inside the frame."""
-    with MoveNetBackend("movenet-lightning-int8", num_threads=2) as b:
+    with MoveNetBackend.from_model("movenet-lightning-int8", num_threads=2) as b:
         found = 0
         for f in vtest_frames:
             for p in b.estimate(f).poses:

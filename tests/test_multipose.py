@@ -25,13 +25,13 @@ def test_multipose_builds_reproducibly_and_finds_both_players(media: Path):
         build_one(NAME, path.parent)
     assert sha256_file(path) == entry.sha256  # deterministic conversion
     img = cv2.imread(str(media / "basketball1.png"))
-    with MoveNetBackend(resolve_model(NAME).path, expected_sha256=entry.sha256, track=True) as mp:
+    with MoveNetBackend.from_model(resolve_model(NAME).path, expected_sha256=entry.sha256, track=True) as mp:
         assert mp.describe()["layout"] == "multipose" and mp.track is False  # sees the whole frame
         people = mp.estimate(img).poses
     assert len(people) >= 2 and people[0].score >= people[1].score
     boxes = [p.bbox() for p in people[:2]]
     assert boxes[0][2] < boxes[1][0] or boxes[1][2] < boxes[0][0]  # two different players, side by side
-    with MoveNetBackend("movenet-lightning-fp16") as single:
+    with MoveNetBackend.from_model("movenet-lightning-fp16") as single:
         one = single.estimate(img).poses[0]
     best = min(people, key=lambda p: float(np.linalg.norm(p.keypoints.mean(0) - one.keypoints.mean(0))))
     x0, y0, x1, y1 = one.bbox()
@@ -57,6 +57,6 @@ def test_tracker_keeps_ids_through_labelled_vtest_crossings(media: Path):
     tracker never hands one labelled person's ID to another."""
     from device_bench.tracking_eval import evaluate, needed_frames, vtest_frames
 
-    with MoveNetBackend("movenet-multipose-int8", num_threads=2) as backend:
+    with MoveNetBackend.from_model("movenet-multipose-int8", num_threads=2) as backend:
         r = evaluate(backend, vtest_frames(needed_frames()))
     assert r["totals"]["switch"] == 0 and r["totals"]["kept"] >= 2

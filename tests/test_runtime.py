@@ -43,7 +43,7 @@ def test_corrupt_flatbuffer_gives_model_load_error(tmp_path: Path):
 def _pose(name: str, runtime: str, image: np.ndarray):
     from edge_sdk.pose.movenet import MoveNetBackend
 
-    with MoveNetBackend(name, runtime=runtime, num_threads=1, min_pose_score=0) as b:
+    with MoveNetBackend.from_model(name, runtime=runtime, num_threads=1, min_pose_score=0) as b:
         return b.estimate(image).poses[0]
 
 
@@ -94,11 +94,11 @@ def test_action_demo_same_on_every_installed_runtime(vtest_frames):
 
     rgb = np.stack([to_model_rgb(f, 64) for f in vtest_frames[:30]])
     logits = {}
-    with MovinetActionBackend("movinet-a0-demo-int8", runtime="ai_edge_litert", num_threads=1,
+    with MovinetActionBackend.from_model("movinet-a0-demo-int8", runtime="ai_edge_litert", num_threads=1,
                               reset_on_shot_change=False) as b:
         ref = b.logits(rgb)
     for rt in _other_light_runtimes():
-        with MovinetActionBackend("movinet-a0-demo-int8", runtime=rt, num_threads=1, reset_on_shot_change=False) as b:
+        with MovinetActionBackend.from_model("movinet-a0-demo-int8", runtime=rt, num_threads=1, reset_on_shot_change=False) as b:
             logits[rt] = b.logits(rgb)
     for rt, x in logits.items():
         assert np.corrcoef(x[-1], ref[-1])[0, 1] > 0.999, rt
@@ -115,7 +115,7 @@ def test_multipose_int8_on_every_installed_runtime(media: Path):
     bgr = cv2.imread(str(media / "basketball1.png"))
     for rt in _light_runtimes():
         ref = _pose("movenet-lightning-fp16", rt, bgr)
-        with MoveNetBackend("movenet-multipose-int8", runtime=rt, num_threads=1) as b:
+        with MoveNetBackend.from_model("movenet-multipose-int8", runtime=rt, num_threads=1) as b:
             people = b.estimate(bgr).poses
         assert len(people) == 2, rt
         vis = ref.scores >= 0.3

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import ActionOptions, ModelAsset
 from ..errors import InvalidFrameError, ModelLoadError, ModelNotFoundError
 from ..models import ResolvedModel, cache_dir, resolve_model, shipped_dir
 from ..results import ActionPrediction, StageTimings
@@ -194,8 +195,9 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 class MovinetActionBackend:
     """Action recognition with a MoViNet stream model (our split export or an official stream file).
 
-    Args:
-        model: manifest name (``movinet-a0-demo-int8``) or path of a stream .tflite.
+    Args (the fields of ``options``, an :class:`ActionOptions`; :meth:`from_model` builds them):
+        asset: the stream model: manifest name (``movinet-a0-demo-int8``) or path of a stream
+            .tflite, sha256, threads, runtime.
         classifier: split layout only: the float classifier (name or path). Default: the manifest's
             ``params.classifier``, else ``<model stem minus precision>-classifier.tflite`` next to the model.
         labels: label file (one per line). Default: the manifest's ``params.labels`` in
@@ -212,20 +214,18 @@ class MovinetActionBackend:
 
     name = "movinet"
 
-    def __init__(self, model: str | os.PathLike = "movinet-a0-demo-int8", *, classifier: str | None = None,
-                 labels: str | os.PathLike | None = None, num_threads: int | None = None, runtime: str = "auto",
-                 expected_sha256: str | None = None, top_k: int = 3, frame_stride: int = 1,
-                 window_frames: int | None = None, ema: float = 0.0, reset_on_shot_change: bool = True,
-                 shot_threshold: float = 0.5, crop: str = "center") -> None:
+    def __init__(self, options: ActionOptions | None = None) -> None:
         t0 = time.perf_counter()
-        self.model: ResolvedModel = resolve_model(model, expected_sha256=expected_sha256)
-        self._loaded = load_interpreter(self.model.path, num_threads, runtime)
+        self.options = o = options or ActionOptions()
+        runtime = o.asset.runtime
+        self.model: ResolvedModel = resolve_model(o.asset.model, expected_sha256=o.asset.sha256)
+        self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime)
         self.stream = StreamModel(self._loaded, self.model.path)
         _warn_in_graph_sum(self.stream, self.model.path)
         self.classifier: ResolvedModel | None = None
         self._cls: LoadedInterpreter | None = None
         if self.stream.layout == "split":
-            self.classifier = self._find_classifier(classifier)
+            self.classifier = self._find_classifier(o.classifier)
             self._cls = load_interpreter(self.classifier.path, 1, runtime)
             cin = self._cls.interpreter.get_input_details()[0]
             if int(cin["shape"][-1]) != self.stream.output_dim:
@@ -236,18 +236,24 @@ class MovinetActionBackend:
             self.num_classes = int(self._cls.interpreter.get_output_details()[0]["shape"][-1])
         else:
             self.num_classes = self.stream.output_dim
-        self.labels = self._find_labels(labels)
+        self.labels = self._find_labels(o.labels)
         if len(self.labels) != self.num_classes:
             raise ModelLoadError(f"{len(self.labels)} labels for a model with {self.num_classes} classes")
-        self.top_k = max(1, min(int(top_k), self.num_classes))
-        self.frame_stride, self.window_frames, self.ema, self.crop = int(frame_stride), window_frames, float(ema), crop
-        self._shots = ShotChangeDetector(shot_threshold) if reset_on_shot_change else None
+        self.top_k = max(1, min(int(o.top_k), self.num_classes))
+        self.frame_stride, self.window_frames, self.ema, self.crop = int(o.frame_stride), o.window_frames, float(o.ema), o.crop
+        self._shots = ShotChangeDetector(o.shot_threshold) if o.reset_on_shot_change else None
         self._rgb = np.zeros((self.stream.input_size, self.stream.input_size, 3), np.uint8)
         self._scratch: dict = {}
         self.load_ms = (time.perf_counter() - t0) * 1e3
         self.resets = 0
         self.reset()
         self.resets = 0
+
+    @classmethod
+    def from_model(cls, model: str | os.PathLike, *, num_threads: int | None = None, runtime: str = "auto",
+                   expected_sha256: str | None = None, **options: Any) -> "MovinetActionBackend":
+        """``MovinetActionBackend(ActionOptions(asset=ModelAsset(model, ...), **options))``."""
+        return cls(ActionOptions(asset=ModelAsset(os.fspath(model), expected_sha256, num_threads, runtime), **options))
 
     # -- model files ---------------------------------------------------------------------
     def _entry_param(self, key: str) -> Any:

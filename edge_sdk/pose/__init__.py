@@ -36,18 +36,17 @@ class PoseSelection:
 def _movenet(options: PoseOptions, track: bool) -> PoseBackend:
     from .movenet import MoveNetBackend
 
-    a = options.asset
-    return MoveNetBackend(a.model, num_threads=a.num_threads, runtime=a.runtime, expected_sha256=a.sha256,
-                          min_pose_score=options.min_pose_score, track=track)
+    return MoveNetBackend(options, track=track)
 
 
 def _mediapipe(options: PoseOptions, track: bool) -> PoseBackend:
     from .mediapipe_pose import MediaPipePoseBackend
 
-    return MediaPipePoseBackend(options.mediapipe, track=track, min_pose_score=options.min_pose_score)
+    return MediaPipePoseBackend(options, track=track)
 
 
-# Backend name -> factory (options, crop tracking on?) -> backend; the names are config.POSE_BACKENDS.
+# Backend name -> factory (options, crop tracking on?) -> Backend(options, track=...); the names are
+# config.POSE_BACKENDS. Every backend is built the same way: ``Backend(options)``.
 POSE_FACTORIES: dict[str, Callable[[PoseOptions, bool], PoseBackend]] = {"movenet": _movenet, "mediapipe": _mediapipe}
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from .._native import quiet_stderr
 from .._version import install_hint
-from ..config import MediaPipeOptions
+from ..config import MediaPipeOptions, PoseOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelNotFoundError
 from ..models import sha256_file
 from ..results import COCO_FROM_BLAZEPOSE, Pose, StageTimings
@@ -70,11 +70,12 @@ class MediaPipePoseBackend:
     """BlazePose through MediaPipe's legacy Pose solution.
 
     Args:
-        options: :class:`MediaPipeOptions` (complexity, detection/tracking thresholds).
+        options: :class:`PoseOptions`; this backend reads ``mediapipe`` (:class:`MediaPipeOptions`:
+            complexity, detection/tracking thresholds) and ``min_pose_score`` (poses whose mean
+            visibility over the 17 COCO keypoints is below it are dropped).
         track: video mode: reuse the previous frame's landmarks to place the next crop and run
             the person detector only when tracking is lost (``static_image_mode=False``).
             False: every frame is an independent image.
-        min_pose_score: poses whose mean visibility over the 17 COCO keypoints is below this are dropped.
 
     MediaPipe's own landmark smoothing is off: the analyzer's One-Euro filter smooths every
     backend alike. MediaPipe picks its thread count itself. Not thread-safe.
@@ -82,21 +83,22 @@ class MediaPipePoseBackend:
 
     name = "mediapipe"
 
-    def __init__(self, options: MediaPipeOptions | None = None, *, track: bool = False, min_pose_score: float = 0.2) -> None:
+    def __init__(self, options: PoseOptions | None = None, *, track: bool = False) -> None:
         self._solution: Any = None
-        self.options = options or MediaPipeOptions()
+        self.options = options or PoseOptions()
+        self.mediapipe: MediaPipeOptions = self.options.mediapipe
         self.track = bool(track)
-        self.min_pose_score = float(min_pose_score)
+        self.min_pose_score = float(self.options.min_pose_score)
         mp = _import_mediapipe()
         modules = Path(mp.__file__).parent / "modules"
         self.model_paths = {
             "detector": modules / "pose_detection" / "pose_detection.tflite",
-            "landmarks": modules / "pose_landmark" / LANDMARK_FILES[self.options.model_complexity],
+            "landmarks": modules / "pose_landmark" / LANDMARK_FILES[self.mediapipe.model_complexity],
         }
         for path in self.model_paths.values():
             if not path.is_file():
                 raise ModelNotFoundError(
-                    f"MediaPipe model_complexity={self.options.model_complexity} needs {path}, which the mediapipe "
+                    f"MediaPipe model_complexity={self.mediapipe.model_complexity} needs {path}, which the mediapipe "
                     f"{mp.__version__} wheel does not ship (only complexity 1 runs offline). Use model_complexity=1, or on a "
                     f"connected device download {UPSTREAM}{path.name} into {path.parent}"
                 )
@@ -105,11 +107,11 @@ class MediaPipePoseBackend:
         with quiet_stderr():
             self._solution = mp.solutions.pose.Pose(
                 static_image_mode=not self.track,
-                model_complexity=self.options.model_complexity,
+                model_complexity=self.mediapipe.model_complexity,
                 smooth_landmarks=False,
                 enable_segmentation=False,
-                min_detection_confidence=self.options.min_detection_confidence,
-                min_tracking_confidence=self.options.min_tracking_confidence,
+                min_detection_confidence=self.mediapipe.min_detection_confidence,
+                min_tracking_confidence=self.mediapipe.min_tracking_confidence,
             )
 
     def reset(self) -> None:
@@ -146,10 +148,10 @@ class MediaPipePoseBackend:
         return {
             "backend": self.name,
             "mediapipe_version": self._mp_version,
-            "model_complexity": self.options.model_complexity,
+            "model_complexity": self.mediapipe.model_complexity,
             "models": {k: {"path": str(p), "sha256": _sha256(str(p))} for k, p in self.model_paths.items()},
-            "min_detection_confidence": self.options.min_detection_confidence,
-            "min_tracking_confidence": self.options.min_tracking_confidence,
+            "min_detection_confidence": self.mediapipe.min_detection_confidence,
+            "min_tracking_confidence": self.mediapipe.min_tracking_confidence,
             "min_pose_score": self.min_pose_score,
             "tracking": self.track,
         }

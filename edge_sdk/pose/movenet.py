@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import ModelAsset, PoseOptions
 from ..errors import EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
 from ..results import COCO_KEYPOINTS, Pose, StageTimings
@@ -38,11 +39,9 @@ class MoveNetBackend:
     """MoveNet Lightning/Thunder single-pose estimation.
 
     Args:
-        model: manifest name (e.g. ``movenet-lightning-int8``) or path to a .tflite file.
-        num_threads: interpreter threads (default: all cores).
-        runtime: ``auto`` or a key of :data:`edge_sdk.runtime.RUNTIMES`.
-        expected_sha256: required digest when ``model`` is a path.
-        min_pose_score: poses whose mean keypoint score is below this are dropped.
+        options: :class:`PoseOptions`; this backend reads ``asset`` (model name or .tflite path,
+            sha256, threads, runtime) and ``min_pose_score`` (poses whose mean keypoint score is
+            below it are dropped). :meth:`from_model` builds them from a model name.
         track: video crop tracking: each frame's input is a square around the person found in the
             previous frame (the whole frame until a torso is seen). Call :meth:`reset` on a cut.
 
@@ -51,20 +50,13 @@ class MoveNetBackend:
 
     name = "movenet"
 
-    def __init__(
-        self,
-        model: str | os.PathLike = "movenet-lightning-int8",
-        *,
-        num_threads: int | None = None,
-        runtime: str = "auto",
-        expected_sha256: str | None = None,
-        min_pose_score: float = 0.2,
-        track: bool = False,
-    ) -> None:
+    def __init__(self, options: PoseOptions | None = None, *, track: bool = False) -> None:
         t0 = time.perf_counter()
-        self.model: ResolvedModel = resolve_model(model, expected_sha256=expected_sha256)
-        self._loaded: LoadedInterpreter = load_interpreter(self.model.path, num_threads, runtime)
-        self.min_pose_score = float(min_pose_score)
+        self.options = options or PoseOptions()
+        a = self.options.asset
+        self.model: ResolvedModel = resolve_model(a.model, expected_sha256=a.sha256)
+        self._loaded: LoadedInterpreter = load_interpreter(self.model.path, a.num_threads, a.runtime)
+        self.min_pose_score = float(self.options.min_pose_score)
         interp = self._loaded.interpreter
         inputs = interp.get_input_details()
         shape = list(inputs[0]["shape"]) if len(inputs) == 1 else []
@@ -84,6 +76,14 @@ class MoveNetBackend:
         self._region: tuple[int, int, int, int] | None = None
         self._scratch: dict = {}  # resize buffers shared by every letterbox of this backend
         self.load_ms = (time.perf_counter() - t0) * 1e3
+
+    @classmethod
+    def from_model(cls, model: str | os.PathLike, *, num_threads: int | None = None, runtime: str = "auto",
+                   expected_sha256: str | None = None, min_pose_score: float = 0.2, track: bool = False,
+                   ) -> "MoveNetBackend":
+        """``MoveNetBackend(PoseOptions(asset=ModelAsset(model, ...), min_pose_score=...), track=...)``."""
+        asset = ModelAsset(os.fspath(model), expected_sha256, num_threads, runtime)
+        return cls(PoseOptions(asset=asset, min_pose_score=min_pose_score), track=track)
 
     def _read_layout(self) -> tuple[str, dict[str, dict[str, Any]]]:
         interp = self._loaded.interpreter
