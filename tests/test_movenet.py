@@ -87,3 +87,20 @@ def test_pose_on_street_video_frames(vtest_frames):
                 ok = p.scores >= 0.3
                 assert (p.keypoints[ok] >= -1).all() and (p.keypoints[ok, 0] <= f.shape[1]).all()
     assert found >= 30
+
+
+def test_a_float_input_model_is_refused():
+    """Only uint8 pixel inputs (every MoveNet file) are fed; a real float32-input [1, 224, 224, 3]
+    model (BlazePose's detector from the mediapipe wheel) is refused at load, not fed garbage."""
+    import importlib.util
+    from pathlib import Path
+
+    from edge_sdk.errors import ModelLoadError
+    from edge_sdk.models import sha256_file
+
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or spec.origin is None:
+        pytest.skip("mediapipe is not installed")
+    path = Path(spec.origin).parent / "modules" / "pose_detection" / "pose_detection.tflite"
+    with pytest.raises(ModelLoadError, match="expected a uint8 pixel input.*got float32"):
+        MoveNetBackend.from_model(path, expected_sha256=sha256_file(path))

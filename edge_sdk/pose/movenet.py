@@ -64,12 +64,13 @@ class MoveNetBackend:
             got = ", ".join(str([int(x) for x in d["shape"]]) for d in inputs[:4]) + (", ..." if len(inputs) > 4 else "")
             raise ModelLoadError(f"{self.model.path}: not a MoveNet pose model: expected one [1, S, S, 3] image input, "
                                  f"got {len(inputs)} input(s): {got}")
-        self._input = inputs[0]
-        self.input_size = int(self._input["shape"][1])
-        # uint8 with identity quantization: letterboxed pixels go straight into the input tensor.
-        self._raw_pixels = self._input["dtype"] == np.uint8 and self._input["quantization"][0] in (0.0, 1.0) \
-            and self._input["quantization"][1] == 0
-        self._input_buf = np.zeros((1, self.input_size, self.input_size, 3), np.uint8)
+        self._input = d = inputs[0]
+        # uint8 with identity quantization, like every MoveNet file we build and the official ones:
+        # letterboxed pixels go straight into the input tensor.
+        if d["dtype"] != np.uint8 or d["quantization"][0] not in (0.0, 1.0) or d["quantization"][1] != 0:
+            raise ModelLoadError(f"{self.model.path}: expected a uint8 pixel input (scale 1, zero point 0) like the "
+                                 f"MoveNet files, got {np.dtype(d['dtype']).name} with quantization {tuple(d['quantization'])}")
+        self.input_size = int(d["shape"][1])
         self._layout, self._outputs = self._read_layout()
         self._letterbox: dict[tuple[int, int], Letterbox] = {}
         self.track = bool(track) and self._layout != "multipose"  # MultiPose sees the whole frame
@@ -113,22 +114,10 @@ class MoveNetBackend:
             lb = self._letterbox.get(shape)
             if lb is None:
                 lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size, None, self._scratch)
-        d = self._input
-        interp = self._loaded.interpreter
-        if self._raw_pixels:
-            # A view of the input tensor, released before invoke as LiteRT requires.
-            view = interp.tensor(d["index"])()
-            lb.apply(frame, view[0])
-            del view
-            return lb
-        lb.apply(frame, self._input_buf[0])
-        if d["dtype"] in (np.uint8, np.int8):
-            scale, zp = d["quantization"]
-            info = np.iinfo(d["dtype"])
-            value = np.clip(np.round(self._input_buf / scale) + zp, info.min, info.max).astype(d["dtype"])
-        else:
-            value = self._input_buf.astype(d["dtype"])
-        interp.set_tensor(d["index"], value)
+        # A view of the input tensor, released before invoke as LiteRT requires.
+        view = self._loaded.interpreter.tensor(self._input["index"])()
+        lb.apply(frame, view[0])
+        del view
         return lb
 
     def _decode(self) -> np.ndarray:
