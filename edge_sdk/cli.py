@@ -145,25 +145,24 @@ def cmd_listen(args: argparse.Namespace) -> int:
     from .analyzer import EdgeAnalyzer
     from .audio.capture import MicrophoneSource
     from .config import AnalyzerConfig
+    from .sinks.callback import CallbackSink
 
-    def show(segments) -> None:
-        for s in segments:
-            if args.json:
-                print(dumps_strict(s.to_dict()), flush=True)
-            else:
-                print(f"[{s.start_s:7.2f} -> {s.end_s:7.2f}] {s.text}", flush=True)
+    def show(e) -> None:
+        if e.kind == "transcript":
+            d = e.data
+            print(dumps_strict(d) if args.json else f"[{d['start']:7.2f} -> {d['end']:7.2f}] {d['text']}", flush=True)
 
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
-    with EdgeAnalyzer(AnalyzerConfig(pose=None, asr=_asr_options(args)), timeline=args.timeline) as analyzer:
-        mic = MicrophoneSource(args.device, overflow="block" if args.no_drop else "drop_oldest", t0_s=analyzer.now())
+    printer = CallbackSink(on_event=show, name="stdout")
+    with EdgeAnalyzer(AnalyzerConfig(pose=None, asr=_asr_options(args)), timeline=args.timeline,
+                      sinks=[printer]) as analyzer:
+        mic = MicrophoneSource(args.device, overflow="block" if args.no_drop else "drop_oldest", clock=analyzer.now,
+                               duration_s=args.seconds)
         try:
-            with mic:
-                for chunk in mic.chunks(args.seconds):
-                    show(analyzer.process_audio(chunk.samples, chunk.t_s))
+            analyzer.run(audio_source=mic)  # Ctrl-C: the utterance still open is transcribed first
         except KeyboardInterrupt:
             pass
-        show(analyzer.flush_audio())
         if not args.json:
             print(f"dropped {mic.dropped_s:.1f} s of audio; {analyzer.stats()['asr']}", file=sys.stderr)
     return 0

@@ -49,18 +49,21 @@ class MicrophoneSource:
     overflow: ``drop_oldest`` or ``block`` (see module doc).
     t0_s: clock value of the first sample.
     clock: time source (e.g. ``EdgeAnalyzer.now``): ``t0_s`` becomes ``clock()`` when capture starts.
+    duration_s: seconds of audio :meth:`chunks` delivers by default (None: until :meth:`close`).
 
     An :class:`~edge_sdk.audio.sources.AudioSource`: :meth:`chunks`, :meth:`close`.
     """
 
     def __init__(self, device: int | str | None = None, *, block_s: float = 0.1, max_queue_s: float = 10.0,
-                 overflow: str = "drop_oldest", t0_s: float = 0.0, clock: Callable[[], float] | None = None) -> None:
+                 overflow: str = "drop_oldest", t0_s: float = 0.0, clock: Callable[[], float] | None = None,
+                 duration_s: float | None = None) -> None:
         if overflow not in ("drop_oldest", "block"):
             raise ConfigError(f"overflow must be 'drop_oldest' or 'block', got {overflow!r}")
         if not 0.01 <= block_s <= 2.0 or max_queue_s < block_s:
             raise ConfigError(f"need 0.01 <= block_s <= 2 and max_queue_s >= block_s, got {block_s}, {max_queue_s}")
         sd = _sounddevice()
         self.overflow, self.t0_s, self.dropped_s, self.clock = overflow, float(t0_s), 0.0, clock
+        self.duration_s = duration_s
         try:
             info = sd.query_devices(device, "input")
         except (ValueError, sd.PortAudioError) as e:
@@ -118,8 +121,9 @@ class MicrophoneSource:
             self._put(None)
 
     def chunks(self, duration_s: float | None = None, timeout_s: float = 5.0) -> Iterator[AudioChunk]:
-        """Chunks as they arrive, until ``duration_s`` of audio (None: until :meth:`stop`).
-        Raises :class:`SourceError` if the device fails or delivers nothing for ``timeout_s``."""
+        """Chunks as they arrive, until ``duration_s`` of audio (None: the constructor's, else until
+        :meth:`stop`). Raises :class:`SourceError` if the device fails or delivers nothing for ``timeout_s``."""
+        duration_s = self.duration_s if duration_s is None else duration_s
         self.start()
         got = 0.0
         while duration_s is None or got < duration_s:
