@@ -317,15 +317,20 @@ def _encode(path: Path, codec: str, audio: np.ndarray, frames: list | None = Non
 
 
 @pytest.mark.parametrize("suffix, codec", [(".flac", "flac"), (".mp3", "libmp3lame"), (".m4a", "aac"), (".opus", "libopus")])
-def test_compressed_audio_files_transcribe(q8, jfk16k, tmp_path: Path, suffix, codec):
+def test_compressed_audio_files_transcribe(jfk16k, tmp_path: Path, suffix, codec):
+    """Each format decoded by a fresh context: a whisper.cpp context's output can depend on what it decoded
+    before (seen after this module's other tests: 2 word errors on the mp3 instead of 0), not on the codec."""
     from conversion.fetch import JFK_TEXT
     from edge_sdk.audio.decode import read_audio
+    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
 
     pytest.importorskip("av")
     x, sr = read_audio(_encode(tmp_path / f"jfk{suffix}", codec, jfk16k))
     assert sr == 16000 and x.dtype == np.float32 and abs(x.size / 16000 - 11.0) < 0.1
-    e, n = word_errors(JFK_TEXT, q8.transcribe(x, sr).text)
-    assert e <= 1, (suffix, e)
+    with WhisperCppBackend(AsrOptions(asset=ModelAsset(Q8, num_threads=2))) as fresh:
+        text = fresh.transcribe(x, sr).text
+    e, n = word_errors(JFK_TEXT, text)
+    assert e <= 1, (suffix, e, text)
 
 
 def test_analyze_uses_the_videos_own_soundtrack(media: Path, tmp_path: Path, jfk16k, vtest_frames):
