@@ -45,14 +45,17 @@ class DeviceProfile:
 
 
 # int8 everywhere on CPUs: 1.4-1.8x faster than FP16 on LiteRT's CPU kernels (x86 and Arm); FP16 only halves size.
+# Pose: MultiPose (everyone in the frame, tracked); the input size is the speed knob (192 is ~0.6x the
+# invoke time of 256 here, device_bench/results/pose_bench_multipose.json). Single-person Lightning /
+# Thunder stay available by name for one-user setups.
 PROFILES = {
-    "cpu": DeviceProfile("cpu", "movenet-lightning-int8", None, 1, 2, "whisper-tiny.en-q8_0", None),
+    "cpu": DeviceProfile("cpu", "movenet-multipose-int8", None, 1, 2, "whisper-tiny.en-q8_0", None),
     # Pi 4: 4 x Cortex-A72 @1.5-1.8 GHz; pose on 2 cores leaves 2 for speech and capture.
-    "rpi4": DeviceProfile("rpi4", "movenet-lightning-int8", 2, 2, 4, "whisper-tiny.en-q8_0", 2),
+    "rpi4": DeviceProfile("rpi4", "movenet-multipose-int8-192", 2, 2, 4, "whisper-tiny.en-q8_0", 2),
     # Pi 5: 4 x Cortex-A76 @2.4 GHz, ~2-3x a Pi 4.
-    "rpi5": DeviceProfile("rpi5", "movenet-lightning-int8", 2, 1, 2, "whisper-tiny.en-q8_0", 2),
-    # Jetson Orin (6-12 x Cortex-A78AE): CPU inference has room for the more accurate Thunder.
-    "jetson": DeviceProfile("jetson", "movenet-thunder-int8", 4, 1, 2, "whisper-tiny.en-q8_0", 2),
+    "rpi5": DeviceProfile("rpi5", "movenet-multipose-int8", 2, 1, 2, "whisper-tiny.en-q8_0", 2),
+    # Jetson Orin (6-12 x Cortex-A78AE).
+    "jetson": DeviceProfile("jetson", "movenet-multipose-int8", 4, 1, 2, "whisper-tiny.en-q8_0", 2),
 }
 
 
