@@ -7,6 +7,7 @@ memory holds the 16 kHz result only.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from ..errors import AudioFormatError
 from .signal import SAMPLE_RATE, read_wav
 
 __all__ = ["read_audio", "has_audio_track"]
+
+log = logging.getLogger("edge_sdk")
 
 WAV_SUFFIXES = (".wav", ".wave")
 
@@ -30,8 +33,13 @@ def _av() -> Any:
 
 
 def has_audio_track(path: str | os.PathLike) -> bool:
-    """True when the (video) file has at least one audio stream FFmpeg can open."""
-    av = _av()
+    """True when the (video) file has at least one audio stream FFmpeg can open; False (with a warning)
+    when PyAV is not installed, so a video is still analyzed, without its soundtrack."""
+    try:
+        av = _av()
+    except AudioFormatError as e:
+        log.warning("%s: soundtrack not read (%s)", path, e)
+        return False
     try:
         with av.open(str(path)) as c:
             return len(c.streams.audio) > 0
