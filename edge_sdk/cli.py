@@ -319,7 +319,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     peers = result["peers"]
     mp = peers.get("mediapipe-pose")
     if mp is not None:
-        print(f"peer mediapipe-pose: {mp['fps']:.1f} fps (ours {peers['pose_speedup_vs_mediapipe']}x faster)"
+        print(f"peer mediapipe-pose: {mp['fps']:.1f} fps (ours: {peers['pose_speedup_vs_mediapipe']}x its fps)"
               if "fps" in mp else f"peer mediapipe-pose: skipped ({mp['skipped']})")
     for name, v in peers.get("speech", {}).items():
         if isinstance(v, dict):  # the others are the clip's length and the thread count
