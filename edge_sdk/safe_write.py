@@ -46,6 +46,15 @@ def _check_target(path: Path) -> None:
         raise ConfigError(f"{path.parent} is not a directory")
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # read once at import (setting it is process-wide: not done per write)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path]:
     """Yield a temp path next to ``path`` (same directory, hidden, ``suffix`` kept last so tools that go by
@@ -53,6 +62,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path
     path = Path(path)
     _check_target(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix + path.suffix, dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0o600; a finished file gets the usual mode
     os.close(fd)
     try:
         yield Path(tmp)

@@ -78,6 +78,15 @@ def test_output_names_cannot_leave_the_directory(tmp_path: Path):
         atomic_write_text(out.root / "d", "x")
 
 
+def test_atomic_write_gives_the_usual_file_mode(tmp_path: Path):
+    import stat
+
+    from edge_sdk.safe_write import _UMASK, atomic_write_text
+
+    out = atomic_write_text(tmp_path / "summary.json", "{}")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_UMASK  # not mkstemp's 0o600
+
+
 def test_atomic_path_leaves_nothing_on_failure(tmp_path: Path):
     target = tmp_path / "model.tflite"
     target.write_bytes(b"old")
