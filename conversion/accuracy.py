@@ -152,13 +152,14 @@ def report_and_gate(variant: str, models: dict[str, Path], out_dir: Path | None 
     report = pose_report(variant, models)
     j, m = write_report(report, out_dir or shipped_dir() / "reports", f"movenet-{variant}-accuracy")
     print(m.read_text())
-    status = 0
-    for name in models:
-        if name.endswith("-int8"):
-            for fail in check_gate(report, name):
-                print(f"GATE FAILED: {fail}", file=sys.stderr)
-                status = 1
-    return status
+    return max((gate_status(check_gate(report, n)) for n in models if n.endswith("-int8")), default=0)
+
+
+def gate_status(failures: list[str]) -> int:
+    """Print each int8 gate failure to stderr; 1 if there was any, else 0."""
+    for fail in failures:
+        print(f"GATE FAILED: {fail}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def main(argv: list[str] | None = None) -> int:
