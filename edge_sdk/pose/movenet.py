@@ -7,8 +7,9 @@ Two model layouts are accepted, recognised from the model itself:
 * ``multipose`` (MoveNet MultiPose, ours or official): one output [1, 6, 56]: per person 17 x
   (y, x, score) then (ymin, xmin, ymax, xmax, score), normalized; up to 6 people, no crop tracking.
 
-The input may be uint8, int8, int32 or float32 [1, S, S, 3] RGB 0-255; the frame is letterboxed
-(aspect kept, zero padded) and keypoints are mapped back to frame pixels.
+The input is uint8 [1, H, W, 3] RGB 0-255 (square for single-pose; MultiPose files may be landscape,
+e.g. 256x192 for 4:3 video); the frame is letterboxed (aspect kept, zero padded) and keypoints,
+normalized per axis (y / H, x / W), are mapped back to frame pixels.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ class MoveNetBackend:
         interp = self._loaded.interpreter
         inputs = interp.get_input_details()
         shape = list(inputs[0]["shape"]) if len(inputs) == 1 else []
-        if len(shape) != 4 or shape[3] != 3 or shape[1] != shape[2]:
+        if len(shape) != 4 or shape[0] != 1 or shape[3] != 3 or min(shape[1:3]) < 32:
             got = ", ".join(str([int(x) for x in d["shape"]]) for d in inputs[:4]) + (", ..." if len(inputs) > 4 else "")
-            raise ModelLoadError(f"{self.model.path}: not a MoveNet pose model: expected one [1, S, S, 3] image input, "
+            raise ModelLoadError(f"{self.model.path}: not a MoveNet pose model: expected one [1, H, W, 3] image input, "
                                  f"got {len(inputs)} input(s): {got}")
         self._input = d = inputs[0]
         # uint8 with identity quantization, like every MoveNet file we build and the official ones:
@@ -70,8 +71,11 @@ class MoveNetBackend:
         if d["dtype"] != np.uint8 or d["quantization"][0] not in (0.0, 1.0) or d["quantization"][1] != 0:
             raise ModelLoadError(f"{self.model.path}: expected a uint8 pixel input (scale 1, zero point 0) like the "
                                  f"MoveNet files, got {np.dtype(d['dtype']).name} with quantization {tuple(d['quantization'])}")
-        self.input_size = int(d["shape"][1])
+        self.input_hw = (int(shape[1]), int(shape[2]))
+        self.input_size = max(self.input_hw)  # the side for square files
         self._layout, self._outputs = self._read_layout()
+        if self._layout == "full" and shape[1] != shape[2]:
+            raise ModelLoadError(f"{self.model.path}: a single-pose MoveNet file has a square input, got {shape}")
         self._letterbox: dict[tuple[int, int], Letterbox] = {}
         self.track = bool(track) and self._layout != "multipose"  # MultiPose sees the whole frame
         self._region: tuple[int, int, int, int] | None = None
@@ -109,11 +113,11 @@ class MoveNetBackend:
         shape = frame.shape[:2]
         r = self._region
         if r is not None and r[0] + r[2] <= shape[1] and r[1] + r[3] <= shape[0]:
-            lb = Letterbox.fit(shape, self.input_size, r, self._scratch)
+            lb = Letterbox.fit(shape, self.input_hw[::-1], r, self._scratch)
         else:
             lb = self._letterbox.get(shape)
             if lb is None:
-                lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_size, None, self._scratch)
+                lb = self._letterbox[shape] = Letterbox.fit(shape, self.input_hw[::-1], None, self._scratch)
         # A view of the input tensor, released before invoke as LiteRT requires.
         view = self._loaded.interpreter.tensor(self._input["index"])()
         lb.apply(frame, view[0])
@@ -183,6 +187,7 @@ class MoveNetBackend:
             "sha256": self.model.sha256,
             "layout": self._layout,
             "input_size": self.input_size,
+            "input_shape": [self.input_hw[1], self.input_hw[0]],  # W, H
             "input_dtype": np.dtype(self._input["dtype"]).name,
             "runtime": self._loaded.runtime,
             "runtime_version": self._loaded.version,

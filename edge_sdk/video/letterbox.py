@@ -1,7 +1,7 @@
-"""Letterbox: fit a frame (or a crop of it) into a square model input and map points back.
+"""Letterbox: fit a frame (or a crop of it) into a W x H model input and map points back.
 
 Coordinates: ``frame`` pixels are (x, y) in the caller's BGR frame; ``normalized`` are
-(y, x) in [0, 1] of the square model input, as MoveNet emits them.
+(y, x) in [0, 1] of the model input, per axis (y / H, x / W), as MoveNet emits them.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ MAX_SCRATCH = 8  # resize buffers kept per scratch dict
 
 @dataclass(frozen=True)
 class Letterbox:
-    """Aspect-preserving resize of a frame region into ``size`` x ``size``, centred, zero padded.
+    """Aspect-preserving resize of a frame region into a ``width`` x ``height`` input, centred, zero padded.
 
     Attributes:
-        size: side of the square model input, pixels.
+        width, height: size of the model input, pixels (equal for a square input).
         x0, y0: top-left corner of the source region in the frame, pixels.
         src_w, src_h: size of the source region, pixels.
         scale: model pixels per frame pixel.
@@ -28,7 +28,8 @@ class Letterbox:
         new_w, new_h: size of the resized region inside the model input, pixels.
     """
 
-    size: int
+    width: int
+    height: int
     x0: int
     y0: int
     src_w: int
@@ -45,29 +46,31 @@ class Letterbox:
     def fit(
         cls,
         frame_hw: tuple[int, int],
-        size: int,
+        size: int | tuple[int, int],
         region: tuple[int, int, int, int] | None = None,
         scratch: dict | None = None,
     ) -> "Letterbox":
-        """Plan the letterbox for a frame of ``frame_hw`` = (h, w); ``region`` = (x0, y0, w, h) pixels
-        inside the frame. ``scratch`` shares resize buffers between letterboxes (e.g. a moving crop)."""
+        """Plan the letterbox for a frame of ``frame_hw`` = (h, w) into a ``size`` x ``size`` input, or
+        ``size`` = (W, H); ``region`` = (x0, y0, w, h) pixels inside the frame. ``scratch`` shares
+        resize buffers between letterboxes (e.g. a moving crop)."""
+        out_w, out_h = (size, size) if isinstance(size, (int, np.integer)) else (int(size[0]), int(size[1]))
         x0, y0, w, h = region if region is not None else (0, 0, frame_hw[1], frame_hw[0])
-        scale = size / max(w, h)
-        new_w = max(1, min(size, int(round(w * scale))))
-        new_h = max(1, min(size, int(round(h * scale))))
-        return cls(size, x0, y0, w, h, scale, (size - new_w) // 2, (size - new_h) // 2, new_w, new_h,
+        scale = min(out_w / w, out_h / h)
+        new_w = max(1, min(out_w, int(round(w * scale))))
+        new_h = max(1, min(out_h, int(round(h * scale))))
+        return cls(out_w, out_h, x0, y0, w, h, scale, (out_w - new_w) // 2, (out_h - new_h) // 2, new_w, new_h,
                    scratch if scratch is not None else {})
 
     def apply(self, bgr: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Write the RGB letterboxed region of ``bgr`` into ``out`` (``size``x``size``x3 uint8) and return it.
+        """Write the RGB letterboxed region of ``bgr`` into ``out`` (``height`` x ``width`` x 3 uint8) and return it.
 
-        With ``out`` given, nothing is allocated when the padding is top/bottom (landscape frames):
-        the resize and the colour swap write straight into ``out``.
+        With ``out`` given, nothing is allocated when the padding is top/bottom (frames wider than
+        the input) or absent: the resize and the colour swap write straight into ``out``.
         """
         import cv2
 
         if out is None:
-            out = np.zeros((self.size, self.size, 3), np.uint8)
+            out = np.zeros((self.height, self.width, 3), np.uint8)
         src = bgr[self.y0 : self.y0 + self.src_h, self.x0 : self.x0 + self.src_w]
         # Antialiased downscale: exact 2x bilinear halvings (each a 2x2 box filter; together the
         # same as INTER_AREA within 1 grey level at a third of its cost), then one bilinear step.
@@ -108,7 +111,6 @@ class Letterbox:
         """(N, 2) normalized (y, x) in the model input -> (N, 2) float32 (x, y) frame pixels."""
         yx = np.asarray(yx, np.float32)
         out = np.empty((len(yx), 2), np.float32)
-        k = np.float32(self.size / self.scale)
-        out[:, 0] = yx[:, 1] * k + np.float32(self.x0 - self.pad_x / self.scale)
-        out[:, 1] = yx[:, 0] * k + np.float32(self.y0 - self.pad_y / self.scale)
+        out[:, 0] = yx[:, 1] * np.float32(self.width / self.scale) + np.float32(self.x0 - self.pad_x / self.scale)
+        out[:, 1] = yx[:, 0] * np.float32(self.height / self.scale) + np.float32(self.y0 - self.pad_y / self.scale)
         return out
