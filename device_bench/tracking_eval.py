@@ -10,7 +10,7 @@ labelled person's track is the ID of the tracked pose whose box overlaps the lab
 * fragment: a new ID after (the track was lost and restarted);
 * missed: no tracked pose on the label in one of the two frames.
 
-    python -m device_bench.tracking_eval [--model movenet-multipose-int8] --json device_bench/results/tracking_vtest.json
+    python -m device_bench.tracking_eval [--model movenet-multipose-int8-256x192] --json device_bench/results/tracking_vtest.json
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.config import TrackerOptions
+from edge_sdk.config import VIDEO_POSE_MODEL, TrackerOptions
 from edge_sdk.pose.tracking import PoseTracker, box_iou
 
 LABELS = Path(__file__).parent / "labels" / "vtest_crossings.json"
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     from edge_sdk.pose.movenet import MoveNetBackend
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="movenet-multipose-int8")
+    ap.add_argument("--model", default=VIDEO_POSE_MODEL)
     ap.add_argument("--max-lost-s", type=float, nargs="+", default=[TrackerOptions().max_lost_s])
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)

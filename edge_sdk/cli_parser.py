@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import ASR_WINDOWS, POSE_BACKEND_CHOICES, POSE_BACKENDS, RUNTIME_CHOICES
+from .config import ASR_WINDOWS, IMAGE_POSE_MODEL, POSE_BACKEND_CHOICES, POSE_BACKENDS, RUNTIME_CHOICES, VIDEO_POSE_MODEL
 
 __all__ = ["build_parser"]
 
 
-def _asset_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="movenet-multipose-int8",
-                   help="manifest name or .tflite path (single-person: movenet-lightning-int8, movenet-thunder-int8)")
+def _asset_args(p: argparse.ArgumentParser, model: str) -> None:
+    p.add_argument("--model", default=model, help=f"manifest name or .tflite path (default {model}; "
+                   "single-person: movenet-lightning-int8, movenet-thunder-int8)")
     p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
     p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
     p.add_argument("--runtime", default="auto", choices=RUNTIME_CHOICES)
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pose", help="estimate poses in one image")
     p.add_argument("image", type=Path)
-    _asset_args(p)
+    _asset_args(p, IMAGE_POSE_MODEL)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--save", type=Path, default=None, metavar="OUT.jpg", help="also write the image with the skeletons drawn")
 
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _action_arg(p, default=None, const=DEMO_ACTION, default_help="the demo model")
     p.add_argument("--action-threads", type=int, default=1)
     p.add_argument("--action-stride", type=int, default=1, help="run the action model on every n-th frame")
-    _asset_args(p)
+    _asset_args(p, VIDEO_POSE_MODEL)
 
     p = sub.add_parser("transcribe", help="speech-to-text of an audio file (whisper.cpp)")
     p.add_argument("wav", type=Path, help="audio file: wav, flac, mp3, m4a/aac, opus/ogg, or a video's soundtrack")

@@ -21,6 +21,10 @@ POSE_BACKEND_CHOICES = POSE_BACKENDS + ("auto",)
 ASR_WINDOWS = ("fit", "full")
 ACTION_CROPS = ("center", "letterbox")
 VAD_METHODS = ("silero", "energy")
+# Default MultiPose files: landscape 256x192 for video and live (4:3 frames fill it: the people scale
+# of the 256x256 file at 3/4 of its pixels), 256x256 for photos of any orientation (`edge-sdk pose`).
+VIDEO_POSE_MODEL = "movenet-multipose-int8-256x192"
+IMAGE_POSE_MODEL = "movenet-multipose-int8"
 
 
 def _check_choice(where: str, value: object, choices: tuple) -> None:
@@ -290,8 +294,10 @@ class PoseOptions:
     """Pose stage options.
 
     Attributes:
-        asset: the MoveNet model: MultiPose (every person; the default) or single-person
-            Lightning/Thunder (one person, crop tracking; for a one-user kiosk or fitness app).
+        asset: the MoveNet model: MultiPose (every person; the default, 256x192 landscape input:
+            4:3 video fills it, wider frames are padded top and bottom; ``movenet-multipose-int8``
+            is the 256x256 file for photos of any orientation) or single-person Lightning/Thunder
+            (one person, crop tracking; for a one-user kiosk or fitness app).
         backend: ``movenet``, ``mediapipe`` or ``auto``. ``auto`` tries ``prefer`` first and falls
             back to the other when its runtime, package or model file is missing (logged once and
             recorded in ``EdgeAnalyzer.describe()``); explicit names never fall back.
@@ -308,7 +314,7 @@ class PoseOptions:
             ``hand_raised`` / ``hand_lowered`` events), or None.
     """
 
-    asset: ModelAsset = field(default_factory=lambda: ModelAsset("movenet-multipose-int8"))
+    asset: ModelAsset = field(default_factory=lambda: ModelAsset(VIDEO_POSE_MODEL))
     backend: str = "movenet"
     prefer: str = "movenet"
     mediapipe: MediaPipeOptions = field(default_factory=MediaPipeOptions)

@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import ActionOptions, AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions
+from .config import VIDEO_POSE_MODEL, ActionOptions, AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions
 from .errors import ConfigError
 
 __all__ = ["DeviceProfile", "PROFILES", "detect_profile", "get_profile"]
@@ -45,17 +45,20 @@ class DeviceProfile:
 
 
 # int8 everywhere on CPUs: 1.4-1.8x faster than FP16 on LiteRT's CPU kernels (x86 and Arm); FP16 only halves size.
-# Pose: MultiPose (everyone in the frame, tracked); the input size is the speed knob (192 is ~0.6x the
-# invoke time of 256 here, device_bench/results/pose_bench_multipose.json). Single-person Lightning /
-# Thunder stay available by name for one-user setups.
+# Pose: MultiPose (everyone in the frame, tracked); the input shape is the speed knob. Landscape
+# 256x192 sees 4:3 video at the 256x256 file's people scale for ~0.78x its stage time, with the same
+# people per frame, OKS and tracking (device_bench/results/pose_interleaved_landscape.json,
+# pose_oks_landscape.json, tracking_vtest_movenet-multipose-int8-*.json). The Pi 4 keeps 192x192: smaller inputs lose
+# the small people (224x160: as fast as 192 on these frames, more people per frame, but more people
+# missed in the labelled crossings). Single-person Lightning / Thunder stay available by name.
 PROFILES = {
-    "cpu": DeviceProfile("cpu", "movenet-multipose-int8", None, 1, 2, "whisper-tiny.en-q8_0", None),
+    "cpu": DeviceProfile("cpu", VIDEO_POSE_MODEL, None, 1, 2, "whisper-tiny.en-q8_0", None),
     # Pi 4: 4 x Cortex-A72 @1.5-1.8 GHz; pose on 2 cores leaves 2 for speech and capture.
     "rpi4": DeviceProfile("rpi4", "movenet-multipose-int8-192", 2, 2, 4, "whisper-tiny.en-q8_0", 2),
     # Pi 5: 4 x Cortex-A76 @2.4 GHz, ~2-3x a Pi 4.
-    "rpi5": DeviceProfile("rpi5", "movenet-multipose-int8", 2, 1, 2, "whisper-tiny.en-q8_0", 2),
+    "rpi5": DeviceProfile("rpi5", VIDEO_POSE_MODEL, 2, 1, 2, "whisper-tiny.en-q8_0", 2),
     # Jetson Orin (6-12 x Cortex-A78AE).
-    "jetson": DeviceProfile("jetson", "movenet-multipose-int8", 4, 1, 2, "whisper-tiny.en-q8_0", 2),
+    "jetson": DeviceProfile("jetson", VIDEO_POSE_MODEL, 4, 1, 2, "whisper-tiny.en-q8_0", 2),
 }
 
 

@@ -25,7 +25,7 @@ def test_process_frame_result(messi: np.ndarray):
         assert t.infer_ms > 0 and t.total_ms >= t.infer_ms
         assert a.stats()["frames"] == 1
         d = a.describe()
-        assert d["pose"]["model"] == "movenet-multipose-int8" and d["pose"]["runtime"] == "ai_edge_litert"
+        assert d["pose"]["model"] == "movenet-multipose-int8-256x192" and d["pose"]["runtime"] == "ai_edge_litert"
         assert d["pose"]["layout"] == "multipose" and r.poses[0].box is not None
 
 

@@ -105,9 +105,11 @@ def test_action_demo_same_on_every_installed_runtime(vtest_frames):
         assert np.abs(x - ref).max() < 0.05 * np.abs(ref).max(), rt
 
 
-def test_multipose_int8_on_every_installed_runtime(media: Path):
-    """The default multi-person model loads and finds both basketball1 players on each light runtime;
-    the player single-pose Lightning FP16 (an independent model) follows is one of them, keypoints close."""
+@pytest.mark.parametrize("model", ["movenet-multipose-int8", "movenet-multipose-int8-256x192"])
+def test_multipose_int8_on_every_installed_runtime(media: Path, model: str):
+    """The default multi-person models (photos: square, video: landscape) load and find both basketball1
+    players on each light runtime; the player single-pose Lightning FP16 (an independent model) follows
+    is one of them, keypoints close."""
     import cv2
 
     from edge_sdk.pose.movenet import MoveNetBackend
@@ -115,7 +117,7 @@ def test_multipose_int8_on_every_installed_runtime(media: Path):
     bgr = cv2.imread(str(media / "basketball1.png"))
     for rt in _light_runtimes():
         ref = _pose("movenet-lightning-fp16", rt, bgr)
-        with MoveNetBackend.from_model("movenet-multipose-int8", runtime=rt, num_threads=1) as b:
+        with MoveNetBackend.from_model(model, runtime=rt, num_threads=1) as b:
             people = b.estimate(bgr).poses
         assert len(people) == 2, rt
         vis = ref.scores >= 0.3
