@@ -90,6 +90,7 @@ CATALOG: dict[str, dict[str, Any]] = {
     "movenet-multipose-int8": _movenet("multipose", "int8", shipped=True),
     "movenet-multipose-int8-192": _movenet("multipose", "int8", shipped=True, size=192),
     "movenet-multipose-int8-160": _movenet("multipose", "int8", shipped=False, size=160),
+    "movenet-multipose-fp16-256x192": _movenet("multipose", "fp16", shipped=False, size=256, height=192),
     "movenet-multipose-int8-256x192": _movenet("multipose", "int8", shipped=True, size=256, height=192),
     "movenet-multipose-int8-256x160": _movenet("multipose", "int8", shipped=False, size=256, height=160),
     "movenet-multipose-int8-224x160": _movenet("multipose", "int8", shipped=False, size=224, height=160),
