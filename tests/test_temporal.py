@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,70 @@ def test_moving_crop_keeps_buffers_bounded(vtest_frames):
         seen.update(scratch)
         assert len(scratch) <= MAX_SCRATCH
     assert len(seen) > MAX_SCRATCH  # the bound was really exercised
+
+
+class _TextbookOneEuro:
+    """Casiez et al.'s 1-Euro filter, one coordinate at a time in plain floats (frame-diagonal units),
+    with the SDK's restart rule (mean move of keypoints scoring >= 0.2 over ``reset_jump``)."""
+
+    def __init__(self, o: OneEuroOptions) -> None:
+        self.o, self.x, self.dx, self.t = o, None, None, None
+
+    def __call__(self, kp: np.ndarray, scores: np.ndarray, t: float, size: tuple[int, int]) -> np.ndarray:
+        o, diag = self.o, math.hypot(*size)
+        x = [[float(v) / diag for v in row] for row in kp]
+        if self.x is not None and t > self.t:
+            moved = [[x[k][c] - self.x[k][c] for c in (0, 1)] for k in range(17) if scores[k] >= 0.2]
+            if moved and math.hypot(*(sum(m[c] for m in moved) / len(moved) for c in (0, 1))) > o.reset_jump:
+                self.x = None
+        if self.x is None or t <= self.t:
+            self.x, self.dx, self.t = x, [[0.0, 0.0] for _ in range(17)], t
+            return np.asarray(kp, np.float64)
+
+        def alpha(cutoff: float, dt: float) -> float:
+            return 1.0 / (1.0 + 1.0 / (2.0 * math.pi * cutoff) / dt)
+
+        dt = t - self.t
+        for k in range(17):
+            for c in (0, 1):
+                self.dx[k][c] += alpha(o.d_cutoff, dt) * ((x[k][c] - self.x[k][c]) / dt - self.dx[k][c])
+                self.x[k][c] += alpha(o.min_cutoff + o.beta * abs(self.dx[k][c]), dt) * (x[k][c] - self.x[k][c])
+        self.t = t
+        return np.array(self.x) * diag
+
+
+def test_one_pass_smoothing_of_many_people_matches_the_textbook_filter(vtest_frames):
+    # Real MultiPose people of vtest.avi with tracker IDs (smoothing off): filtering every person of a
+    # frame in one smooth_people pass gives what a plain-float textbook filter per person gives, with
+    # people appearing, vanishing and coming back, and one person jumping (only its filter restarts).
+    from edge_sdk.config import TrackerOptions
+    from edge_sdk.pose.movenet import MoveNetBackend
+    from edge_sdk.pose.smoothing import smooth_people
+    from edge_sdk.pose.tracking import PoseTracker
+
+    size = (vtest_frames[0].shape[1], vtest_frames[0].shape[0])
+    tracker = PoseTracker(TrackerOptions(smoothing=None))
+    ours: dict[int, OneEuroFilter] = {}
+    ref: dict[int, _TextbookOneEuro] = {}
+    people = smoothed = 0
+    with MoveNetBackend.from_model("movenet-multipose-int8-256x192", num_threads=2) as b:
+        for i, f in enumerate(vtest_frames):
+            tracked = [p for p in tracker.update(b.estimate(f).poses, i / 10, size).poses if p.track_id is not None]
+            if not tracked:
+                continue
+            kp = np.array([p.keypoints for p in tracked], np.float32)
+            if i == 30:
+                kp[0] += np.float32(0.3 * np.hypot(*size))  # one person jumps
+            ids = [p.track_id for p in tracked]
+            for k in ids:
+                ours.setdefault(k, OneEuroFilter())
+                ref.setdefault(k, _TextbookOneEuro(OneEuroOptions()))
+            got = smooth_people([ours[k] for k in ids], kp, np.array([p.scores for p in tracked]), i / 10, size)
+            for k, p, g, raw in zip(ids, tracked, got, kp):
+                want = ref[k](raw, p.scores, i / 10, size)
+                np.testing.assert_allclose(g, want, rtol=0, atol=1e-9)
+                if i == 30 and k == ids[0]:
+                    np.testing.assert_array_equal(g, raw)  # restarted: the jumped keypoints as they are
+                smoothed += not np.array_equal(g, raw)
+            people += len(tracked)
+    assert people > 150 and smoothed > 100

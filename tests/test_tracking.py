@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from edge_sdk.config import OneEuroOptions, TrackerOptions
-from edge_sdk.errors import ConfigError, InvalidFrameError
+from edge_sdk.errors import ConfigError, InvalidArrayError, InvalidFrameError
 from edge_sdk.pose.tracking import PoseTracker, box_iou, oks
 from edge_sdk.results import Pose
 
@@ -150,6 +150,23 @@ def test_pose_carries_track_id_and_box():
     assert Pose(keypoints=np.zeros((17, 2)), scores=np.ones(17), score=1.0).to_dict()["track_id"] is None
     with pytest.raises(ValueError, match="Pose.box"):
         Pose(keypoints=np.zeros((17, 2)), scores=np.ones(17), score=1.0, box=(3, 2, 1, 4))
+
+
+def test_pose_evolve_checks_what_changes_and_keeps_the_rest():
+    # The per-frame steps' cheap dataclasses.replace: equal to it, and as strict on the changed fields.
+    p = Pose(keypoints=np.ones((17, 2)), scores=np.ones(17), score=1.0, box=(1, 2, 3, 4))
+    q = p._evolve(keypoints=np.full((17, 2), 2.0, np.float64), track_id=np.int64(5), motion="walking")
+    r = dataclasses.replace(p, keypoints=np.full((17, 2), 2.0), track_id=5, motion="walking")
+    assert all(np.array_equal(getattr(q, k), getattr(r, k)) for k in r.__dataclass_fields__)
+    assert q.box == p.box and q.scores is p.scores
+    assert q.keypoints.dtype == np.float32 and not q.keypoints.flags.writeable and type(q.track_id) is int
+    assert p.track_id is None and p.keypoints[0, 0] == 1.0  # the original is untouched
+    with pytest.raises(InvalidArrayError, match="NaN"):
+        p._evolve(keypoints=np.full((17, 2), np.nan))
+    with pytest.raises(InvalidArrayError, match="shape"):
+        p._evolve(keypoints=np.zeros((16, 2)))
+    with pytest.raises(TypeError, match="score"):
+        p._evolve(score=0.5)
 
 
 def test_annotator_colours_people_by_track_id():

@@ -23,12 +23,10 @@ here, so their thresholds follow body geometry and are documented as untested on
 
 from __future__ import annotations
 
-import dataclasses
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
-
-import numpy as np
 
 from ..config import MotionOptions
 from ..results import Event, Pose
@@ -76,17 +74,17 @@ class MotionUpdate:
     events: tuple[Event, ...] = ()
 
 
-def _angle_from_vertical(v: np.ndarray) -> float:
+def _angle_from_vertical(vx: float, vy: float) -> float:
     """Degrees between a 2-D image vector and 'up' (0..180)."""
-    n = float(np.hypot(v[0], v[1]))
-    return float(np.degrees(np.arccos(np.clip(-v[1] / n, -1.0, 1.0)))) if n > 0 else float("nan")
+    n = math.hypot(vx, vy)
+    return math.degrees(math.acos(min(max(-vy / n, -1.0), 1.0))) if n > 0 else float("nan")
 
 
-def _mid(xy: np.ndarray, ok: np.ndarray, a: int, b: int) -> np.ndarray | None:
+def _mid(xy: list, ok: list, a: int, b: int) -> tuple[float, float] | None:
     if ok[a] and ok[b]:
-        return (xy[a] + xy[b]) / 2
+        return (xy[a][0] + xy[b][0]) / 2, (xy[a][1] + xy[b][1]) / 2
     if ok[a] or ok[b]:
-        return xy[a] if ok[a] else xy[b]
+        return tuple(xy[a] if ok[a] else xy[b])  # type: ignore[return-value]
     return None
 
 
@@ -134,15 +132,18 @@ class MotionTracker:
         return {i: {k: round(v, 3) for k, v in d.items()} for i, d in self._dwell.items()}
 
     # -- features ---------------------------------------------------------------------------
-    def _frame(self, xy: np.ndarray, ok: np.ndarray) -> tuple | None:
-        """One frame's (mid-hip, hip -> shoulder vector, torso length, thigh vectors, hand height) or None."""
+    # Plain floats, not numpy: a frame's features are a dozen numbers, and numpy's per-call cost on
+    # 2-vectors was most of the states' time per person.
+    def _frame(self, xy: list, ok: list) -> tuple | None:
+        """One frame's (mid-hip x, y, hip -> shoulder x, y, torso length, thigh vectors, hand height) or
+        None; ``xy`` (17, 2) pixels and ``ok`` (17,) visible, as lists."""
         hip, sh = _mid(xy, ok, _LH, _RH), _mid(xy, ok, _LS, _RS)
         if hip is None or sh is None:
             return None
-        torso = sh - hip
-        thighs = [xy[k] - xy[h] for h, k in ((_LH, _LK), (_RH, _RK)) if ok[h] and ok[k]]
-        hand = max((float(xy[s, 1] - xy[w, 1]) for w, s in ((_LW, _LS), (_RW, _RS)) if ok[w] and ok[s]), default=-1e9)
-        return hip, torso, float(np.hypot(torso[0], torso[1])), thighs, hand
+        tx, ty = sh[0] - hip[0], sh[1] - hip[1]
+        thighs = tuple((xy[k][0] - xy[h][0], xy[k][1] - xy[h][1]) for h, k in ((_LH, _LK), (_RH, _RK)) if ok[h] and ok[k])
+        hand = max((xy[s][1] - xy[w][1] for w, s in ((_LW, _LS), (_RW, _RS)) if ok[w] and ok[s]), default=-1e9)
+        return hip[0], hip[1], tx, ty, math.hypot(tx, ty), thighs, hand
 
     def _features(self, p: _Person) -> tuple[float, float, float, bool] | None:
         """(speed, torso angle, thigh angle, hand raised) of the window, or None if too little is seen."""
@@ -150,17 +151,20 @@ class MotionTracker:
         frames = p.frames
         if len(frames) < 2 or frames[-1][0] - frames[0][0] < o.min_window_s:
             return None
-        k = len(frames)
-        hips = np.array([f[1][0] for f in frames])
-        scale = max(sum(f[1][2] for f in frames) / k, 1.0)
+        fs = [f for _, f in frames]
+        k = len(fs)
+        scale = max(sum(f[4] for f in fs) / k, 1.0)
         n = max(1, k // 4)  # ends of the window averaged: keypoint jitter does not look like motion
-        d = hips[-n:].sum(0) / n - hips[:n].sum(0) / n
-        speed = float(np.hypot(d[0], d[1])) / (frames[-1][0] - frames[0][0]) / scale
-        torso = _angle_from_vertical(sum(f[1][1] for f in frames) / k)
-        thighs = [v for f in frames for v in f[1][3]]
-        thigh = _angle_from_vertical(sum(thighs) / len(thighs)) if thighs else float("nan")
-        thigh = 180.0 - thigh if thigh > 90 else thigh  # hip -> knee points down: measure from vertical
-        hand = any(f[1][4] > o.hand_raise * scale for f in list(frames)[-3:])
+        dx = (sum(f[0] for f in fs[-n:]) - sum(f[0] for f in fs[:n])) / n
+        dy = (sum(f[1] for f in fs[-n:]) - sum(f[1] for f in fs[:n])) / n
+        speed = math.hypot(dx, dy) / (frames[-1][0] - frames[0][0]) / scale
+        torso = _angle_from_vertical(sum(f[2] for f in fs) / k, sum(f[3] for f in fs) / k)
+        thighs = [v for f in fs for v in f[5]]
+        thigh = float("nan")
+        if thighs:
+            thigh = _angle_from_vertical(sum(v[0] for v in thighs) / len(thighs), sum(v[1] for v in thighs) / len(thighs))
+            thigh = 180.0 - thigh if thigh > 90 else thigh  # hip -> knee points down: measure from vertical
+        hand = any(f[6] > o.hand_raise * scale for f in fs[-3:])
         return speed, torso, thigh, hand
 
     def _candidate(self, p: _Person, speed: float, torso: float, thigh: float) -> str:
@@ -190,7 +194,7 @@ class MotionTracker:
                 d = self._dwell.setdefault(track_id, {})
                 d[p.state] = d.get(p.state, 0.0) + min(t_s - p.last_t, o.forget_s)
             p.last_t = t_s
-            frame = self._frame(pose.keypoints, pose.scores >= o.min_keypoint_score)
+            frame = self._frame(pose.keypoints.tolist(), (pose.scores >= o.min_keypoint_score).tolist())
             if frame is not None:
                 p.frames.append((t_s, frame))
             while p.frames and p.frames[0][0] < t_s - o.window_s:
@@ -248,7 +252,7 @@ class MotionStep:
     def __call__(self, poses: tuple[Pose, ...], t_s: float, frame_size: tuple[int, int],
                  ) -> tuple[tuple[Pose, ...], tuple[Event, ...]]:
         self.last = upd = self.tracker.update([(p.track_id, p) for p in poses if p.track_id is not None], t_s)
-        out = tuple(dataclasses.replace(p, motion=upd.people[p.track_id].label())
+        out = tuple(p._evolve(motion=upd.people[p.track_id].label())
                     if p.track_id is not None and upd.people.get(p.track_id) and upd.people[p.track_id].state
                     else p for p in poses)
         return out, upd.events

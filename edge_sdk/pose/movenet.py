@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..config import ModelAsset, PoseOptions
-from ..errors import EdgeSdkError, ModelLoadError
+from ..errors import EdgeSdkError, InvalidArrayError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
 from ..results import COCO_KEYPOINTS, Pose, StageTimings
 from ..runtime import LoadedInterpreter, load_interpreter
@@ -169,12 +169,17 @@ class MoveNetBackend:
         keep = np.flatnonzero((rows[:, 55] >= MIN_PERSON_SCORE) & (mean >= self.min_pose_score))
         keep = keep[np.argsort(-mean[keep], kind="stable")]  # best first
         n = len(keep)
-        # Keypoints and box corners of every kept person mapped to frame pixels in one call.
+        # Keypoints and box corners of every kept person mapped to frame pixels in one call, checked
+        # once for all of them (Pose._checked then builds each person without a copy or a check).
         pts = lb.to_frame(np.concatenate([kp[keep, :, :2].reshape(-1, 2), rows[keep, 51:55].reshape(-1, 2)]))
+        if not np.isfinite(pts).all():
+            raise InvalidArrayError(f"{self.model.path}: MultiPose output contains NaN or inf keypoints")
+        pts.setflags(write=False)
+        scores.setflags(write=False)
         xy, corners = pts[: n * NUM_KEYPOINTS].reshape(n, NUM_KEYPOINTS, 2), pts[n * NUM_KEYPOINTS :].reshape(n, 4)
-        return tuple(Pose(keypoints=xy[i], scores=scores[k], score=mean[k], backend=self.name,
-                          box=(c[0], c[1], max(c[0], c[2]), max(c[1], c[3])))
-                     for i, (k, c) in enumerate(zip(keep, corners.tolist())))
+        return tuple(Pose._checked(keypoints=xy[i], scores=scores[k], score=float(mean[k]), backend=self.name,
+                                   box=(c[0], c[1], max(c[0], c[2]), max(c[1], c[3])))
+                     for i, (k, c) in enumerate(zip(keep.tolist(), corners.tolist())))
 
     def invoke_only(self) -> float:
         """Run ``invoke()`` on whatever input is set; returns milliseconds (the stage's speed limit)."""

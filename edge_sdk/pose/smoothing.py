@@ -7,15 +7,15 @@ it resets itself when the person is lost or jumps (another person was picked).
 
 from __future__ import annotations
 
-import dataclasses
 import math
+from typing import Sequence
 
 import numpy as np
 
 from ..config import OneEuroOptions
 from ..results import Pose
 
-__all__ = ["OneEuroFilter"]
+__all__ = ["OneEuroFilter", "smooth_people"]
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -37,24 +37,61 @@ class OneEuroFilter:
 
     def __call__(self, pose: Pose, timestamp_s: float, frame_size: tuple[int, int]) -> Pose:
         """The filtered pose (scores unchanged). ``timestamp_s`` must increase between calls."""
-        return dataclasses.replace(pose, keypoints=self.keypoints(pose.keypoints, pose.scores, timestamp_s, frame_size))
+        return pose._evolve(keypoints=self.keypoints(pose.keypoints, pose.scores, timestamp_s, frame_size))
 
     def keypoints(self, keypoints: np.ndarray, scores: np.ndarray, timestamp_s: float, frame_size: tuple[int, int]) -> np.ndarray:
         """Filtered (17, 2) pixel ``keypoints`` of this frame (``scores`` decide which points count for a jump)."""
-        o = self.options
-        diag = math.hypot(*frame_size)
-        x = keypoints.astype(np.float64) / diag
-        if self._x is not None and self._t is not None and timestamp_s > self._t:
-            ok = scores >= 0.2
-            if ok.any() and np.linalg.norm((x[ok] - self._x[ok]).mean(axis=0)) > o.reset_jump:
-                self.reset()
-        if self._x is None or self._t is None or timestamp_s <= self._t:
-            self._x, self._dx, self._t = x, np.zeros_like(x), timestamp_s
-            return keypoints
-        dt = timestamp_s - self._t
-        dx = (x - self._x) / dt
-        self._dx = self._dx + _alpha(o.d_cutoff, dt) * (dx - self._dx)
-        cutoff = o.min_cutoff + o.beta * np.abs(self._dx)
-        self._x = self._x + _alpha(cutoff, dt) * (x - self._x)
-        self._t = timestamp_s
-        return self._x * diag
+        return smooth_people([self], keypoints[None], scores[None], timestamp_s, frame_size)[0]
+
+
+def smooth_people(filters: Sequence[OneEuroFilter], keypoints: np.ndarray, scores: np.ndarray, timestamp_s: float,
+                  frame_size: tuple[int, int]) -> np.ndarray:
+    """:meth:`OneEuroFilter.keypoints` for N people of one frame in one vectorized pass: ``filters[i]``
+    (each with its own state; all with the options of ``filters[0]``) filters ``keypoints[i]``.
+
+    keypoints: (N, 17, 2) pixels; scores: (N, 17). Returns (N, 17, 2) float64 pixels, the same values
+    as calling each filter in turn (a person tracker calls this for every person of every frame)."""
+    o = filters[0].options
+    diag = math.hypot(*frame_size)
+    x = np.divide(keypoints, diag, dtype=np.float64)
+    out = np.array(keypoints, np.float64)  # people (re)started in this frame keep their keypoints
+    go = [i for i, f in enumerate(filters) if f._x is not None and f._t is not None and timestamp_s > f._t]
+    if go:
+        px = np.array([filters[i]._x for i in go])
+        xi = x[go]
+        step = xi - px
+        # A jump (another person picked): the mean move of the confident keypoints exceeds reset_jump.
+        ok = scores[go] >= 0.2
+        n = np.count_nonzero(ok, axis=1)
+        m = np.where(ok[..., None], step, 0.0).sum(axis=1) / np.maximum(n, 1)[:, None]
+        jump = (n > 0) & (np.sqrt(m[:, 0] * m[:, 0] + m[:, 1] * m[:, 1]) > o.reset_jump)
+        if jump.any():
+            for i in np.asarray(go)[jump].tolist():
+                filters[i].reset()
+            keep = ~jump
+            go, px, xi, step = [g for g, k in zip(go, keep.tolist()) if k], px[keep], xi[keep], step[keep]
+    if go:
+        dt = np.array([timestamp_s - filters[i]._t for i in go])[:, None, None]
+        pdx = np.array([filters[i]._dx for i in go])
+        dx = step / dt
+        dx = pdx + _alpha(o.d_cutoff, dt) * (dx - pdx)
+        # _alpha(min_cutoff + beta * |dx|, dt), in place on one buffer
+        a = np.abs(dx)
+        a *= o.beta
+        a += o.min_cutoff
+        a *= 2.0 * math.pi
+        np.divide(1.0, a, out=a)
+        a /= dt
+        a += 1.0
+        np.divide(1.0, a, out=a)
+        step *= a
+        nx = px + step
+        out[go] = nx * diag
+        for j, i in enumerate(go):
+            f = filters[i]
+            f._x, f._dx, f._t = nx[j], dx[j], timestamp_s
+    filtered = set(go)
+    for i, f in enumerate(filters):  # new people, people after a jump, a repeated timestamp: start again
+        if i not in filtered:
+            f._x, f._dx, f._t = x[i], np.zeros_like(x[i]), timestamp_s
+    return out

@@ -19,15 +19,14 @@ caller (``t_s``), so dropped frames only widen the prediction step. Pure numpy; 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import TrackerOptions
-from ..errors import InvalidFrameError
+from ..errors import InvalidArrayError, InvalidFrameError
 from ..results import Pose
-from .smoothing import OneEuroFilter
+from .smoothing import OneEuroFilter, smooth_people
 
 __all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
 
@@ -89,20 +88,23 @@ class _Track:
         self.vis = pose.scores >= min_score
         self.box = box
         self.t = t
-        self.velocity = np.zeros(2)  # box centre, pixels per second
+        self.velocity = (0.0, 0.0)  # box centre, pixels per second (floats: cheaper than numpy for two numbers)
         self.hits = 1
         self.smoother: OneEuroFilter | None = None
 
     def predicted(self, t: float) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-        dx, dy = self.velocity * (t - self.t)
+        dt = t - self.t
+        dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
         b = self.box
         return self.xy + (dx, dy), (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
 
     def update(self, pose: Pose, box: tuple[float, float, float, float], t: float, min_score: float, alpha: float) -> None:
         dt = t - self.t
         if dt > 0:
-            step = np.array([box[0] + box[2] - self.box[0] - self.box[2], box[1] + box[3] - self.box[1] - self.box[3]]) / 2
-            self.velocity = self.velocity + alpha * (step / dt - self.velocity) if self.hits > 1 else step / dt
+            b = self.box
+            sx, sy = (box[0] + box[2] - b[0] - b[2]) / 2 / dt, (box[1] + box[3] - b[1] - b[3]) / 2 / dt
+            v = self.velocity
+            self.velocity = (v[0] + alpha * (sx - v[0]), v[1] + alpha * (sy - v[1])) if self.hits > 1 else (sx, sy)
         vis = pose.scores >= min_score
         # Keypoints the detection does not see keep their predicted place (occluded limbs move with the body).
         pred, _ = self.predicted(t)
@@ -141,11 +143,11 @@ class PoseTracker:
             return np.zeros((len(tracks), len(poses)))
         dt = np.array([t - tr.t for tr in tracks])[:, None]
         shift = np.array([tr.velocity for tr in tracks]) * dt  # (T, 2)
-        txy = np.stack([tr.xy for tr in tracks]) + shift[:, None, :]  # (T, 17, 2)
-        tbox = np.array([tr.box for tr in tracks]) + np.tile(shift, 2)  # (T, 4)
-        tvis = np.stack([tr.vis for tr in tracks])
-        dxy = np.stack([p.keypoints for p in poses]).astype(np.float64)  # (D, 17, 2)
-        dvis = np.stack([p.scores >= o.min_keypoint_score for p in poses])
+        txy = np.array([tr.xy for tr in tracks]) + shift[:, None, :]  # (T, 17, 2)
+        tbox = np.array([tr.box for tr in tracks]) + np.concatenate([shift, shift], axis=1)  # (T, 4)
+        tvis = np.array([tr.vis for tr in tracks])
+        dxy = np.array([p.keypoints for p in poses], np.float64)  # (D, 17, 2)
+        dvis = np.array([p.scores for p in poses]) >= o.min_keypoint_score
         dbox = np.array(boxes, np.float64)
         area = np.maximum((tbox[:, 2] - tbox[:, 0]) * (tbox[:, 3] - tbox[:, 1]), 1.0)
         both = tvis[:, None, :] & dvis[None, :, :]  # (T, D, 17)
@@ -155,7 +157,7 @@ class PoseTracker:
         sim_oks = (e * both).sum(-1) / np.maximum(n, 1)
         iw = np.minimum(tbox[:, None, 2], dbox[None, :, 2]) - np.maximum(tbox[:, None, 0], dbox[None, :, 0])
         ih = np.minimum(tbox[:, None, 3], dbox[None, :, 3]) - np.maximum(tbox[:, None, 1], dbox[None, :, 1])
-        inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
+        inter = np.maximum(iw, 0) * np.maximum(ih, 0)
         union = area[:, None] + ((dbox[:, 2] - dbox[:, 0]) * (dbox[:, 3] - dbox[:, 1]))[None, :] - inter
         iou = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
         return np.where(n >= o.min_common_keypoints, np.maximum(sim_oks, iou), iou)
@@ -173,11 +175,11 @@ class PoseTracker:
         assigned: dict[int, _Track] = {}
         free = set(range(len(tracks)))
         valid = [i for i in order if boxes[i] is not None]
-        sim = self._similarities(tracks, [poses[i] for i in valid], [boxes[i] for i in valid], t_s)
+        sim = self._similarities(tracks, [poses[i] for i in valid], [boxes[i] for i in valid], t_s).tolist()
         col = {i: c for c, i in enumerate(valid)}
         for strong in (True, False):
             dets = [i for i in valid if i not in assigned and (poses[i].score >= o.new_track_score) == strong]
-            pairs = sorted((-sim[j, col[i]], j, i) for i in dets for j in free if sim[j, col[i]] >= o.match_threshold)
+            pairs = sorted((-sim[j][col[i]], j, i) for i in dets for j in free if sim[j][col[i]] >= o.match_threshold)
             for _, j, i in pairs:
                 if j in free and i not in assigned:
                     free.discard(j)
@@ -198,15 +200,24 @@ class PoseTracker:
             if i not in assigned and boxes[i] is not None and poses[i].score >= o.new_track_score:
                 assigned[i] = _Track(poses[i], boxes[i], t_s, o.min_keypoint_score)
                 kept.append(assigned[i])
-        for i, tr in assigned.items():
+        for tr in assigned.values():
             if tr.id is None and tr.hits >= o.min_hits:
                 tr.id, self._next_id = self._next_id, self._next_id + 1
                 tr.smoother = OneEuroFilter(o.smoothing) if o.smoothing is not None else None
                 entered.append(tr.id)
-            if tr.id is not None:
-                p = poses[i]
-                xy = tr.smoother.keypoints(p.keypoints, p.scores, t_s, frame_size) if tr.smoother is not None else p.keypoints
-                out[i] = dataclasses.replace(p, keypoints=xy, track_id=tr.id)
+        tracked = [(i, tr) for i, tr in assigned.items() if tr.id is not None]
+        smooth = [(i, tr.smoother) for i, tr in tracked if tr.smoother is not None]
+        xy: dict[int, np.ndarray] = {}
+        if smooth:  # every tracked person's One-Euro filter in one pass, checked once
+            sm = smooth_people([f for _, f in smooth], np.array([poses[i].keypoints for i, _ in smooth]),
+                               np.array([poses[i].scores for i, _ in smooth]), t_s, frame_size).astype(np.float32)
+            if not np.isfinite(sm).all():
+                raise InvalidArrayError("PoseTracker: smoothed keypoints contain NaN or inf")
+            sm.setflags(write=False)
+            xy = dict(zip((i for i, _ in smooth), sm))
+        for i, tr in tracked:
+            p = poses[i]
+            out[i] = Pose._checked(**{**p.__dict__, "keypoints": xy.get(i, p.keypoints), "track_id": tr.id})
         self._tracks = kept
         result = tuple(out.get(i, poses[i]) for i in order)
         return TrackerUpdate(result, tuple(sorted(entered)), tuple(sorted(left)))
