@@ -21,14 +21,16 @@ from typing import Any
 
 import numpy as np
 
+from edge_sdk.config import PoseOptions
 from edge_sdk.pose.motion import STATES, MotionOptions, MotionTracker
 
 LABELS = Path(__file__).parent / "data" / "vtest_motion_labels.json"
 TUNE_SPLIT = 400  # MotionOptions were tuned on the labels of frames [0, 400); [400, 795) is held out
 
 
-def vtest_poses(model: str, cache: Path | None) -> tuple[list[tuple], float, tuple[int, int]]:
-    """Per frame: the backend's poses; the mean pose-stage milliseconds; the frame size."""
+def vtest_poses(model: str, cache: Path | None, min_pose_score: float) -> tuple[list[tuple], float, tuple[int, int]]:
+    """Per frame: the backend's poses (poses scoring below ``min_pose_score`` dropped, as the stage
+    does); the mean pose-stage milliseconds; the frame size."""
     if cache is not None and cache.is_file():
         return pickle.loads(cache.read_bytes())
     import cv2
@@ -36,7 +38,7 @@ def vtest_poses(model: str, cache: Path | None) -> tuple[list[tuple], float, tup
     from edge_sdk.models import cache_dir
     from edge_sdk.pose.movenet import MoveNetBackend
 
-    backend = MoveNetBackend.from_model(model, num_threads=2, min_pose_score=0.15)
+    backend = MoveNetBackend.from_model(model, num_threads=2, min_pose_score=min_pose_score)
     cap = cv2.VideoCapture(str(cache_dir() / "media" / "vtest.avi"))
     frames, ms = [], []
     size = (0, 0)
@@ -160,14 +162,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="movenet-multipose-fp16")
     ap.add_argument("--poses-cache", type=Path, help="pickle of the pose pass (reused if present)")
     ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="MotionOptions overrides")
+    ap.add_argument("--min-pose-score", type=float, default=PoseOptions().min_pose_score,
+                    help="the pose stage's PoseOptions.min_pose_score (default: the shipped default)")
     args = ap.parse_args(argv)
     labels = json.loads(LABELS.read_text())
-    frames, pose_ms, size = vtest_poses(args.model, args.poses_cache)
+    frames, pose_ms, size = vtest_poses(args.model, args.poses_cache, args.min_pose_score)
     overrides = {k: float(v) for k, v in (s.split("=", 1) for s in args.set)}
     options = MotionOptions(**overrides)
     tracked, track_ms = track(frames, labels["fps"], size)
     result = run(tracked, options)
     report = {"video": labels["video"], "labels": str(LABELS.name), "pose_model": args.model,
+              "min_pose_score": args.min_pose_score,
               "tracker": "edge_sdk.pose.tracking.PoseTracker (defaults)", "options": options.__dict__,
               "all_frames": evaluate(result, labels),
               f"tuning_frames_0_{TUNE_SPLIT}": evaluate(result, labels, (0, TUNE_SPLIT)),

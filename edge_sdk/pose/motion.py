@@ -28,6 +28,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+import numpy as np
+
 from ..config import MotionOptions
 from ..results import Event, Pose
 
@@ -185,7 +187,11 @@ class MotionTracker:
         """This frame's tracked poses at time ``t_s`` (seconds, increasing) -> states and events."""
         o = self.options
         events: list[Event] = []
-        for track_id, pose in people:
+        people = list(people)
+        # Everyone's keypoints and visibility as lists in four numpy calls, not three per person.
+        xys = np.array([pose.keypoints for _, pose in people]).tolist() if people else []
+        oks = (np.array([pose.scores for _, pose in people]) >= o.min_keypoint_score).tolist() if people else []
+        for (track_id, _), xy, ok in zip(people, xys, oks):
             track_id = int(track_id)
             p = self._people.get(track_id)
             if p is None:
@@ -194,7 +200,7 @@ class MotionTracker:
                 d = self._dwell.setdefault(track_id, {})
                 d[p.state] = d.get(p.state, 0.0) + min(t_s - p.last_t, o.forget_s)
             p.last_t = t_s
-            frame = self._frame(pose.keypoints.tolist(), (pose.scores >= o.min_keypoint_score).tolist())
+            frame = self._frame(xy, ok)
             if frame is not None:
                 p.frames.append((t_s, frame))
             while p.frames and p.frames[0][0] < t_s - o.window_s:

@@ -36,6 +36,18 @@ NUM_KEYPOINTS = len(COCO_KEYPOINTS)
 MIN_PERSON_SCORE = 0.05  # MultiPose person score (see MoveNetBackend._multipose)
 
 
+# A MultiPose row's (y, x) columns as (x, y) pairs: the 17 keypoints, then the box corners (xmin, ymin), (xmax, ymax).
+_XY_COLUMNS = np.array([c for k in range(NUM_KEYPOINTS) for c in (3 * k + 1, 3 * k)] + [52, 51, 54, 53])
+
+
+def _row_affine(lb: Letterbox) -> tuple[np.ndarray, np.ndarray]:
+    """(scale, offset) float32 rows for :data:`_XY_COLUMNS`: ``row * scale + offset`` is what
+    :meth:`Letterbox.to_frame` gives for each (y, x) pair, bit for bit."""
+    mul, add = lb.affine()
+    n = len(_XY_COLUMNS) // 2
+    return np.tile(mul, n), np.tile(add, n)
+
+
 class MoveNetBackend:
     """MoveNet Lightning/Thunder single-pose estimation.
 
@@ -77,6 +89,7 @@ class MoveNetBackend:
         if self._layout == "full" and shape[1] != shape[2]:
             raise ModelLoadError(f"{self.model.path}: a single-pose MoveNet file has a square input, got {shape}")
         self._letterbox: dict[tuple[int, int], Letterbox] = {}
+        self._affine: dict[Letterbox, tuple[np.ndarray, np.ndarray]] = {}  # MultiPose: _row_affine per letterbox
         self.track = bool(track) and self._layout != "multipose"  # MultiPose sees the whole frame
         self._region: tuple[int, int, int, int] | None = None
         self._scratch: dict = {}  # resize buffers shared by every letterbox of this backend
@@ -163,23 +176,27 @@ class MoveNetBackend:
         (device_bench.pose_oks) it finds the same people at OKS >= 0.5 as the keypoint mean alone,
         while a 0.2 bar lost people there (best-person OKS 0.68 -> 0.59)."""
         rows = self._loaded.interpreter.get_tensor(self._outputs["people"]["index"])[0]
-        kp = rows[:, : NUM_KEYPOINTS * 3].reshape(-1, NUM_KEYPOINTS, 3)
-        scores = np.minimum(np.maximum(kp[:, :, 2], 0.0), 1.0)  # as keypoint_scores, every row at once
-        mean = np.add.reduce(scores, axis=1).astype(np.float64) / NUM_KEYPOINTS
-        keep = np.flatnonzero((rows[:, 55] >= MIN_PERSON_SCORE) & (mean >= self.min_pose_score))
-        keep = keep[np.argsort(-mean[keep], kind="stable")]  # best first
-        n = len(keep)
-        # Keypoints and box corners of every kept person mapped to frame pixels in one call, checked
-        # once for all of them (Pose._checked then builds each person without a copy or a check).
-        pts = lb.to_frame(np.concatenate([kp[keep, :, :2].reshape(-1, 2), rows[keep, 51:55].reshape(-1, 2)]))
+        scores = np.minimum(np.maximum(rows[:, 2:51:3], 0.0), 1.0)  # as keypoint_scores, every row at once
+        # Few numpy calls: the first code after invoke() runs with cold caches, where each call costs.
+        mean = [s / NUM_KEYPOINTS for s in np.add.reduce(scores, axis=1).tolist()]
+        person = rows[:, 55].tolist()
+        keep = sorted((k for k, m in enumerate(mean) if person[k] >= MIN_PERSON_SCORE and m >= self.min_pose_score),
+                      key=lambda k: -mean[k])  # best first (a stable sort: ties keep the model's order)
+        if not keep:
+            return ()
+        # Keypoints and box corners of every kept person mapped to frame pixels at once, checked once
+        # for all of them (Pose._checked then builds each person without a copy or a check).
+        mul, add = self._affine.get(lb) or self._affine.setdefault(lb, _row_affine(lb))
+        pts = rows[keep][:, _XY_COLUMNS] * mul + add
         if not np.isfinite(pts).all():
             raise InvalidArrayError(f"{self.model.path}: MultiPose output contains NaN or inf keypoints")
         pts.setflags(write=False)
-        scores.setflags(write=False)
-        xy, corners = pts[: n * NUM_KEYPOINTS].reshape(n, NUM_KEYPOINTS, 2), pts[n * NUM_KEYPOINTS :].reshape(n, 4)
-        return tuple(Pose._checked(keypoints=xy[i], scores=scores[k], score=float(mean[k]), backend=self.name,
+        kept = scores[keep]
+        kept.setflags(write=False)
+        xy = pts[:, : 2 * NUM_KEYPOINTS].reshape(-1, NUM_KEYPOINTS, 2)
+        return tuple(Pose._checked(keypoints=xy[j], scores=kept[j], score=mean[k], backend=self.name,
                                    box=(c[0], c[1], max(c[0], c[2]), max(c[1], c[3])))
-                     for i, (k, c) in enumerate(zip(keep.tolist(), corners.tolist())))
+                     for j, (k, c) in enumerate(zip(keep, pts[:, 2 * NUM_KEYPOINTS :].tolist())))
 
     def invoke_only(self) -> float:
         """Run ``invoke()`` on whatever input is set; returns milliseconds (the stage's speed limit)."""

@@ -32,6 +32,7 @@ __all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
 
 # COCO keypoint sigmas (pycocotools), in COCO_KEYPOINTS order.
 COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
+_OKS_K = 2.0 * (2.0 * COCO_SIGMAS) ** 2  # OKS: exp(-d^2 / (area * _OKS_K)) = exp(-d^2 / (2 s^2 k^2))
 
 
 def oks(a_xy: np.ndarray, a_vis: np.ndarray, b_xy: np.ndarray, b_vis: np.ndarray, area: float) -> tuple[float, int]:
@@ -92,26 +93,32 @@ class _Track:
         self.hits = 1
         self.smoother: OneEuroFilter | None = None
 
-    def predicted(self, t: float) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-        dt = t - self.t
-        dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
-        b = self.box
-        return self.xy + (dx, dy), (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
-
-    def update(self, pose: Pose, box: tuple[float, float, float, float], t: float, min_score: float, alpha: float) -> None:
+    def move(self, box: tuple[float, float, float, float], t: float, alpha: float) -> tuple[float, float]:
+        """Update the box-centre velocity with the matched ``box`` at ``t``; returns the keypoint
+        shift from the last frame to ``t`` predicted with the new velocity (pixels)."""
         dt = t - self.t
         if dt > 0:
             b = self.box
             sx, sy = (box[0] + box[2] - b[0] - b[2]) / 2 / dt, (box[1] + box[3] - b[1] - b[3]) / 2 / dt
             v = self.velocity
             self.velocity = (v[0] + alpha * (sx - v[0]), v[1] + alpha * (sy - v[1])) if self.hits > 1 else (sx, sy)
-        vis = pose.scores >= min_score
-        # Keypoints the detection does not see keep their predicted place (occluded limbs move with the body).
-        pred, _ = self.predicted(t)
-        self.xy = np.where(vis[:, None], pose.keypoints, pred)
-        self.vis = vis | self.vis
-        self.box, self.t = box, t
-        self.hits += 1
+        return self.velocity[0] * dt, self.velocity[1] * dt
+
+
+def _update_tracks(matched: list[tuple[_Track, Pose, tuple[float, float, float, float]]], t: float, min_score: float,
+                   alpha: float) -> None:
+    """Each matched track takes its detection at ``t``, all at once: keypoints the detection does not
+    see keep their predicted place (occluded limbs move with the body)."""
+    if not matched:
+        return
+    shift = np.array([tr.move(box, t, alpha) for tr, _, box in matched])  # (M, 2)
+    vis = np.array([p.scores for _, p, _ in matched]) >= min_score
+    pred = np.array([tr.xy for tr, _, _ in matched]) + shift[:, None, :]
+    xy = np.where(vis[..., None], np.array([p.keypoints for _, p, _ in matched]), pred)
+    seen = vis | np.array([tr.vis for tr, _, _ in matched])
+    for j, (tr, _, box) in enumerate(matched):
+        tr.xy, tr.vis, tr.box, tr.t = xy[j], seen[j], box, t
+        tr.hits += 1
 
 
 class PoseTracker:
@@ -141,24 +148,22 @@ class PoseTracker:
         o = self.options
         if not tracks or not poses:
             return np.zeros((len(tracks), len(poses)))
+        # As few numpy calls as the maths allows: this runs right after invoke(), with cold caches.
         dt = np.array([t - tr.t for tr in tracks])[:, None]
         shift = np.array([tr.velocity for tr in tracks]) * dt  # (T, 2)
         txy = np.array([tr.xy for tr in tracks]) + shift[:, None, :]  # (T, 17, 2)
-        tbox = np.array([tr.box for tr in tracks]) + np.concatenate([shift, shift], axis=1)  # (T, 4)
-        tvis = np.array([tr.vis for tr in tracks])
-        dxy = np.array([p.keypoints for p in poses], np.float64)  # (D, 17, 2)
-        dvis = np.array([p.scores for p in poses]) >= o.min_keypoint_score
-        dbox = np.array(boxes, np.float64)
-        area = np.maximum((tbox[:, 2] - tbox[:, 0]) * (tbox[:, 3] - tbox[:, 1]), 1.0)
-        both = tvis[:, None, :] & dvis[None, :, :]  # (T, D, 17)
-        d2 = ((txy[:, None] - dxy[None]) ** 2).sum(-1)
-        e = np.exp(-d2 / (2.0 * area[:, None, None] * (2.0 * COCO_SIGMAS) ** 2))
+        tbox = (np.array([tr.box for tr in tracks]).reshape(-1, 2, 2) + shift[:, None, :])[:, None]  # (T, 1, 2, 2)
+        dbox = np.array(boxes, np.float64).reshape(1, -1, 2, 2)  # (1, D, 2, 2): (x0, y0), (x1, y1)
+        twh, dwh = tbox[..., 1, :] - tbox[..., 0, :], dbox[..., 1, :] - dbox[..., 0, :]
+        area = np.maximum(twh[..., 0] * twh[..., 1], 1.0)  # (T, 1)
+        both = np.array([tr.vis for tr in tracks])[:, None, :] & (np.array([p.scores for p in poses]) >= o.min_keypoint_score)
+        d2 = np.square(txy[:, None] - np.array([p.keypoints for p in poses], np.float64)).sum(-1)  # (T, D, 17)
+        e = np.exp(-d2 / (area[..., None] * _OKS_K))
         n = both.sum(-1)
         sim_oks = (e * both).sum(-1) / np.maximum(n, 1)
-        iw = np.minimum(tbox[:, None, 2], dbox[None, :, 2]) - np.maximum(tbox[:, None, 0], dbox[None, :, 0])
-        ih = np.minimum(tbox[:, None, 3], dbox[None, :, 3]) - np.maximum(tbox[:, None, 1], dbox[None, :, 1])
-        inter = np.maximum(iw, 0) * np.maximum(ih, 0)
-        union = area[:, None] + ((dbox[:, 2] - dbox[:, 0]) * (dbox[:, 3] - dbox[:, 1]))[None, :] - inter
+        wh = np.maximum(np.minimum(tbox[..., 1, :], dbox[..., 1, :]) - np.maximum(tbox[..., 0, :], dbox[..., 0, :]), 0)
+        inter = wh[..., 0] * wh[..., 1]
+        union = area + dwh[..., 0] * dwh[..., 1] - inter
         iou = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
         return np.where(n >= o.min_common_keypoints, np.maximum(sim_oks, iou), iou)
 
@@ -186,8 +191,8 @@ class PoseTracker:
                     assigned[i] = tracks[j]
         entered: list[int] = []
         out: dict[int, Pose] = {}
-        for i, tr in assigned.items():
-            tr.update(poses[i], boxes[i], t_s, o.min_keypoint_score, o.velocity_smoothing)
+        _update_tracks([(tr, poses[i], boxes[i]) for i, tr in assigned.items()], t_s, o.min_keypoint_score,
+                       o.velocity_smoothing)
         left: list[int] = []
         kept: list[_Track] = []
         matched = {id(tr) for tr in assigned.values()}

@@ -13,6 +13,7 @@ Steps rebuild poses with :func:`dataclasses.replace`, so fields they do not touc
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,8 +30,8 @@ __all__ = ["PoseStage", "PoseStageOutput", "PoseStep", "PeopleStep"]
 
 @dataclass(frozen=True)
 class PoseStageOutput:
-    """``poses`` of one frame (best first, empty if none), the backend's ``timings`` and the
-    ``events`` the post-processing steps emitted."""
+    """``poses`` of one frame (best first, empty if none), ``timings`` (the backend's pre / invoke /
+    post, with the post-processing steps' time added to ``post_ms``) and the ``events`` the steps emitted."""
 
     poses: tuple[Pose, ...]
     timings: StageTimings | None
@@ -101,12 +102,17 @@ class PoseStage(BackendStage):
     def process(self, frame: np.ndarray, t_s: float, index: int = 0) -> PoseStageOutput:
         """Poses in ``frame`` (H, W, 3) uint8 BGR at ``t_s`` seconds (``index``: frame count)."""
         out = self.backend.estimate(frame)
+        t0 = time.perf_counter()
         poses, events = out.poses, ()
         size = (frame.shape[1], frame.shape[0])
         for step in self.steps:
             poses, new = step(poses, t_s, size)
-            events += tuple(Event(e.t, e.kind, {"frame": index, **e.data}) for e in new)
-        return PoseStageOutput(poses, out.timings, events)
+            if new:
+                events += tuple(Event(e.t, e.kind, {"frame": index, **e.data}) for e in new)
+        timings = out.timings
+        if self.steps and timings is not None:  # the tracker and motion states are the stage's cost too
+            timings = StageTimings(timings.pre_ms, timings.infer_ms, timings.post_ms + (time.perf_counter() - t0) * 1e3)
+        return PoseStageOutput(poses, timings, events)
 
     def reset(self) -> None:
         if hasattr(self.backend, "reset"):

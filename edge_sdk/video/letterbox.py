@@ -107,10 +107,13 @@ class Letterbox:
             buf = self._scratch[size] = np.empty((size[1], size[0], 3), np.uint8)
         return buf
 
+    def affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """(2,) float32 ``scale`` and ``offset``: frame (x, y) = normalized (x, y) * scale + offset."""
+        scale = np.array([self.width / self.scale, self.height / self.scale], np.float32)
+        offset = np.array([self.x0 - self.pad_x / self.scale, self.y0 - self.pad_y / self.scale], np.float32)
+        return scale, offset
+
     def to_frame(self, yx: np.ndarray) -> np.ndarray:
         """(N, 2) normalized (y, x) in the model input -> (N, 2) float32 (x, y) frame pixels."""
-        yx = np.asarray(yx, np.float32)
-        out = np.empty((len(yx), 2), np.float32)
-        out[:, 0] = yx[:, 1] * np.float32(self.width / self.scale) + np.float32(self.x0 - self.pad_x / self.scale)
-        out[:, 1] = yx[:, 0] * np.float32(self.height / self.scale) + np.float32(self.y0 - self.pad_y / self.scale)
-        return out
+        scale, offset = self.affine()
+        return np.asarray(yx, np.float32)[:, ::-1] * scale + offset
