@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ def test_pose_stage_describe_and_steps(messi: np.ndarray):
 
         def tag(poses, t_s, size):  # a post-processing step ahead of the smoothing, e.g. a tracker
             seen.append((len(poses), t_s, size))
+            time.sleep(0.03)  # its time is the stage's: counted in post_ms
             return poses, (Event(t_s, "person_enter", {"id": 1}),) if t_s == 0.0 else ()
 
         tag.reset = lambda: None
@@ -59,6 +61,7 @@ def test_pose_stage_describe_and_steps(messi: np.ndarray):
         assert seen == [(1, 0.0, (messi.shape[1], messi.shape[0])), (1, 0.1, (messi.shape[1], messi.shape[0]))]
         assert [e.kind for e in a.events] == ["person_enter"] and b.events == ()
         assert a.timings.infer_ms > 0 and len(b.poses) == 1
+        assert a.timings.post_ms >= 30 and b.timings.post_ms >= 30 and a.timings.total_ms >= a.timings.infer_ms + 30
     finally:
         s.close()
         s.close()  # idempotent
