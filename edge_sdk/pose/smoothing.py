@@ -62,9 +62,8 @@ def smooth_people(filters: Sequence[OneEuroFilter], keypoints: np.ndarray, score
         step = xi - px
         # A jump (another person picked): the mean move of the confident keypoints exceeds reset_jump.
         ok = scores[go] >= 0.2
-        n = np.count_nonzero(ok, axis=1)
-        m = np.where(ok[..., None], step, 0.0).sum(axis=1) / np.maximum(n, 1)[:, None]
-        jump = (n > 0) & (np.sqrt(m[:, 0] * m[:, 0] + m[:, 1] * m[:, 1]) > o.reset_jump)
+        m = np.where(ok[..., None], step, 0.0).sum(axis=1) / np.maximum(np.count_nonzero(ok, axis=1), 1)[:, None]
+        jump = np.sqrt(np.square(m).sum(axis=1)) > o.reset_jump  # no confident keypoint: m = 0, no jump
         if jump.any():
             for i in np.asarray(go)[jump].tolist():
                 filters[i].reset()
