@@ -86,7 +86,8 @@ def _mid(xy: list, ok: list, a: int, b: int) -> tuple[float, float] | None:
     if ok[a] and ok[b]:
         return (xy[a][0] + xy[b][0]) / 2, (xy[a][1] + xy[b][1]) / 2
     if ok[a] or ok[b]:
-        return tuple(xy[a] if ok[a] else xy[b])  # type: ignore[return-value]
+        p = xy[a] if ok[a] else xy[b]
+        return p[0], p[1]
     return None
 
 
