@@ -115,41 +115,51 @@ def _scores(clips: list[tuple[str, np.ndarray, str]], texts: list[str], walls: l
 
 
 def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap_s: float = 1.5,
-                 block: int = 1600) -> dict[str, Any]:
-    """Play ``clips`` (with ``gap_s`` of room noise between them) at real-time pace into VAD + recogniser;
-    per utterance: wall time from feeding its last sure-speech sample to having its transcript."""
+                 block: int = 1600, early_s: float | None = None, hangover_s: float = 0.3) -> dict[str, Any]:
+    """Play ``clips`` (with ``gap_s`` of room noise between them) at real-time pace in ``block``-sample chunks
+    into the product's ``SpeechStage`` (Silero VAD + whisper.cpp, ``early_s`` and ``hangover_s`` as given); per utterance: wall
+    time from feeding a clip's last sure-speech sample (Silero p > 0.5 offline) to having its last transcript.
+    WER of the live transcripts against the clips' transcripts."""
     from edge_sdk.audio.silero import FRAME, speech_probabilities
-    from edge_sdk.audio.vad import VoiceActivityDetector
+    from edge_sdk.config import AsrOptions, ModelAsset, VadOptions
+    from edge_sdk.stages.speech import SpeechStage
 
     rng = np.random.default_rng(0)
-    parts, ends, t = [], [], 0.0
+    parts, ends, spans, t = [], [], [], 0.0
     for _, x, _ in clips:
+        spans.append(t)
         p = speech_probabilities(x)
         ends.append(t + (np.flatnonzero(p > 0.5).max() + 1) * FRAME / 16000)
         gap = (3e-4 * rng.standard_normal(int(gap_s * 16000))).astype(np.float32)
         parts += [x, gap]
         t += (x.size + gap.size) / 16000
     stream = np.concatenate(parts)
-    backend = _backend(threads)
-    backend.transcribe_utterance(stream[:16000])  # warm up
-    vad = VoiceActivityDetector()
+    vad = VadOptions(early_s=early_s, hangover_s=hangover_s)
+    stage = SpeechStage(AsrOptions(asset=ModelAsset(Q8, num_threads=threads), vad=vad))
+    stage.backend.transcribe_utterance(stream[:16000])  # warm up
     start = time.perf_counter()
-    done: list[tuple[float, float]] = []  # (utterance end on the stream clock, wall clock when transcribed)
+    done: list[tuple[float, float, str, float]] = []  # (end on the stream clock, wall clock when transcribed, text, mid)
     for i in range(0, stream.size, block):
         wait = start + (i + block) / 16000 - time.perf_counter()
         if wait > 0:
             time.sleep(wait)
-        for u in vad.push(stream[i:i + block]):
-            backend.transcribe_utterance(u.audio)
-            done.append((u.end_s, time.perf_counter() - start))
-    backend.close()
-    lat = []
-    for e in ends:  # the first transcript of an utterance ending at or after the speech end
-        after = [w for end_s, w in done if end_s >= e - 1e-6]
-        if after:
-            lat.append(min(after) - e)
-    return {"threads": threads, "utterances": len(ends), "transcribed": len(lat), "block_samples": block,
+        for s in stage.process(stream[i:i + block], i / 16000).segments:
+            done.append((s.end_s, time.perf_counter() - start, s.text, (s.start_s + s.end_s) / 2))
+    done += [(s.end_s, time.perf_counter() - start, s.text, (s.start_s + s.end_s) / 2) for s in stage.flush().segments]
+    acc = stage.accounts()
+    stage.close()
+    lat, hyps = [], []
+    for k, e in enumerate(ends):  # a clip's transcripts: those centred in its span; latency: when the last one came
+        hi = spans[k + 1] if k + 1 < len(spans) else np.inf
+        mine = [(w, txt) for _, w, txt, mid in done if spans[k] <= mid < hi]
+        if mine:
+            lat.append(mine[-1][0] - e)
+        hyps.append(" ".join(txt for _, txt in mine))
+    return {"threads": threads, "early_s": early_s, "hangover_s": hangover_s, "utterances": len(ends), "transcribed": len(lat),
+            "block_samples": block,
             "p50_s": round(float(np.percentile(lat, 50)), 3), "p95_s": round(float(np.percentile(lat, 95)), 3),
+            "wer": round(wer([(ref, h) for (_, _, ref), h in zip(clips, hyps)]), 4),
+            "early_used": acc.get("early_used"), "early_wasted": acc.get("early_wasted"),
             "latencies_s": [round(x, 3) for x in lat]}
 
 
@@ -176,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", choices=("real", "real-clean", "espeak"), default="real")
     ap.add_argument("--all-clips", action="store_true", help="every clip of the corpus, not BENCH_CLIPS")
     ap.add_argument("--live", action="store_true", help="also measure end-of-utterance -> transcript latency")
+    ap.add_argument("--live-vad", nargs="+", default=["0.3:0", "0.3:0.15"], metavar="HANGOVER:EARLY",
+                    help="--live: VadOptions hangover_s:early_s pairs to compare (early 0 = off)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     clips = load_corpus(args.corpus)
@@ -194,9 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         "results": results}
     if args.live:
         live_clips = [c for c in load_corpus("real-clean") if c[1].size < 16 * 16000][:14]
-        report["live"] = live_latency(live_clips)
-        print(f"live (2 threads, {report['live']['transcribed']}/{report['live']['utterances']} utterances): "
-              f"end of utterance -> transcript p50 {report['live']['p50_s']} s, p95 {report['live']['p95_s']} s")
+        report["live"] = []
+        for pair in args.live_vad:
+            hang, early = (float(v) for v in pair.split(":"))
+            r = live_latency(live_clips, early_s=early or None, hangover_s=hang)
+            report["live"].append(r)
+            print(f"live (2 threads, hangover_s {hang}, early_s {r['early_s']}, {r['transcribed']}/{r['utterances']} clips): "
+                  f"end of utterance -> transcript p50 {r['p50_s']} s, p95 {r['p95_s']} s, WER {100 * r['wer']:.1f}%, "
+                  f"early transcripts used {r['early_used']}, decoded in vain {r['early_wasted']}", flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1) + "\n")

@@ -142,9 +142,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from .analyzer import EdgeAnalyzer
     from .audio.capture import MicrophoneSource
-    from .config import AnalyzerConfig
+    from .config import AnalyzerConfig, VadOptions
     from .sinks.callback import CallbackSink
 
     def show(e) -> None:
@@ -155,7 +157,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
     printer = CallbackSink(on_event=show, name="stdout")
-    with EdgeAnalyzer(AnalyzerConfig(pose=None, asr=_asr_options(args)), timeline=args.timeline,
+    asr = dataclasses.replace(_asr_options(args), vad=VadOptions.for_live())
+    with EdgeAnalyzer(AnalyzerConfig(pose=None, asr=asr), timeline=args.timeline,
                       sinks=[printer]) as analyzer:
         mic = MicrophoneSource(args.device, overflow="block" if args.no_drop else "drop_oldest", clock=analyzer.now,
                                duration_s=args.seconds)

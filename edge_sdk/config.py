@@ -208,6 +208,12 @@ class MediaPipeOptions:
                 raise ConfigError(f"MediaPipeOptions.{name} must be in [0, 1], got {getattr(self, name)}")
 
 
+# Live streams: offer the open utterance to the recogniser after 0.15 s of silence. Measured on the real
+# clean clips played at real-time pace (device_bench/asr_bench.py --live, 2 threads): end of speech ->
+# transcript p50 0.51 s vs 1.01 s without, same words; 0.10 s decoded in vain twice as often for no gain.
+LIVE_EARLY_S = 0.15
+
+
 @dataclass(frozen=True)
 class VadOptions:
     """Attributes (seconds unless noted):
@@ -221,6 +227,10 @@ class VadOptions:
     min_speech_s: utterances with less speech than this are dropped (clicks, coughs).
     pre_roll_s / post_roll_s: audio kept before the first / after the last speech frame.
     max_utterance_s: longer speech is split at its least speech-like frame (the recogniser's window is 30 s).
+    early_s: live streams (``silero`` only): after this much silence the open utterance is offered for
+        transcription ahead of its end; when no speech follows before ``hangover_s``, that text is the
+        transcript, so it comes ``hangover_s`` after the last word instead of ``hangover_s`` + the decode
+        (one wasted decode per pause between ``early_s`` and ``hangover_s``). None: off (files).
     margin_db, min_level_db, max_flatness, min_band_ratio: ``energy`` method only (see energy_vad).
 
     Silero defaults chosen on the real-speech corpus (conversion/speech_corpus.py: asterisk prompts,
@@ -237,10 +247,16 @@ class VadOptions:
     pre_roll_s: float = 0.3
     post_roll_s: float = 0.25
     max_utterance_s: float = 20.0
+    early_s: float | None = None
     margin_db: float = 10.0
     min_level_db: float = -50.0
     max_flatness: float = 0.45
     min_band_ratio: float = 0.6
+
+    @classmethod
+    def for_live(cls, **changes: Any) -> "VadOptions":
+        """Defaults for a microphone or other live stream: ``early_s`` = :data:`LIVE_EARLY_S`."""
+        return cls(**{"early_s": LIVE_EARLY_S, **changes})
 
     def __post_init__(self) -> None:
         if self.method not in VAD_METHODS:
@@ -250,6 +266,8 @@ class VadOptions:
         for name in ("hangover_s", "min_speech_s", "pre_roll_s", "post_roll_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"VadOptions.{name} must be >= 0, got {getattr(self, name)}")
+        if self.early_s is not None and not 0.0 < self.early_s < self.hangover_s:
+            raise ConfigError(f"VadOptions.early_s must be in (0, hangover_s={self.hangover_s}) s or None, got {self.early_s}")
         if not 0.0 < self.neg_threshold <= self.threshold < 1.0:
             raise ConfigError(f"VadOptions: need 0 < neg_threshold <= threshold < 1, got {self.neg_threshold}, {self.threshold}")
 

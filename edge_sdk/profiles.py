@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import VIDEO_POSE_MODEL, ActionOptions, AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions
+from .config import VIDEO_POSE_MODEL, ActionOptions, AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, VadOptions
 from .errors import ConfigError
 
 __all__ = ["DeviceProfile", "PROFILES", "detect_profile", "get_profile"]
@@ -37,7 +37,8 @@ class DeviceProfile:
 
     def analyzer_config(self, mode: str = "live", asr: bool = False, action: bool = False) -> AnalyzerConfig:
         pose = PoseOptions(asset=ModelAsset(self.pose_model, num_threads=self.threads))
-        speech = AsrOptions(asset=ModelAsset(self.asr_model, num_threads=self.asr_threads)) if asr else None
+        speech = AsrOptions(asset=ModelAsset(self.asr_model, num_threads=self.asr_threads),
+                            vad=VadOptions.for_live() if mode == "live" else VadOptions()) if asr else None
         return AnalyzerConfig(pose=pose, mode=mode, asr=speech, action=self.action_options() if action else None)
 
     def to_dict(self) -> dict:

@@ -144,3 +144,33 @@ def test_energy_method_is_explicit(corpus):
     assert energy and energy != find_utterances(x)
     with pytest.raises(ValueError):
         VadOptions(method="webrtc")
+
+
+def test_early_utterances_are_the_ones_their_pauses_close(corpus):
+    """Live streams (``early_s``): every utterance a pause closes was handed out early with the same start and
+    speech end, its audio a prefix of the final one; the utterances are the same as without ``early_s``."""
+    rng = np.random.default_rng(1)
+    noise = lambda n: (3e-4 * rng.standard_normal(n)).astype(np.float32)  # noqa: E731
+    x = np.concatenate([corpus["jfk"][0], noise(16000), corpus["asterisk_vm-newuser"][0], noise(16000)])
+    vad = VoiceActivityDetector(VadOptions.for_live())
+    finals, early = [], []
+    for i in range(0, x.size, 1600):
+        finals += vad.push(x[i:i + 1600])
+        t = vad.take_tentative()
+        if t is not None:
+            early.append(t)
+    finals += vad.flush()
+    assert [(u.start_s, u.end_s) for u in finals] == [(u.start_s, u.end_s) for u in find_utterances(x)]
+    assert len(finals) >= 3 and len(early) >= len(finals)
+    by_key = {(t.start_s, t.speech_end_s): t for t in early}
+    for u in finals:
+        t = by_key[(u.start_s, u.speech_end_s)]
+        assert t.audio.size < u.audio.size and np.array_equal(u.audio[: t.audio.size], t.audio)
+    assert VoiceActivityDetector(VadOptions()).take_tentative() is None  # off unless asked for
+
+
+def test_early_s_must_come_before_the_hangover():
+    from edge_sdk import ConfigError
+
+    with pytest.raises(ConfigError, match="early_s"):
+        VadOptions(early_s=0.3, hangover_s=0.3)

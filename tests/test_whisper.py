@@ -345,3 +345,24 @@ def test_analyze_uses_the_videos_own_soundtrack(media: Path, tmp_path: Path, jfk
     bad.write_bytes(b"\x00" * 1000)
     r = run_cli("transcribe", str(bad), check=False)
     assert r.returncode == 1 and "AudioFormatError" in r.stderr and "cannot decode audio" in r.stderr
+
+
+def test_live_speech_stage_uses_early_transcripts_and_keeps_every_word(q8, jfk16k):
+    """``VadOptions.for_live()``: transcripts decoded at the pause are used as the utterances' texts; a pause
+    that speech follows is decoded in vain and its text never shows; the words are those of jfk.wav."""
+    from edge_sdk.config import VadOptions
+    from edge_sdk.stages.speech import SpeechStage
+
+    noise = (3e-4 * np.random.default_rng(2).standard_normal(16000)).astype(np.float32)
+    x = np.concatenate([jfk16k, noise])
+    texts = {}
+    for name, vad in (("live", VadOptions.for_live()), ("file", VadOptions())):
+        stage = SpeechStage(AsrOptions(asset=ModelAsset(Q8, num_threads=2), vad=vad), backend=q8)
+        segs = [s for i in range(0, x.size, 1600) for s in stage.process(x[i:i + 1600]).segments]
+        segs += stage.flush().segments
+        texts[name] = " ".join(s.text for s in segs)
+        acc = stage.accounts()
+        if name == "live":
+            assert acc["early_used"] == acc["utterances"] == len(segs) >= 3, acc
+    ref = "and so my fellow americans ask not what your country can do for you ask what you can do for your country"
+    assert normalize(texts["live"]) == normalize(texts["file"]) == ref

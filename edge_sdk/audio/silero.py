@@ -96,7 +96,9 @@ class SileroSegmenter:
     (frames in between continue what was). ``hangover_s`` of silence ends the utterance, cut
     ``post_roll_s`` after the last speech frame and started ``pre_roll_s`` before the first. Speech that
     reaches ``max_utterance_s`` is split at the least speech-like frame of its second half; the rest
-    continues as the next utterance.
+    continues as the next utterance. With ``early_s``, :meth:`take_tentative` hands out the open
+    utterance once per pause of that length (same ``start_s`` and ``speech_end_s`` as the utterance
+    that pause will close, if no speech follows).
     """
 
     def __init__(self, options: VadOptions, t0_s: float = 0.0) -> None:
@@ -108,6 +110,8 @@ class SileroSegmenter:
         self._min_speech = max(1, round(o.min_speech_s * fps))
         self._pre, self._post = round(o.pre_roll_s * fps), round(o.post_roll_s * fps)
         self._max = int(o.max_utterance_s * fps)
+        self._early = max(1, round(o.early_s * fps)) if o.early_s is not None else None
+        self._tentative: Utterance | None = None
         self._rest = np.zeros(0, np.float32)
         self._n = 0  # frames consumed
         self._history: list[np.ndarray] = []  # recent frames while no utterance is open (pre-roll)
@@ -135,8 +139,13 @@ class SileroSegmenter:
     def flush(self) -> list[Utterance]:
         """End of stream: the open utterance (with the post-roll there is), if it holds enough speech."""
         u = self._cut(self._last_speech + 1 + self._post) if self._frames else None
-        self._frames, self._probs, self._history = [], [], []
+        self._frames, self._probs, self._history, self._tentative = [], [], [], None
         return [u] if u is not None else []
+
+    def take_tentative(self) -> Utterance | None:
+        """The open utterance as it stood when its latest pause reached ``early_s`` (once; None if none)."""
+        u, self._tentative = self._tentative, None
+        return u
 
     def _step(self, frame: np.ndarray, p: float) -> Utterance | None:
         o = self.options
@@ -156,6 +165,8 @@ class SileroSegmenter:
             self._speech += 1
         else:
             self._silence += 1
+            if self._silence == self._early and self._speech >= self._min_speech:
+                self._tentative = self._utterance(len(self._frames))
         if self._silence >= self._hang:
             return self._cut(self._last_speech + 1 + self._post)
         if len(self._frames) >= self._max:
@@ -167,11 +178,7 @@ class SileroSegmenter:
     def _cut(self, keep: int, carry: bool = False) -> Utterance | None:
         """Close the open utterance after ``keep`` frames; ``carry``: the rest opens the next one."""
         keep = min(keep, len(self._frames))
-        u = None
-        if self._speech >= self._min_speech and keep > 0:
-            audio = np.concatenate(self._frames[:keep])
-            start = self.t0_s + self._start * FRAME / SAMPLE_RATE
-            u = Utterance(start, start + audio.size / SAMPLE_RATE, audio)
+        u = self._utterance(keep) if self._speech >= self._min_speech and keep > 0 else None
         rest, rest_p = self._frames[keep:], self._probs[keep:]
         if carry and rest:
             self._frames, self._probs, self._start = rest, rest_p, self._start + keep
@@ -179,3 +186,10 @@ class SileroSegmenter:
         else:
             self._frames, self._probs, self._history = [], [], rest[-(self._pre + 1):] if self._pre else []
         return u
+
+    def _utterance(self, keep: int) -> Utterance:
+        """The first ``keep`` frames of the open utterance."""
+        audio = np.concatenate(self._frames[:keep])
+        start = self.t0_s + self._start * FRAME / SAMPLE_RATE
+        speech_end = start + min(keep, self._last_speech + 1) * FRAME / SAMPLE_RATE
+        return Utterance(start, start + audio.size / SAMPLE_RATE, audio, speech_end)

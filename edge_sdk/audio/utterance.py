@@ -13,11 +13,13 @@ __all__ = ["Utterance", "merge_utterances"]
 
 @dataclass(frozen=True)
 class Utterance:
-    """A stretch of speech: ``start_s``/``end_s`` on the stream's clock, ``audio`` (n,) float32 16 kHz."""
+    """A stretch of speech: ``start_s``/``end_s`` on the stream's clock, ``audio`` (n,) float32 16 kHz;
+    ``speech_end_s``: end of its last speech frame (post-roll excluded) when the segmenter knows it."""
 
     start_s: float
     end_s: float
     audio: np.ndarray
+    speech_end_s: float | None = None
 
 
 def merge_utterances(utts: list[Utterance], max_gap_s: float, max_len_s: float) -> list[Utterance]:

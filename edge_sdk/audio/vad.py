@@ -43,6 +43,11 @@ class VoiceActivityDetector:
         """End of stream: close the open utterance, if it holds enough speech."""
         return self._impl.flush()
 
+    def take_tentative(self) -> Utterance | None:
+        """Silero with ``early_s``: the open utterance at its latest pause, once (else None)."""
+        take = getattr(self._impl, "take_tentative", None)
+        return take() if take is not None else None
+
 
 def find_utterances(audio: np.ndarray, options: VadOptions | None = None, t0_s: float = 0.0) -> list[Utterance]:
     """All utterances of a whole 16 kHz mono float32 recording."""

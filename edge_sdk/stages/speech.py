@@ -3,7 +3,9 @@
 Audio arrives as timestamped chunks on the analyzer's clock. A chunk that does not continue the
 previous one (a gap or jump of more than :data:`MAX_GAP_S`) closes the open utterance and starts
 a new segmenter at the chunk's time. Each finished utterance is transcribed; a non-empty text is a
-:class:`TranscriptSegment` and a ``transcript`` event.
+:class:`TranscriptSegment` and a ``transcript`` event. With ``VadOptions.early_s`` (live streams) an
+utterance is transcribed when its pause reaches ``early_s``, and that text is used if the pause
+becomes its end (nothing but its post-roll differs), so the transcript does not wait for the decode.
 
 The segmenter is anything with ``push(x16k) -> list[Utterance]`` and ``flush() -> list[Utterance]``,
 made by a factory ``(VadOptions, t0_s) -> Segmenter``; :data:`SEGMENTERS` maps names to factories.
@@ -84,6 +86,8 @@ class SpeechStage(BackendStage):
         self.backend = backend
         self._seg: Segmenter | None = None
         self._end: float | None = None  # stream time right after the last chunk
+        self._early: tuple[tuple[float, float | None], str] | None = None  # ((start_s, speech_end_s), text)
+        self.early_used = self.early_decoded = 0
         self.audio_s = self.asr_wall_s = 0.0
         self.utterances = 0
 
@@ -102,31 +106,48 @@ class SpeechStage(BackendStage):
         self._end = t + samples.size / SAMPLE_RATE
         self.audio_s += samples.size / SAMPLE_RATE
         utts += self._seg.push(samples)
-        return self._transcribe(utts, w0)
+        take = getattr(self._seg, "take_tentative", None) if self.options.vad.early_s is not None else None
+        return self._transcribe(utts, w0, take() if take is not None else None)
 
     def flush(self) -> SpeechStageOutput:
         """End of the stream: transcribe the utterance still open, if any."""
         w0 = time.perf_counter()
         return self._transcribe(self._seg.flush() if self._seg is not None else [], w0)
 
-    def _transcribe(self, utterances: list, w0: float) -> SpeechStageOutput:
+    def _transcribe(self, utterances: list, w0: float, tentative: Any = None) -> SpeechStageOutput:
         w1 = time.perf_counter()
         segs = []
         for u in utterances:
-            text = self.backend.transcribe_utterance(u.audio)
+            if self._early is not None and self._early[0] == _key(u):
+                text, self._early = self._early[1], None
+                self.early_used += 1
+            else:
+                text = self.backend.transcribe_utterance(u.audio)
             self.utterances += 1
             if text:
                 segs.append(TranscriptSegment(u.start_s, u.end_s, text))
+        if tentative is not None and not any(_key(u) == _key(tentative) for u in utterances):
+            self._early = (_key(tentative), self.backend.transcribe_utterance(tentative.audio))
+            self.early_decoded += 1
         w2 = time.perf_counter()
         self.asr_wall_s += w2 - w1
         events = tuple(Event(s.end_s, "transcript", s.to_dict()) for s in segs)
         return SpeechStageOutput(tuple(segs), StageTimings((w1 - w0) * 1e3, (w2 - w1) * 1e3, 0.0), events)
 
     def accounts(self) -> dict[str, Any]:
-        """Audio seconds fed, utterances decoded, speech-to-text wall seconds, and their ratio (rtf)."""
-        return {"audio_s": round(self.audio_s, 3), "utterances": self.utterances, "asr_wall_s": round(self.asr_wall_s, 3),
-                "rtf": round(self.audio_s / self.asr_wall_s, 2) if self.asr_wall_s > 0 else None}
+        """Audio seconds fed, utterances decoded, speech-to-text wall seconds, and their ratio (rtf); with
+        ``early_s``: early transcripts used and decoded in vain (speech went on after the pause)."""
+        acc = {"audio_s": round(self.audio_s, 3), "utterances": self.utterances, "asr_wall_s": round(self.asr_wall_s, 3),
+               "rtf": round(self.audio_s / self.asr_wall_s, 2) if self.asr_wall_s > 0 else None}
+        if self.options.vad.early_s is not None:
+            acc.update(early_used=self.early_used, early_wasted=self.early_decoded - self.early_used)
+        return acc
 
     def reset(self) -> None:
         """Drop the open utterance and the stream position (the next chunk starts a new stream)."""
-        self._seg, self._end = None, None
+        self._seg, self._end, self._early = None, None, None
+
+
+def _key(u: Any) -> tuple[float, float | None]:
+    """What an early transcript and the utterance it stands for share."""
+    return (round(u.start_s, 6), None if u.speech_end_s is None else round(u.speech_end_s, 6))
