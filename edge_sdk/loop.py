@@ -51,13 +51,17 @@ def _error(analyzer: EdgeAnalyzer, stage: str, e: BaseException) -> None:
     analyzer.sinks.emit(Event(analyzer.now(), "error", {"stage": stage, "error": f"{type(e).__name__}: {e}"}))
 
 
-def _next(it: Iterator[Any], analyzer: EdgeAnalyzer, stage: str) -> Any:
-    """The next item of a source, None at its end; a failure is written, then raised."""
+def _next(it: Iterator[Any], analyzer: EdgeAnalyzer, stage: str,
+          on_fail: Callable[[BaseException], None] | None = None) -> Any:
+    """The next item of a source, None at its end; a failure is told to ``on_fail`` (before anything
+    else, so the other thread stops at once), written, then raised."""
     try:
         return next(it)
     except StopIteration:
         return None
     except Exception as e:
+        if on_fail is not None:
+            on_fail(e)
         _error(analyzer, stage, e)
         raise
 
@@ -89,7 +93,7 @@ class _Loop:
         try:
             it = iter(source.chunks())
             while not halt.is_set():
-                chunk = _next(it, self.a, "audio")
+                chunk = _next(it, self.a, "audio", self._fail)
                 if chunk is None:
                     break
                 self.a.process_audio(chunk.samples, chunk.t_s)
@@ -98,6 +102,9 @@ class _Loop:
             self.failed = e
         finally:
             self.audio_done.set()
+
+    def _fail(self, e: BaseException) -> None:
+        self.failed = e
 
     def stats(self, video: Any, audio: Any) -> dict[str, Any]:
         out = self.a.stats()
