@@ -73,11 +73,14 @@ def _faster_whisper(threads: int, vad_filter: bool) -> Runner | None:
     return faster_whisper_transcriber(whisper_ct2_dir("tiny.en"), threads, vad_filter=vad_filter), lambda: None
 
 
-def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]]) -> list[dict[str, Any]]:
+def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]],
+          windows: list[tuple[int, float]] = ()) -> list[dict[str, Any]]:
+    """Every system (and the default with each ``windows`` (min_window_frames, window_margin_s)) on ``clips``."""
     from edge_sdk.audio.vad import VadOptions
 
     systems: dict[str, Runner] = {
         "sdk": _sdk(threads),
+        **{f"sdk-min{m}-margin{g:g}": _sdk(threads, min_window_frames=m, window_margin_s=g) for m, g in windows},
         "sdk-energy": _sdk(threads, vad=VadOptions(method="energy")),
         "sdk-novad": _novad(threads),
         "whisper.cpp-plain": _plain(threads),
@@ -187,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--corpus", choices=("real", "real-clean", "espeak"), default="real")
     ap.add_argument("--all-clips", action="store_true", help="every clip of the corpus, not BENCH_CLIPS")
+    ap.add_argument("--window-sweep", nargs="*", default=[], metavar="MIN:MARGIN",
+                    help="also the default with AsrOptions(min_window_frames=MIN, window_margin_s=MARGIN)")
     ap.add_argument("--live", action="store_true", help="also measure end-of-utterance -> transcript latency")
     ap.add_argument("--live-vad", nargs="+", default=["0.3:0", "0.3:0.15"], metavar="HANGOVER:EARLY",
                     help="--live: VadOptions hangover_s:early_s pairs to compare (early 0 = off)")
@@ -197,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         clips = [c for c in clips if c[0] in BENCH_CLIPS]
     results = []
     for th in args.threads:
-        for r in bench(th, args.rounds, clips):
+        windows = [(int(a), float(b)) for a, b in (w.split(":") for w in args.window_sweep)]
+        for r in bench(th, args.rounds, clips, windows):
             results.append(r)
             print(f"t={th} {r['system']:19} {r['rtf']:6.2f}x real time  WER {100 * r['wer']:5.1f}%"
                   + (f" (clean {100 * r['clean']['wer']:.1f}%, noisy {100 * r['noisy']['wer']:.1f}%)" if "noisy" in r else "")

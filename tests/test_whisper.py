@@ -113,6 +113,16 @@ def test_fitted_window_keeps_the_text_of_the_full_window(jfk16k):
         assert normalize(fit.transcribe(jfk16k).text) == normalize(ref)
 
 
+def test_min_window_frames_is_checked_and_used():
+    from edge_sdk import ConfigError
+    from edge_sdk.audio.whisper_cpp import window_frames
+
+    for bad in (0, 100, 1500):
+        with pytest.raises(ConfigError, match="min_window_frames"):
+            AsrOptions(min_window_frames=bad)
+    assert window_frames(2.0, 1.0) == 512 and window_frames(2.0, 1.0, 128) == 192 and window_frames(40.0, 1.0, 128) == 1500
+
+
 def test_q8_0_wer_no_worse_than_f16_plus_one_point(q8, corpus):
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
 

@@ -47,10 +47,10 @@ CTX_BUCKET = 64
 MIN_CTX = 512
 
 
-def window_frames(duration_s: float, margin_s: float) -> int:
-    """Encoder frames (``audio_ctx``) for ``duration_s`` of audio plus ``margin_s``, bucketed, >= MIN_CTX."""
+def window_frames(duration_s: float, margin_s: float, minimum: int = MIN_CTX) -> int:
+    """Encoder frames (``audio_ctx``) for ``duration_s`` of audio plus ``margin_s``, bucketed, >= ``minimum``."""
     need = (duration_s + margin_s) * CTX_PER_S
-    return int(min(FULL_CTX, max(MIN_CTX, np.ceil(need / CTX_BUCKET) * CTX_BUCKET)))
+    return int(min(FULL_CTX, max(minimum, np.ceil(need / CTX_BUCKET) * CTX_BUCKET)))
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class WhisperCppBackend:
         max_tokens = int(o.min_tokens + o.tokens_per_s * dur)
         with self._lock:
             if o.window == "fit":
-                ctx = window_frames(dur, o.window_margin_s)
+                ctx = window_frames(dur, o.window_margin_s, o.min_window_frames)
                 text, n, logp = self._decode(audio, ctx, max_tokens)
                 self.last_logprob = logp
                 unsure = o.retry_below_logprob is not None and logp < o.retry_below_logprob
