@@ -283,8 +283,8 @@ class AsrOptions:
         window: ``fit`` encodes only the audio an utterance needs (re-decoding with the full window if the
             output looks broken); ``full`` always encodes whisper's 30 s window (plain whisper.cpp).
         window_margin_s: audio context added to the utterance length in ``fit`` mode.
-        min_window_frames: ``fit`` mode: the shortest window, encoder frames (50 per second, a multiple of
-            64 up to 1472; default 512 = 10.2 s): shorter is faster on short utterances, less accurate.
+        min_window_frames: ``fit`` mode: the shortest window, encoder frames (50 per second; 256, 512, 768,
+            1024 or 1280; default 512 = 10.2 s): shorter is faster on short utterances, less accurate.
         min_tokens / tokens_per_s: token budget of a ``fit`` decode: min_tokens + tokens_per_s * seconds.
         merge_gap_s: recordings: utterances closer than this are decoded together.
         retry_below_logprob: ``fit`` mode: re-decode with the full window when the mean log-probability
@@ -308,8 +308,8 @@ class AsrOptions:
         _check_choice("AsrOptions.window", self.window, ASR_WINDOWS)
         if self.window_margin_s < 0 or self.min_tokens < 1 or self.tokens_per_s <= 0 or self.merge_gap_s < 0:
             raise ConfigError("AsrOptions: window_margin_s and merge_gap_s must be >= 0, min_tokens >= 1, tokens_per_s > 0")
-        if not (64 <= self.min_window_frames <= 1472 and self.min_window_frames % 64 == 0):
-            raise ConfigError(f"AsrOptions.min_window_frames: a multiple of 64 in [64, 1472], got {self.min_window_frames}")
+        if not (256 <= self.min_window_frames <= 1280 and self.min_window_frames % 256 == 0):
+            raise ConfigError(f"AsrOptions.min_window_frames: a multiple of 256 in [256, 1280], got {self.min_window_frames}")
 
 
 @dataclass(frozen=True)

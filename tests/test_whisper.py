@@ -117,10 +117,24 @@ def test_min_window_frames_is_checked_and_used():
     from edge_sdk import ConfigError
     from edge_sdk.audio.whisper_cpp import window_frames
 
-    for bad in (0, 100, 1500):
+    for bad in (0, 128, 640, 1500):
         with pytest.raises(ConfigError, match="min_window_frames"):
             AsrOptions(min_window_frames=bad)
-    assert window_frames(2.0, 1.0) == 512 and window_frames(2.0, 1.0, 128) == 192 and window_frames(40.0, 1.0, 128) == 1500
+    assert window_frames(2.0, 1.0) == 512 and window_frames(2.0, 1.0, 256) == 256 and window_frames(11.6, 1.0) == 768
+    assert window_frames(40.0, 1.0, 256) == 1500
+
+
+def test_a_decode_does_not_depend_on_the_ones_before(q8):
+    """The same utterance gives the same text after calls with longer windows (real noisy speech)."""
+    from conversion.speech_corpus import _read16k, real_speech_corpus
+
+    wavs = {w.stem: w for w, _ in real_speech_corpus(include_noisy=True)}
+    u = q8.utterances(_read16k(wavs["basic-pbx-ivr-main_snr5"]))[0].audio
+    longer = _read16k(wavs["narration"])
+    first = q8.transcribe_utterance(u)
+    for seconds in (16.0, 20.0, 25.0):
+        q8.transcribe_utterance(longer[: int(seconds * 16000)])
+        assert q8.transcribe_utterance(u) == first
 
 
 def test_q8_0_wer_no_worse_than_f16_plus_one_point(q8, corpus):

@@ -6,8 +6,8 @@ whisper.cpp still rejects raises :class:`ModelLoadError`. Audio is validated and
 16 kHz mono float32 first. No model name ever reaches pywhispercpp (that path downloads).
 
 Speed: whisper.cpp encodes a fixed 30 s window per call. Here each call encodes only the window the
-utterance needs (``audio_ctx``: 50 frames per second of audio plus a margin, rounded up to a bucket
-of 64, at least 512 = 10.2 s), greedy decoding, no timestamp tokens, a token budget proportional to the duration. If that
+utterance needs (``audio_ctx``: 50 frames per second of audio plus a margin, rounded up to a multiple
+of 256, at least 512 = 10.2 s), greedy decoding, no timestamp tokens, a token budget proportional to the duration. If that
 output looks broken (hit the token budget, or a phrase repeating in a loop) the utterance is decoded
 again with the full 30 s window, which is what plain whisper.cpp would have done.
 """
@@ -39,11 +39,14 @@ __all__ = ["WhisperCppBackend", "Transcript", "window_frames"]
 
 FULL_CTX = 1500  # encoder frames of a 30 s window
 CTX_PER_S = 50
-CTX_BUCKET = 64
-# Shortest window (10.2 s). Measured with tiny.en q8_0 on jfk + 24 espeak-ng sentences in six voices
-# (device_bench/asr_bench.py --extended, 99.6 s): minimum 384 / 512 / 640 / 768 / 896 frames gave WER
-# 15.4 / 14.3 / 16.5 / 14.3 / 16.2% at 12.2 / 11.3 / 9.1 / 7.9 / 4.9x real time (1 thread): below ~10 s
-# the window changes which words come out on short robotic sentences, not how many are right.
+# Windows are multiples of 256 frames. With other sizes whisper.cpp 1.8.5's text for an utterance
+# depended on the windows of the calls before it (the same audio came out differently after a longer
+# window; a fresh context gave yet another text), so results changed with what had been transcribed
+# earlier. With multiples of 256 every decode depends only on its own audio (tests/test_whisper.py).
+# On the real-speech corpus (43 clips, 658 s, 1 thread) buckets of 64 gave 7.13-7.19% WER, varying
+# between identical passes, at 13.4-13.8x real time; buckets of 256 6.16% in both passes at 13.0-13.3x.
+CTX_BUCKET = 256
+# Shortest window (10.2 s); chosen on the real-speech corpus (device_bench/asr_bench.py --window-sweep).
 MIN_CTX = 512
 
 
