@@ -16,13 +16,15 @@ WER with Whisper-style English normalisation. ``--live`` adds end-of-utterance -
 clips played at real-time pace in 100 ms blocks (the microphone default) into VAD + recogniser (2 threads), the end of an
 utterance being the end of its last frame the Silero model is sure of (p > 0.5) offline.
 
-    python -m device_bench.asr_bench --threads 1 2 --rounds 1 --live --json device_bench/results/asr_real_cpu_x86_64.json
+    python -m device_bench.asr_bench --all-clips --threads 1 --json device_bench/results/asr_real_all_t1_cpu_x86_64.json
+    python -m device_bench.asr_bench --threads --live --json device_bench/results/asr_live_cpu_x86_64.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -186,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     from device_bench.pose_bench import machine_info
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    ap.add_argument("--threads", nargs="*", type=int, default=[1, 2], help="thread counts of the WER/speed rows (none: skip)")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--corpus", choices=("real", "real-clean", "espeak"), default="real")
     ap.add_argument("--all-clips", action="store_true", help="every clip of the corpus, not BENCH_CLIPS")
@@ -222,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"live (2 threads, hangover_s {hang}, early_s {r['early_s']}, {r['transcribed']}/{r['utterances']} clips): "
                   f"end of utterance -> transcript p50 {r['p50_s']} s, p95 {r['p95_s']} s, WER {100 * r['wer']:.1f}%, "
                   f"early transcripts used {r['early_used']}, decoded in vain {r['early_wasted']}", flush=True)
+    report["load_average_after"] = [round(v, 2) for v in os.getloadavg()]  # other work on the machine meanwhile
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1) + "\n")
