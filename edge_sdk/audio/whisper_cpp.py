@@ -46,8 +46,9 @@ CTX_PER_S = 50
 # On the real-speech corpus (43 clips, 658 s, 1 thread) buckets of 64 gave 7.13-7.19% WER, varying
 # between identical passes, at 13.4-13.8x real time; buckets of 256 6.16% in both passes at 13.0-13.3x.
 CTX_BUCKET = 256
-# Shortest window (10.2 s); chosen on the real-speech corpus (device_bench/asr_bench.py --window-sweep).
-MIN_CTX = 512
+# Shortest window (512 = 10.2 s): AsrOptions.min_window_frames' default, chosen on the real-speech corpus
+# (device_bench/asr_bench.py --window-sweep).
+MIN_CTX: int = AsrOptions.min_window_frames
 
 
 def window_frames(duration_s: float, margin_s: float, minimum: int = MIN_CTX) -> int:
