@@ -48,9 +48,10 @@ setup(
         # pinned to the same 4.x range so either copy of cv2 works (contrib is a superset; it needs the
         # system libgl1 + libglib2.0-0). mediapipe needs protobuf < 5: not installable next to [convert].
         "mediapipe": ["mediapipe==0.10.14; python_version < '3.13'", "opencv-contrib-python>=4.5,<5; python_version < '3.13'"],
-        # Speech: whisper.cpp bindings (aarch64 wheels for 3.9-3.12), PortAudio capture and the Silero VAD's
+        # Speech: CTranslate2 (the default recogniser; aarch64 wheels for 3.9-3.13, manylinux_2_27), the
+        # whisper.cpp bindings (aarch64 wheels for 3.9-3.12), PortAudio capture and the Silero VAD's
         # runtime (onnxruntime: aarch64 wheels; 1.19.2 is the last for 3.9).
-        "asr": ["pywhispercpp==1.5.1", "sounddevice>=0.4", "onnxruntime>=1.16"],
+        "asr": ["ctranslate2>=4.4,<5", "pywhispercpp==1.5.1", "sounddevice>=0.4", "onnxruntime>=1.16"],
         # Converter pinned: model sha256 in the manifest depend on the converter version.
         "convert": ["tensorflow-cpu==2.20.0"],
         # Live outputs: events to an MQTT broker (paho 2.x callback API), Prometheus /metrics.
@@ -58,8 +59,9 @@ setup(
         "metrics": ["prometheus-client>=0.17"],
         # edge-sdk bench --plot
         "bench": ["matplotlib>=3.5"],
+        # faster-whisper: the reference the log-mel test compares with, and the speech benchmark's peer.
         "dev": ["pytest>=7", "ruff>=0.5", "matplotlib>=3.5", "mypy>=1.10", "jsonschema>=4.18", "paho-mqtt>=2,<3",
-                "prometheus-client>=0.17"],
+                "prometheus-client>=0.17", "faster-whisper>=1.1"],
     },
     entry_points={"console_scripts": ["edge-sdk=edge_sdk.cli:main"]},
     classifiers=[

@@ -7,7 +7,7 @@ For each target (Debian bookworm / Python 3.11, like Raspberry Pi OS 12; Debian 
 Python 3.9, like Raspberry Pi OS 11) this builds (once, cached) an arm64 root filesystem with
 debootstrap, installs the package built on the host from its wheel into one venv per LiteRT
 runtime, copies in the models (the arm64 side never converts) and the test media, and runs the
-CLI there: ``models verify``, MoveNet int8 pose, MediaPipe pose, whisper.cpp q8_0 transcription,
+CLI there: ``models verify``, MoveNet int8 pose, MediaPipe pose, transcription (CTranslate2 int8, whisper.cpp q8_0),
 and pose + MoViNet stream actions on video frames. Each answer is compared with the host's for
 the same input. Emulation (qemu-user through binfmt_misc) proves "installs, loads, same answer",
 never speed.
@@ -44,6 +44,7 @@ MIRROR = "http://deb.debian.org/debian"
 PACKAGES = "python3,python3-venv,ca-certificates,libgl1,libglib2.0-0,libxcb1"
 MEDIA = ("messi5.jpg", "jfk.wav", "vtest.avi")
 ASR_MODEL = "whisper-tiny.en-q8_0"
+CT2_MODEL = "whisper-tiny.en-ct2"  # the default recogniser's model (a directory)
 ACTION_FRAMES = 12
 # Keypoint distance / person bbox diagonal. Float models (FP16, MediaPipe) must match the host closely.
 # int8 kernels round differently on another CPU or runtime version (on this host LiteRT 2.3 and
@@ -293,6 +294,7 @@ def checks(runtime: str) -> dict[str, str]:
     if runtime == "ai_edge_litert":  # the runtime-independent stages, once
         out["pose mediapipe"] = "pose {m}/messi5.jpg --json --backend mediapipe"
         out["asr whisper.cpp q8_0"] = f"transcribe {{m}}/jfk.wav --json --model {ASR_MODEL}"
+        out["asr ctranslate2 int8"] = "transcribe {m}/jfk.wav --json"  # the default model
     return out
 
 
@@ -341,7 +343,7 @@ def agree(name: str, arm: Any, host: Any) -> tuple[bool, str]:
                     f"{th['score']:.3f}, top-3 probabilities within {dp:.3f}")
     # Every model found on the board verifies with the host's sha256: the shipped ones and the copied ASR model.
     wrong = sorted(k for k, v in arm.items() if host.get(k) != v)
-    ok = not wrong and ASR_MODEL in arm and len(arm) >= 2
+    ok = not wrong and ASR_MODEL in arm and CT2_MODEL in arm and len(arm) >= 3
     return ok, f"{len(arm)} models verified, sha256 as on the host" if ok else f"differ from host: {wrong}, found {sorted(arm)}"
 
 
@@ -377,7 +379,10 @@ def run_target(target: Target, cache: Path, wheel: Path, media: Path, models: li
         for f in MEDIA:
             shutil.copy(media / f, work / "media" / f)
         for m in models:  # converted on the host: the arm64 side never converts
-            shutil.copy(m, work / "cache/models" / m.name)
+            if m.name == "model.bin":  # a CTranslate2 directory
+                shutil.copytree(m.parent, work / "cache/models" / m.parent.name, dirs_exist_ok=True)
+            else:
+                shutil.copy(m, work / "cache/models" / m.name)
         row["runtimes"] = {}
         for runtime in EXTRAS:
             inst = install(fs, runtime, wheel)
@@ -486,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     from edge_sdk.models import resolve_model
 
     media = fetch_all_media()
-    models = [resolve_model(ASR_MODEL).path]  # shipped TFLite models travel inside the wheel
+    models = [resolve_model(ASR_MODEL).path, resolve_model(CT2_MODEL).path]  # shipped TFLite models travel in the wheel
     args.cache.mkdir(parents=True, exist_ok=True)
     mode = "from cache" if all((args.cache / t).exists() for t in args.targets) else "from scratch"
     wheel = build_wheel(args.cache / "wheel")

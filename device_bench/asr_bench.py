@@ -2,12 +2,14 @@
 
 Corpus: conversion/speech_corpus.py (jfk.wav, 18 asterisk prompts, 8 alsa voice clips, a 60 s narration,
 their noisy variants at 20/10/5 dB SNR); ``--corpus espeak`` gives the older jfk + espeak-ng set.
-Same tiny.en q8_0 weights, interleaved round by round so machine noise hits all rows alike:
+Same tiny.en weights (CTranslate2 float16; the ggml q8_0 file is converted from them), interleaved round by
+round so machine noise hits all rows alike:
 
-* ``sdk``: the default ``WhisperCppBackend`` (Silero VAD, fitted encoder window);
-* ``sdk-energy``: the same with the energy VAD (``VadOptions(method="energy")``);
-* ``sdk-novad``: fitted window, no VAD (each clip cut into <= 29 s pieces);
-* ``whisper.cpp-plain``: one ``whisper_full`` call per clip, 30 s window, no VAD (plain whisper.cpp);
+* ``sdk``: the default recogniser (Silero VAD, fitted encoder window, CTranslate2 int8);
+* ``sdk-whisper.cpp``: the same pipeline on whisper.cpp q8_0 (``--model whisper-tiny.en-q8_0``);
+* ``sdk-energy``: the default with the energy VAD (``VadOptions(method="energy")``);
+* ``sdk-novad``: the default's fitted window, no VAD (each clip cut into <= 29 s pieces);
+* ``whisper.cpp-plain``: one ``whisper_full`` call per clip, 30 s window, no VAD (plain whisper.cpp q8_0);
 * ``faster-whisper`` / ``faster-whisper-vad``: faster-whisper int8 greedy on the CTranslate2 weights the
   ggml files were converted from, its Silero VAD filter off / on (when faster-whisper is installed).
 
@@ -42,10 +44,10 @@ BENCH_CLIPS = ("jfk", "asterisk_demo-echotest", "asterisk_demo-abouttotry", "ast
 
 
 def _backend(threads: int, **kw: Any) -> Any:
-    from edge_sdk.audio.whisper_cpp import WhisperCppBackend
-    from edge_sdk.config import AsrOptions, ModelAsset
+    from edge_sdk.audio.backends import open_recognizer
+    from edge_sdk.config import DEFAULT_ASR_MODEL, AsrOptions, ModelAsset
 
-    return WhisperCppBackend(AsrOptions(asset=ModelAsset(kw.pop("model", Q8), num_threads=threads), **kw))
+    return open_recognizer(AsrOptions(asset=ModelAsset(kw.pop("model", DEFAULT_ASR_MODEL), num_threads=threads), **kw))
 
 
 def _sdk(threads: int, **kw: Any) -> Runner:
@@ -60,7 +62,7 @@ def _novad(threads: int) -> Runner:
 
 
 def _plain(threads: int) -> Runner:
-    b = _backend(threads)
+    b = _backend(threads, model=Q8)
     return b.transcribe_plain, b.close
 
 
@@ -82,6 +84,7 @@ def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]],
 
     systems: dict[str, Runner] = {
         "sdk": _sdk(threads),
+        "sdk-whisper.cpp": _sdk(threads, model=Q8),
         **{f"sdk-min{m}-margin{g:g}": _sdk(threads, min_window_frames=m, window_margin_s=g) for m, g in windows},
         "sdk-energy": _sdk(threads, vad=VadOptions(method="energy")),
         "sdk-novad": _novad(threads),
@@ -122,13 +125,15 @@ def _scores(clips: list[tuple[str, np.ndarray, str]], texts: list[str], walls: l
 
 
 def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap_s: float = 1.5,
-                 block: int = 1600, early_s: float | None = None, hangover_s: float = 0.3) -> dict[str, Any]:
+                 block: int = 1600, early_s: float | None = None, hangover_s: float = 0.3,
+                 model: str | None = None) -> dict[str, Any]:
     """Play ``clips`` (with ``gap_s`` of room noise between them) at real-time pace in ``block``-sample chunks
-    into the product's ``SpeechStage`` (Silero VAD + whisper.cpp, ``early_s`` and ``hangover_s`` as given); per utterance: wall
-    time from feeding a clip's last sure-speech sample (Silero p > 0.5 offline) to having its last transcript.
+    into the product's ``SpeechStage`` (Silero VAD + the recogniser of ``model``, default the SDK's; ``early_s``
+    and ``hangover_s`` as given); per utterance: wall time from feeding a clip's last sure-speech sample (Silero
+    p > 0.5 offline) to having its last transcript.
     WER of the live transcripts against the clips' transcripts."""
     from edge_sdk.audio.silero import FRAME, speech_probabilities
-    from edge_sdk.config import AsrOptions, ModelAsset, VadOptions
+    from edge_sdk.config import DEFAULT_ASR_MODEL, AsrOptions, ModelAsset, VadOptions
     from edge_sdk.stages.speech import SpeechStage
 
     rng = np.random.default_rng(0)
@@ -142,7 +147,8 @@ def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap
         t += (x.size + gap.size) / 16000
     stream = np.concatenate(parts)
     vad = VadOptions(early_s=early_s, hangover_s=hangover_s)
-    stage = SpeechStage(AsrOptions(asset=ModelAsset(Q8, num_threads=threads), vad=vad))
+    model = model or DEFAULT_ASR_MODEL
+    stage = SpeechStage(AsrOptions(asset=ModelAsset(model, num_threads=threads), vad=vad))
     stage.backend.transcribe_utterance(stream[:16000])  # warm up
     start = time.perf_counter()
     done: list[tuple[float, float, str, float]] = []  # (end on the stream clock, wall clock when transcribed, text, mid)
@@ -162,7 +168,8 @@ def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap
         if mine:
             lat.append(mine[-1][0] - e)
         hyps.append(" ".join(txt for _, txt in mine))
-    return {"threads": threads, "early_s": early_s, "hangover_s": hangover_s, "utterances": len(ends), "transcribed": len(lat),
+    return {"model": model,
+            "threads": threads, "early_s": early_s, "hangover_s": hangover_s, "utterances": len(ends), "transcribed": len(lat),
             "block_samples": block,
             "p50_s": round(float(np.percentile(lat, 50)), 3), "p95_s": round(float(np.percentile(lat, 95)), 3),
             "wer": round(wer([(ref, h) for (_, _, ref), h in zip(clips, hyps)]), 4),

@@ -11,7 +11,9 @@ do the work, sinks (:mod:`edge_sdk.sinks`) receive events and frames, sources (`
 
 from ._version import __version__
 from .analyzer import EdgeAnalyzer
+from .audio.backends import open_recognizer
 from .audio.capture import AudioChunk, MicrophoneSource
+from .audio.ct2_whisper import Ct2WhisperBackend
 from .audio.signal import read_wav, to_mono_16k
 from .audio.sources import AudioSource, WavSource
 from .audio.whisper_cpp import Transcript, WhisperCppBackend
@@ -78,7 +80,7 @@ __all__ = [
     "VideoSource", "CapturedFrame", "VideoFileSource", "CaptureSource", "ReplaySource", "MemorySource",
     "AudioSource", "AudioChunk", "MicrophoneSource", "WavSource", "read_wav", "to_mono_16k",
     # speech-to-text on its own
-    "WhisperCppBackend", "Transcript",
+    "open_recognizer", "Ct2WhisperBackend", "WhisperCppBackend", "Transcript",
     # sinks and annotators
     "Sink", "TimelineSink", "AnnotatedVideoSink", "SummarySink", "CallbackSink",
     "SkeletonAnnotator", "TextAnnotator", "CaptionAnnotator",

@@ -122,12 +122,12 @@ def _asr_options(args: argparse.Namespace):
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
+    from .audio.backends import open_recognizer
     from .audio.decode import WAV_SUFFIXES, read_audio
-    from .audio.whisper_cpp import WhisperCppBackend
 
     wav = Path(args.wav).suffix.lower() in WAV_SUFFIXES
     samples, rate = (None, 0) if wav else read_audio(args.wav)
-    with WhisperCppBackend(_asr_options(args)) as asr:
+    with open_recognizer(_asr_options(args)) as asr:
         # a WAV block by block: memory flat in the recording's length
         tr = asr.transcribe_wav(args.wav) if wav else asr.transcribe(samples, rate)
         info = asr.describe()

@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import ASR_WINDOWS, IMAGE_POSE_MODEL, POSE_BACKEND_CHOICES, POSE_BACKENDS, RUNTIME_CHOICES, VIDEO_POSE_MODEL
+from .config import (
+    ASR_WINDOWS,
+    DEFAULT_ASR_MODEL,
+    IMAGE_POSE_MODEL,
+    POSE_BACKEND_CHOICES,
+    POSE_BACKENDS,
+    RUNTIME_CHOICES,
+    VIDEO_POSE_MODEL,
+)
 
 __all__ = ["build_parser"]
 
@@ -34,7 +42,8 @@ def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, def
 
 
 def _asr_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="whisper-tiny.en-q8_0", help="manifest name or ggml .bin path")
+    p.add_argument("--model", default=DEFAULT_ASR_MODEL,
+                   help="manifest name (whisper.cpp: whisper-tiny.en-q8_0), CTranslate2 Whisper directory or ggml .bin path")
     p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--language", default=None, help="ISO code (multilingual models); default en / auto")
@@ -64,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", type=Path, default=None,
                    help="audio file (wav, flac, mp3, m4a, opus) with the scene's speech, starting with the video; "
                         "default: the video's own soundtrack, if any")
-    p.add_argument("--asr-model", dest="asr_model", default="whisper-tiny.en-q8_0")
+    p.add_argument("--asr-model", dest="asr_model", default=DEFAULT_ASR_MODEL)
     _action_arg(p, default=None, const=DEMO_ACTION, default_help="the demo model")
     p.add_argument("--action-threads", type=int, default=1)
     p.add_argument("--action-stride", type=int, default=1, help="run the action model on every n-th frame")

@@ -273,16 +273,24 @@ class VadOptions:
             raise ConfigError(f"VadOptions: need 0 < neg_threshold <= threshold < 1, got {self.neg_threshold}, {self.threshold}")
 
 
+# The default speech-to-text model: CTranslate2 int8 with the fitted window. On the real-speech corpus
+# (43 clips, 1 thread, ``python -m device_bench.asr_bench --all-clips --threads 1``) it ran faster and as
+# accurately as whisper.cpp q8_0 with the same window policy (figures in README "Speech-to-text").
+DEFAULT_ASR_MODEL = "whisper-tiny.en-ct2"
+
+
 @dataclass(frozen=True)
 class AsrOptions:
-    """Speech-to-text options (whisper.cpp).
+    """Speech-to-text options.
 
     Attributes:
-        asset: the ggml model (``whisper-tiny.en-q8_0`` ...) or a path to a whisper.cpp ggml file.
+        asset: the model: ``whisper-tiny.en-ct2`` (default, CTranslate2 int8), a whisper.cpp ggml model
+            (``whisper-tiny.en-q8_0`` ...), or a path to a CTranslate2 Whisper directory or a ggml file;
+            the backend follows the model (:func:`edge_sdk.audio.backends.open_recognizer`).
         language: ISO code; None = ``en`` for English-only models, auto-detect for multilingual ones.
         vad: voice activity detection; whisper only runs on speech.
         window: ``fit`` encodes only the audio an utterance needs (re-decoding with the full window if the
-            output looks broken); ``full`` always encodes whisper's 30 s window (plain whisper.cpp).
+            output looks broken); ``full`` always encodes whisper's 30 s window.
         window_margin_s: audio context added to the utterance length in ``fit`` mode (windows are rounded up to
             256 frames = 5.1 s anyway; on the real-speech corpus 0 s gave 6.10% WER at 13.65x real time, 1 s
             6.16% at 13.26x, 1 thread, ``asr_bench --all-clips --window-sweep 512:0``).
@@ -296,7 +304,7 @@ class AsrOptions:
             retried a third of the clips at half the speed without lowering the WER (asr_bench).
     """
 
-    asset: ModelAsset = field(default_factory=lambda: ModelAsset("whisper-tiny.en-q8_0"))
+    asset: ModelAsset = field(default_factory=lambda: ModelAsset(DEFAULT_ASR_MODEL))
     language: str | None = None
     vad: VadOptions = field(default_factory=VadOptions)
     window: str = "fit"

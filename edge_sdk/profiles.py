@@ -11,7 +11,16 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import VIDEO_POSE_MODEL, ActionOptions, AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, VadOptions
+from .config import (
+    DEFAULT_ASR_MODEL,
+    VIDEO_POSE_MODEL,
+    ActionOptions,
+    AnalyzerConfig,
+    AsrOptions,
+    ModelAsset,
+    PoseOptions,
+    VadOptions,
+)
 from .errors import ConfigError
 
 __all__ = ["DeviceProfile", "PROFILES", "detect_profile", "get_profile"]
@@ -53,13 +62,13 @@ class DeviceProfile:
 # the small people (224x160: as fast as 192 on these frames, more people per frame, but more people
 # missed in the labelled crossings). Single-person Lightning / Thunder stay available by name.
 PROFILES = {
-    "cpu": DeviceProfile("cpu", VIDEO_POSE_MODEL, None, 1, 2, "whisper-tiny.en-q8_0", None),
+    "cpu": DeviceProfile("cpu", VIDEO_POSE_MODEL, None, 1, 2, DEFAULT_ASR_MODEL, None),
     # Pi 4: 4 x Cortex-A72 @1.5-1.8 GHz; pose on 2 cores leaves 2 for speech and capture.
-    "rpi4": DeviceProfile("rpi4", "movenet-multipose-int8-192", 2, 2, 4, "whisper-tiny.en-q8_0", 2),
+    "rpi4": DeviceProfile("rpi4", "movenet-multipose-int8-192", 2, 2, 4, DEFAULT_ASR_MODEL, 2),
     # Pi 5: 4 x Cortex-A76 @2.4 GHz, ~2-3x a Pi 4.
-    "rpi5": DeviceProfile("rpi5", VIDEO_POSE_MODEL, 2, 1, 2, "whisper-tiny.en-q8_0", 2),
+    "rpi5": DeviceProfile("rpi5", VIDEO_POSE_MODEL, 2, 1, 2, DEFAULT_ASR_MODEL, 2),
     # Jetson Orin (6-12 x Cortex-A78AE).
-    "jetson": DeviceProfile("jetson", VIDEO_POSE_MODEL, 4, 1, 2, "whisper-tiny.en-q8_0", 2),
+    "jetson": DeviceProfile("jetson", VIDEO_POSE_MODEL, 4, 1, 2, DEFAULT_ASR_MODEL, 2),
 }
 
 

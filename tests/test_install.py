@@ -65,10 +65,11 @@ def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Pa
     assert (Path(where.stdout.strip()).parent / "py.typed").is_file()  # type checkers use our annotations
 
     r = subprocess.run([cli, "transcribe", str(media / "jfk.wav")], cwd=home, env=env, capture_output=True, text=True)
-    assert r.returncode != 0 and "edge-sdk models pull whisper-tiny.en-q8_0" in r.stderr, r.stderr
+    assert r.returncode != 0 and "edge-sdk models pull whisper-tiny.en-ct2" in r.stderr, r.stderr
 
-    _run([cli, "models", "pull", "whisper-tiny.en-q8_0", "-q"], home, env)
-    assert (home / "cache" / "models" / "whisper-tiny.en-q8_0.bin").is_file()
+    _run([cli, "models", "pull", "whisper-tiny.en-ct2", "-q"], home, env)
+    assert (home / "cache" / "models" / "whisper-tiny.en-ct2" / "model.bin").is_file()
+    assert sorted(p.name for p in (home / "cache" / "models").iterdir()) == ["whisper-tiny.en-ct2"]  # no leftovers
 
     pose = json.loads(_run([cli, "pose", str(media / "messi5.jpg"), "--json"], home, env).stdout)
     kps = {k["name"]: k for k in pose["poses"][0]["keypoints"]}
@@ -77,6 +78,11 @@ def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Pa
 
     text = json.loads(_run([cli, "transcribe", str(media / "jfk.wav"), "--json"], home, env).stdout)["text"]
     assert _words(text) == _words(JFK_TEXT), text  # every word (punctuation varies with the VAD cut)
+
+    _run([cli, "models", "pull", "whisper-tiny.en-q8_0", "-q"], home, env)  # the whisper.cpp backend too
+    out = json.loads(_run([cli, "transcribe", str(media / "jfk.wav"), "--json", "--model", "whisper-tiny.en-q8_0"],
+                          home, env).stdout)
+    assert out["model"] == "whisper-tiny.en-q8_0" and _words(out["text"]) == _words(JFK_TEXT), out
 
     _run([cli, "analyze", str(media / "vtest.avi"), "--audio", str(media / "jfk.wav"), "--max-frames", "30",
           "--out", str(home / "run")], home, env)

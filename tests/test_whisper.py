@@ -19,7 +19,7 @@ from test_cli import run_cli
 from conversion.metrics import normalize, word_errors
 from edge_sdk import AudioFormatError, EdgeSdkError, ModelIntegrityError, ModelNotFoundError
 from edge_sdk.audio.signal import read_wav, to_mono_16k
-from edge_sdk.config import AsrOptions, ModelAsset
+from edge_sdk.config import DEFAULT_ASR_MODEL, AsrOptions, ModelAsset
 
 if not os.environ.get("EDGE_SDK_REQUIRE_ASR"):  # `make test` sets it: a missing extra fails there
     pytest.importorskip("_pywhispercpp", reason="needs the [asr] extra")
@@ -241,7 +241,7 @@ def test_english_only_model_rejects_other_languages():
 def test_cli_transcribe_json_contract(media: Path):
     out = json.loads(run_cli("transcribe", str(media / "jfk.wav"), "--json", "--threads", "2").stdout)
     assert set(out) >= {"model", "text", "segments", "audio_s", "wall_s", "rtf"}
-    assert out["model"] == Q8 and "ask not what your country can do for you" in normalize(out["text"])
+    assert out["model"] == DEFAULT_ASR_MODEL and "ask not what your country can do for you" in normalize(out["text"])
     assert out["segments"][0]["start"] < out["segments"][0]["end"] and out["rtf"] > 0
     r = run_cli("transcribe", str(media / "messi5.jpg"), check=False)
     assert r.returncode == 1 and "AudioFormatError" in r.stderr
@@ -309,7 +309,7 @@ def test_analyze_video_with_speech_track(media: Path, tmp_path: Path):
     assert all(0.0 <= e["start"] < e["end"] <= 11.01 for e in said)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "ok" and summary["stats"]["asr"]["audio_s"] == pytest.approx(11.0, abs=0.05)
-    assert summary["effective"]["asr"]["model"] == Q8
+    assert summary["effective"]["asr"]["model"] == DEFAULT_ASR_MODEL
 
 
 def _encode(path: Path, codec: str, audio: np.ndarray, frames: list | None = None) -> Path:

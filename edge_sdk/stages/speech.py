@@ -66,7 +66,7 @@ class SpeechStage(BackendStage):
         options: :class:`AsrOptions` (model, VAD options, window policy).
         segmenter: a :data:`SEGMENTERS` name or a factory ``(VadOptions, t0_s) -> Segmenter``.
         backend: your own recogniser with ``transcribe_utterance(audio16k) -> str``, ``describe()``,
-            ``close()`` (default: whisper.cpp; the stage closes it).
+            ``close()`` (default: the backend of ``options.asset``; the stage closes it).
     """
 
     name = "speech"
@@ -80,9 +80,9 @@ class SpeechStage(BackendStage):
             segmenter = SEGMENTERS[segmenter]
         self._make_segmenter = segmenter
         if backend is None:
-            from ..audio.whisper_cpp import WhisperCppBackend
+            from ..audio.backends import open_recognizer
 
-            backend = WhisperCppBackend(self.options)
+            backend = open_recognizer(self.options)
         self.backend = backend
         self._seg: Segmenter | None = None
         self._end: float | None = None  # stream time right after the last chunk
