@@ -119,18 +119,18 @@ def faster_whisper_transcriber(ct2_dir: Path, threads: int, vad_filter: bool = F
 
 
 def _peer_whisper(wav: str | os.PathLike, asr: AsrOptions, ct2_dir: Path | None, rounds: int = 3) -> dict[str, Any]:
-    """Speech-to-text speed on ``wav`` alone: this SDK's whisper.cpp stage vs faster-whisper int8 on the
-    CTranslate2 weights our ggml file was converted from (greedy, no VAD filter), interleaved rounds."""
+    """Speech-to-text speed on ``wav`` alone: this SDK's recogniser vs faster-whisper int8 on the same
+    CTranslate2 tiny.en weights (greedy, no VAD filter), interleaved rounds."""
+    from .audio.backends import open_recognizer
     from .audio.signal import SAMPLE_RATE, read_wav, to_mono_16k
-    from .audio.whisper_cpp import WhisperCppBackend
 
     audio = to_mono_16k(*read_wav(wav))
     threads = asr.asset.num_threads or 1
     runners: dict[str, Any] = {}
-    ours = WhisperCppBackend(asr)
-    runners["edge_sdk whisper.cpp " + ours.describe()["model"]] = lambda: ours.transcribe(audio).text
+    ours = open_recognizer(asr)
+    runners[f"edge_sdk {ours.name} {ours.describe()['model']}"] = lambda: ours.transcribe(audio).text
     out: dict[str, Any] = {"audio_s": round(audio.size / SAMPLE_RATE, 2), "threads": threads}
-    ct2 = Path(ct2_dir if ct2_dir is not None else cache_dir() / "ct2" / "whisper-tiny.en")
+    ct2 = Path(ct2_dir if ct2_dir is not None else cache_dir() / "ct2" / "whisper-tiny.en")  # with tokenizer.json
     if not _importable("faster_whisper"):
         out["faster-whisper"] = {"skipped": "faster-whisper is not installed"}
     elif not (ct2 / "model.bin").is_file():

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-stride", type=int, default=1, help="run the action model on every n-th frame")
     _asset_args(p, VIDEO_POSE_MODEL)
 
-    p = sub.add_parser("transcribe", help="speech-to-text of an audio file (whisper.cpp)")
+    p = sub.add_parser("transcribe", help="speech-to-text of an audio file (Whisper: CTranslate2 or whisper.cpp)")
     p.add_argument("wav", type=Path, help="audio file: wav, flac, mp3, m4a/aac, opus/ogg, or a video's soundtrack")
     _asr_args(p)
     p.add_argument("--json", action="store_true")

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 if not os.environ.get("EDGE_SDK_REQUIRE_ASR"):  # `make test` sets it: a missing extra fails there
-    pytest.importorskip("_pywhispercpp", reason="needs the [asr] extra")
+    pytest.importorskip("ctranslate2", reason="needs the [asr] extra")
 
 
 def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
@@ -43,7 +43,7 @@ def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     mp = res["peers"]["mediapipe-pose"]
     assert ("skipped" in mp and "mediapipe" in mp["skipped"]) or (mp["fps"] > 0 and res["peers"]["pose_speedup_vs_mediapipe"] > 0)
     speech = res["peers"]["speech"]
-    ours = next(v for k, v in speech.items() if k.startswith("edge_sdk whisper.cpp"))
+    ours = next(v for k, v in speech.items() if k.startswith("edge_sdk ctranslate2 whisper-tiny.en-ct2"))
     assert "ask not what your country can do for you" in ours["text"].lower() and ours["rtf"] > 0
     fw = speech["faster-whisper"] if "faster-whisper" in speech else next(v for k, v in speech.items() if k.startswith("faster"))
     assert "skipped" in fw or "ask not what your country" in fw["text"].lower()

@@ -1,4 +1,4 @@
-"""Audio: validation/resampling, VAD, whisper.cpp speech-to-text, microphone capture.
+"""Audio: validation/resampling, VAD, speech-to-text (CTranslate2, whisper.cpp), microphone capture.
 
 Import the submodules you need; this package imports nothing heavy.
 """
