@@ -44,6 +44,35 @@ class OneEuroFilter:
         return smooth_people([self], keypoints[None], scores[None], timestamp_s, frame_size)[0]
 
 
+def _jumped(step: np.ndarray, scores: np.ndarray, reset_jump: float) -> np.ndarray:
+    """(N,) bool: person n jumped (another person was picked): the mean move ``step`` (N, 17, 2) of
+    its confident keypoints (``scores`` (N, 17) >= 0.2) exceeds ``reset_jump`` (frame-diagonal units)."""
+    ok = scores >= 0.2
+    # ok.sum, not np.count_nonzero(axis=): the same count without its astype and Python wrapper.
+    m = np.where(ok[..., None], step, 0.0).sum(axis=1) / np.maximum(ok.sum(axis=1), 1)[:, None]
+    return np.sqrt(np.square(m).sum(axis=1)) > reset_jump  # no confident keypoint: m = 0, no jump
+
+
+def _filter_step(step: np.ndarray, px: np.ndarray, pdx: np.ndarray, dt: np.ndarray, o: OneEuroOptions,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """One One-Euro step of N people at once: (new positions, new speeds), both (N, 17, 2), from the
+    move ``step`` = x - ``px`` since the previous positions ``px``, speeds ``pdx`` and ``dt`` (N, 1, 1)
+    seconds. ``step`` is overwritten."""
+    dx = step / dt
+    dx = pdx + _alpha(o.d_cutoff, dt) * (dx - pdx)
+    # _alpha(min_cutoff + beta * |dx|, dt), in place on one buffer
+    a = np.abs(dx)
+    a *= o.beta
+    a += o.min_cutoff
+    a *= 2.0 * math.pi
+    np.divide(1.0, a, out=a)
+    a /= dt
+    a += 1.0
+    np.divide(1.0, a, out=a)
+    step *= a
+    return px + step, dx
+
+
 def smooth_people(filters: Sequence[OneEuroFilter], keypoints: np.ndarray, scores: np.ndarray, timestamp_s: float,
                   frame_size: tuple[int, int]) -> np.ndarray:
     """:meth:`OneEuroFilter.keypoints` for N people of one frame in one vectorized pass: ``filters[i]``
@@ -60,10 +89,7 @@ def smooth_people(filters: Sequence[OneEuroFilter], keypoints: np.ndarray, score
         px = np.array([filters[i]._x for i in go])
         xi = x[go]
         step = xi - px
-        # A jump (another person picked): the mean move of the confident keypoints exceeds reset_jump.
-        ok = scores[go] >= 0.2
-        m = np.where(ok[..., None], step, 0.0).sum(axis=1) / np.maximum(np.count_nonzero(ok, axis=1), 1)[:, None]
-        jump = np.sqrt(np.square(m).sum(axis=1)) > o.reset_jump  # no confident keypoint: m = 0, no jump
+        jump = _jumped(step, scores[go], o.reset_jump)
         if jump.any():
             for i in np.asarray(go)[jump].tolist():
                 filters[i].reset()
@@ -71,20 +97,7 @@ def smooth_people(filters: Sequence[OneEuroFilter], keypoints: np.ndarray, score
             go, px, xi, step = [g for g, k in zip(go, keep.tolist()) if k], px[keep], xi[keep], step[keep]
     if go:
         dt = np.array([timestamp_s - filters[i]._t for i in go])[:, None, None]
-        pdx = np.array([filters[i]._dx for i in go])
-        dx = step / dt
-        dx = pdx + _alpha(o.d_cutoff, dt) * (dx - pdx)
-        # _alpha(min_cutoff + beta * |dx|, dt), in place on one buffer
-        a = np.abs(dx)
-        a *= o.beta
-        a += o.min_cutoff
-        a *= 2.0 * math.pi
-        np.divide(1.0, a, out=a)
-        a /= dt
-        a += 1.0
-        np.divide(1.0, a, out=a)
-        step *= a
-        nx = px + step
+        nx, dx = _filter_step(step, px, np.array([filters[i]._dx for i in go]), dt, o)
         out[go] = nx * diag
         for j, i in enumerate(go):
             f = filters[i]
