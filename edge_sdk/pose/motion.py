@@ -154,20 +154,22 @@ class MotionTracker:
         frames = p.frames
         if len(frames) < 2 or frames[-1][0] - frames[0][0] < o.min_window_s:
             return None
-        fs = [f for _, f in frames]
-        k = len(fs)
-        scale = max(sum(f[4] for f in fs) / k, 1.0)
+        # The window's columns at once (C-level zips; the same sums, in the same order, as per-frame loops).
+        hx, hy, tx, ty, length, legs, hands = zip(*[f for _, f in frames])
+        k = len(hx)
+        scale = max(sum(length) / k, 1.0)
         n = max(1, k // 4)  # ends of the window averaged: keypoint jitter does not look like motion
-        dx = (sum(f[0] for f in fs[-n:]) - sum(f[0] for f in fs[:n])) / n
-        dy = (sum(f[1] for f in fs[-n:]) - sum(f[1] for f in fs[:n])) / n
+        dx = (sum(hx[-n:]) - sum(hx[:n])) / n
+        dy = (sum(hy[-n:]) - sum(hy[:n])) / n
         speed = math.hypot(dx, dy) / (frames[-1][0] - frames[0][0]) / scale
-        torso = _angle_from_vertical(sum(f[2] for f in fs) / k, sum(f[3] for f in fs) / k)
-        thighs = [v for f in fs for v in f[5]]
+        torso = _angle_from_vertical(sum(tx) / k, sum(ty) / k)
+        thighs = [v for f in legs for v in f]
         thigh = float("nan")
         if thighs:
-            thigh = _angle_from_vertical(sum(v[0] for v in thighs) / len(thighs), sum(v[1] for v in thighs) / len(thighs))
+            vx, vy = zip(*thighs)
+            thigh = _angle_from_vertical(sum(vx) / len(thighs), sum(vy) / len(thighs))
             thigh = 180.0 - thigh if thigh > 90 else thigh  # hip -> knee points down: measure from vertical
-        hand = any(f[6] > o.hand_raise * scale for f in fs[-3:])
+        hand = any(h > o.hand_raise * scale for h in hands[-3:])
         return speed, torso, thigh, hand
 
     def _candidate(self, p: _Person, speed: float, torso: float, thigh: float) -> str:
