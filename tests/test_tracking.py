@@ -179,3 +179,35 @@ def test_annotator_colours_people_by_track_id():
     SkeletonAnnotator().annotate(frame, FrameResult(0, 0.0, SIZE, poses))
     assert tuple(frame[310, 150]) == track_color(3) and tuple(frame[310, 450]) == track_color(4)
     assert track_color(3) != track_color(4)
+
+
+def test_vectorized_similarities_equal_scalar_oks_and_iou_on_real_detections(vtest_frames):
+    # The tracker's one-pass (tracks x detections) matrix against oks() / box_iou() pair by pair, on
+    # MultiPose people of vtest.avi and the tracker's own predicted tracks, frame after frame.
+    from edge_sdk.pose.movenet import MoveNetBackend
+
+    tr = PoseTracker()
+    o = tr.options
+    size = (vtest_frames[0].shape[1], vtest_frames[0].shape[0])
+    pairs = via_oks = 0
+    with MoveNetBackend.from_model("movenet-multipose-int8-256x192", num_threads=2) as b:
+        for i, f in enumerate(vtest_frames):
+            t = i / 10
+            poses = b.estimate(f).poses
+            tracks = sorted(tr._tracks, key=lambda x: x.id is None)
+            if tracks and poses:
+                sim = tr._similarities(tracks, poses, [p.box for p in poses], t)
+                for j, track in enumerate(tracks):
+                    dt = t - track.t
+                    sx, sy = track.velocity[0] * dt, track.velocity[1] * dt
+                    box = (track.box[0] + sx, track.box[1] + sy, track.box[2] + sx, track.box[3] + sy)
+                    area = (box[2] - box[0]) * (box[3] - box[1])
+                    for k, p in enumerate(poses):
+                        s, n = oks(track.xy + (sx, sy), track.vis, p.keypoints, p.scores >= o.min_keypoint_score, area)
+                        iou = box_iou(box, p.box)
+                        want = max(s, iou) if n >= o.min_common_keypoints else iou
+                        assert sim[j, k] == pytest.approx(want, abs=1e-12)
+                        pairs += 1
+                        via_oks += n >= o.min_common_keypoints and s > iou
+            tr.update(poses, t, size)
+    assert pairs > 500 and via_oks > 100

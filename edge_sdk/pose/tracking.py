@@ -163,8 +163,8 @@ class PoseTracker:
         sim_oks = (e * both).sum(-1) / np.maximum(n, 1)
         wh = np.maximum(np.minimum(tbox[..., 1, :], dbox[..., 1, :]) - np.maximum(tbox[..., 0, :], dbox[..., 0, :]), 0)
         inter = wh[..., 0] * wh[..., 1]
-        union = area + dwh[..., 0] * dwh[..., 1] - inter
-        iou = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+        # union >= max(track area, 1, detection area) > 0: the intersection is at most either area
+        iou = inter / (area + dwh[..., 0] * dwh[..., 1] - inter)
         return np.where(n >= o.min_common_keypoints, np.maximum(sim_oks, iou), iou)
 
     def update(self, poses: tuple[Pose, ...] | list[Pose], t_s: float, frame_size: tuple[int, int]) -> TrackerUpdate:
