@@ -196,7 +196,9 @@ def test_vectorized_similarities_equal_scalar_oks_and_iou_on_real_detections(vte
             poses = b.estimate(f).poses
             tracks = sorted(tr._tracks, key=lambda x: x.id is None)
             if tracks and poses:
-                sim = tr._similarities(tracks, poses, [p.box for p in poses], t)
+                kp = np.array([p.keypoints for p in poses], np.float64)
+                vis = np.array([p.scores for p in poses]) >= o.min_keypoint_score
+                sim = tr._similarities(tracks, kp, vis, np.array([p.box for p in poses]), t)
                 for j, track in enumerate(tracks):
                     dt = t - track.t
                     sx, sy = track.velocity[0] * dt, track.velocity[1] * dt

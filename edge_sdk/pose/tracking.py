@@ -25,13 +25,14 @@ import numpy as np
 
 from ..config import TrackerOptions
 from ..errors import InvalidArrayError, InvalidFrameError
-from ..results import Pose
+from ..results import COCO_KEYPOINTS, Pose
 from .smoothing import OneEuroFilter, smooth_people
 
 __all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
 
 # COCO keypoint sigmas (pycocotools), in COCO_KEYPOINTS order.
 COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
+NUM_KEYPOINTS = len(COCO_KEYPOINTS)
 _OKS_K = 2.0 * (2.0 * COCO_SIGMAS) ** 2  # OKS: exp(-d^2 / (area * _OKS_K)) = exp(-d^2 / (2 s^2 k^2))
 
 
@@ -105,18 +106,16 @@ class _Track:
         return self.velocity[0] * dt, self.velocity[1] * dt
 
 
-def _update_tracks(matched: list[tuple[_Track, Pose, tuple[float, float, float, float]]], t: float, min_score: float,
-                   alpha: float) -> None:
-    """Each matched track takes its detection at ``t``, all at once: keypoints the detection does not
-    see keep their predicted place (occluded limbs move with the body)."""
-    if not matched:
-        return
-    shift = np.array([tr.move(box, t, alpha) for tr, _, box in matched])  # (M, 2)
-    vis = np.array([p.scores for _, p, _ in matched]) >= min_score
-    pred = np.array([tr.xy for tr, _, _ in matched]) + shift[:, None, :]
-    xy = np.where(vis[..., None], np.array([p.keypoints for _, p, _ in matched]), pred)
-    seen = vis | np.array([tr.vis for tr, _, _ in matched])
-    for j, (tr, _, box) in enumerate(matched):
+def _update_tracks(matched: list[tuple[_Track, tuple[float, float, float, float]]], kp: np.ndarray, vis: np.ndarray,
+                   t: float, alpha: float) -> None:
+    """Each matched track takes its detection (box; keypoints ``kp[j]``, visible ``vis[j]``) at ``t``,
+    all at once: keypoints the detection does not see keep their predicted place (occluded limbs
+    move with the body)."""
+    shift = np.array([tr.move(box, t, alpha) for tr, box in matched])  # (M, 2)
+    pred = np.array([tr.xy for tr, _ in matched]) + shift[:, None, :]
+    xy = np.where(vis[..., None], kp, pred)
+    seen = vis | np.array([tr.vis for tr, _ in matched])
+    for j, (tr, box) in enumerate(matched):
         tr.xy, tr.vis, tr.box, tr.t = xy[j], seen[j], box, t
         tr.hits += 1
 
@@ -142,22 +141,24 @@ class PoseTracker:
         """IDs of the confirmed tracks, lost ones in their buffer included."""
         return tuple(sorted(tr.id for tr in self._tracks if tr.id is not None))
 
-    def _similarities(self, tracks: list[_Track], poses, boxes, t: float) -> np.ndarray:
-        """(tracks, poses) similarity: OKS where enough keypoints are shared, else box IoU (and the
-        larger of the two when both apply). One vectorized pass per frame."""
+    def _similarities(self, tracks: list[_Track], kp: np.ndarray, vis: np.ndarray, boxes: np.ndarray, t: float,
+                      ) -> np.ndarray:
+        """(tracks, detections) similarity of the tracks predicted to ``t`` with detections ``kp``
+        (D, 17, 2) pixels, ``vis`` (D, 17) visible, ``boxes`` (D, 4): OKS where enough keypoints are
+        shared, else box IoU (and the larger of the two when both apply). One vectorized pass per frame."""
         o = self.options
-        if not tracks or not poses:
-            return np.zeros((len(tracks), len(poses)))
+        if not tracks or not len(kp):
+            return np.zeros((len(tracks), len(kp)))
         # As few numpy calls as the maths allows: this runs right after invoke(), with cold caches.
         dt = np.array([t - tr.t for tr in tracks])[:, None]
         shift = np.array([tr.velocity for tr in tracks]) * dt  # (T, 2)
         txy = np.array([tr.xy for tr in tracks]) + shift[:, None, :]  # (T, 17, 2)
         tbox = (np.array([tr.box for tr in tracks]).reshape(-1, 2, 2) + shift[:, None, :])[:, None]  # (T, 1, 2, 2)
-        dbox = np.array(boxes, np.float64).reshape(1, -1, 2, 2)  # (1, D, 2, 2): (x0, y0), (x1, y1)
+        dbox = boxes.reshape(1, -1, 2, 2)  # (1, D, 2, 2): (x0, y0), (x1, y1)
         twh, dwh = tbox[..., 1, :] - tbox[..., 0, :], dbox[..., 1, :] - dbox[..., 0, :]
         area = np.maximum(twh[..., 0] * twh[..., 1], 1.0)  # (T, 1)
-        both = np.array([tr.vis for tr in tracks])[:, None, :] & (np.array([p.scores for p in poses]) >= o.min_keypoint_score)
-        d2 = np.square(txy[:, None] - np.array([p.keypoints for p in poses], np.float64)).sum(-1)  # (T, D, 17)
+        both = np.array([tr.vis for tr in tracks])[:, None, :] & vis
+        d2 = np.square(txy[:, None] - kp).sum(-1)  # (T, D, 17)
         e = np.exp(-d2 / (area[..., None] * _OKS_K))
         n = both.sum(-1)
         sim_oks = (e * both).sum(-1) / np.maximum(n, 1)
@@ -180,8 +181,13 @@ class PoseTracker:
         assigned: dict[int, _Track] = {}
         free = set(range(len(tracks)))
         valid = [i for i in order if boxes[i] is not None]
-        sim = self._similarities(tracks, [poses[i] for i in valid], [boxes[i] for i in valid], t_s).tolist()
         col = {i: c for c, i in enumerate(valid)}
+        # The trackable detections as arrays once (column c = valid[c]), for matching, update and smoothing.
+        kp = np.array([poses[i].keypoints for i in valid], np.float64).reshape(-1, NUM_KEYPOINTS, 2)
+        scores = np.array([poses[i].scores for i in valid], np.float32).reshape(-1, NUM_KEYPOINTS)
+        vis = scores >= o.min_keypoint_score
+        sim = self._similarities(tracks, kp, vis, np.array([boxes[i] for i in valid], np.float64).reshape(-1, 4),
+                                 t_s).tolist()
         for strong in (True, False):
             dets = [i for i in valid if i not in assigned and (poses[i].score >= o.new_track_score) == strong]
             pairs = sorted((-sim[j][col[i]], j, i) for i in dets for j in free if sim[j][col[i]] >= o.match_threshold)
@@ -191,8 +197,9 @@ class PoseTracker:
                     assigned[i] = tracks[j]
         entered: list[int] = []
         out: dict[int, Pose] = {}
-        _update_tracks([(tr, poses[i], boxes[i]) for i, tr in assigned.items()], t_s, o.min_keypoint_score,
-                       o.velocity_smoothing)
+        if assigned:
+            c = np.array([col[i] for i in assigned])
+            _update_tracks([(tr, boxes[i]) for i, tr in assigned.items()], kp[c], vis[c], t_s, o.velocity_smoothing)
         left: list[int] = []
         kept: list[_Track] = []
         matched = {id(tr) for tr in assigned.values()}
@@ -214,8 +221,8 @@ class PoseTracker:
         smooth = [(i, tr.smoother) for i, tr in tracked if tr.smoother is not None]
         xy: dict[int, np.ndarray] = {}
         if smooth:  # every tracked person's One-Euro filter in one pass, checked once
-            sm = smooth_people([f for _, f in smooth], np.array([poses[i].keypoints for i, _ in smooth]),
-                               np.array([poses[i].scores for i, _ in smooth]), t_s, frame_size).astype(np.float32)
+            c = np.array([col[i] for i, _ in smooth])
+            sm = smooth_people([f for _, f in smooth], kp[c], scores[c], t_s, frame_size).astype(np.float32)
             if not np.isfinite(sm).all():
                 raise InvalidArrayError("PoseTracker: smoothed keypoints contain NaN or inf")
             sm.setflags(write=False)
