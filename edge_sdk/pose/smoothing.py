@@ -83,25 +83,30 @@ def smooth_people(filters: Sequence[OneEuroFilter], keypoints: np.ndarray, score
     o = filters[0].options
     diag = math.hypot(*frame_size)
     x = np.divide(keypoints, diag, dtype=np.float64)
-    out = np.array(keypoints, np.float64)  # people (re)started in this frame keep their keypoints
     go = [i for i, f in enumerate(filters) if f._x is not None and f._t is not None and timestamp_s > f._t]
+    every = len(go) == len(filters)  # the usual frame: everyone continues (no row selection needed)
     if go:
         px = np.array([filters[i]._x for i in go])
-        xi = x[go]
-        step = xi - px
-        jump = _jumped(step, scores[go], o.reset_jump)
+        step = (x if every else x[go]) - px
+        jump = _jumped(step, scores if every else scores[go], o.reset_jump)
         if jump.any():
             for i in np.asarray(go)[jump].tolist():
                 filters[i].reset()
             keep = ~jump
-            go, px, xi, step = [g for g, k in zip(go, keep.tolist()) if k], px[keep], xi[keep], step[keep]
+            go, px, step, every = [g for g, k in zip(go, keep.tolist()) if k], px[keep], step[keep], False
     if go:
         dt = np.array([timestamp_s - filters[i]._t for i in go])[:, None, None]
         nx, dx = _filter_step(step, px, np.array([filters[i]._dx for i in go]), dt, o)
-        out[go] = nx * diag
+        if every:
+            out = nx * diag
+        else:
+            out = np.array(keypoints, np.float64)  # people (re)started in this frame keep their keypoints
+            out[go] = nx * diag
         for j, i in enumerate(go):
             f = filters[i]
             f._x, f._dx, f._t = nx[j], dx[j], timestamp_s
+    else:
+        out = np.array(keypoints, np.float64)
     filtered = set(go)
     for i, f in enumerate(filters):  # new people, people after a jump, a repeated timestamp: start again
         if i not in filtered:
