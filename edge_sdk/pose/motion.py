@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -144,8 +145,18 @@ class MotionTracker:
         if hip is None or sh is None:
             return None
         tx, ty = sh[0] - hip[0], sh[1] - hip[1]
-        thighs = tuple((xy[k][0] - xy[h][0], xy[k][1] - xy[h][1]) for h, k in ((_LH, _LK), (_RH, _RK)) if ok[h] and ok[k])
-        hand = max((xy[s][1] - xy[w][1] for w, s in ((_LW, _LS), (_RW, _RS)) if ok[w] and ok[s]), default=-1e9)
+        # Both sides spelled out (no generators): this runs for every person of every frame.
+        thighs: tuple = ()
+        if ok[_LH] and ok[_LK]:
+            thighs = ((xy[_LK][0] - xy[_LH][0], xy[_LK][1] - xy[_LH][1]),)
+        if ok[_RH] and ok[_RK]:
+            thighs += ((xy[_RK][0] - xy[_RH][0], xy[_RK][1] - xy[_RH][1]),)
+        hands = []
+        if ok[_LW] and ok[_LS]:
+            hands.append(xy[_LS][1] - xy[_LW][1])
+        if ok[_RW] and ok[_RS]:
+            hands.append(xy[_RS][1] - xy[_RW][1])
+        hand = max(hands) if hands else -1e9
         return hip[0], hip[1], tx, ty, math.hypot(tx, ty), thighs, hand
 
     def _features(self, p: _Person) -> tuple[float, float, float, bool] | None:
@@ -163,7 +174,7 @@ class MotionTracker:
         dy = (sum(hy[-n:]) - sum(hy[:n])) / n
         speed = math.hypot(dx, dy) / (frames[-1][0] - frames[0][0]) / scale
         torso = _angle_from_vertical(sum(tx) / k, sum(ty) / k)
-        thighs = [v for f in legs for v in f]
+        thighs = list(chain.from_iterable(legs))
         thigh = float("nan")
         if thighs:
             vx, vy = zip(*thighs)
