@@ -275,7 +275,7 @@ class VadOptions:
 
 # The default speech-to-text model: CTranslate2 int8 with the fitted window. On the real-speech corpus
 # (43 clips, 1 thread, ``python -m device_bench.asr_bench --all-clips --threads 1``) it ran faster and as
-# accurately as whisper.cpp q8_0 with the same window policy (figures in README "Speech-to-text").
+# accurately as whisper.cpp q8_0 with the same window policy (figures in README "Speech to text").
 DEFAULT_ASR_MODEL = "whisper-tiny.en-ct2"
 
 
