@@ -21,6 +21,7 @@ from .errors import AudioFormatError, ConfigError, InvalidFrameError
 from .guard import CallGuard, guarded
 from .pose import PoseBackend
 from .results import Event, FrameResult, TranscriptSegment
+from .signals import signals_deferred
 from .sinks import Sink, SinkSet, TimelineSink
 from .stages.group import close_stages, describe_stages, load_stages, stage_accounts
 from .stats import FrameStats
@@ -94,13 +95,14 @@ class EdgeAnalyzer:
         poses = outs["pose"].poses if "pose" in outs else ()
         actions = outs["action"].predictions if "action" in outs else ()
         result = FrameResult(self._stats.frames, t, (frame.shape[1], frame.shape[0]), poses, timings, actions)
-        self._stats.add_frame(time.perf_counter() - w0)
         data: dict[str, Any] = {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}
         if "action" in outs:
             data["actions"] = [a.to_dict() for a in actions]
-        for e in [e for out in outs.values() for e in out.events] + [Event(t, "frame", data)]:
-            self.sinks.emit(e)
-        self.sinks.frame(frame, result)
+        with signals_deferred():  # a frame is counted, written and drawn, or none of it: stats match the files
+            self._stats.add_frame(time.perf_counter() - w0)
+            for e in [e for out in outs.values() for e in out.events] + [Event(t, "frame", data)]:
+                self.sinks.emit(e)
+            self.sinks.frame(frame, result)
         return result
 
     @guarded("frames")

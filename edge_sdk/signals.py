@@ -13,7 +13,9 @@ import signal
 import threading
 from typing import Iterator
 
-__all__ = ["Stopped", "stop_on_signals"]
+__all__ = ["Stopped", "stop_on_signals", "signals_deferred"]
+
+_state = {"defer": 0, "pending": None}  # main thread only: signal handlers run there
 
 
 class Stopped(KeyboardInterrupt):
@@ -46,6 +48,9 @@ def stop_on_signals(signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) 
         if stopping:
             return
         stopping.append(signum)
+        if _state["defer"]:  # inside signals_deferred(): raised when that block ends
+            _state["pending"] = signum
+            return
         raise Stopped(signum)
 
     previous = {s: signal.signal(s, handler) for s in signums}
@@ -54,3 +59,20 @@ def stop_on_signals(signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) 
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """A block that a stop signal does not cut in half (e.g. counting a frame and writing its events):
+    :class:`Stopped` is raised when the block ends instead of inside it. Main thread only; elsewhere a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _state["defer"] += 1
+    try:
+        yield
+    finally:
+        _state["defer"] -= 1
+        if not _state["defer"] and _state["pending"] is not None:
+            signum, _state["pending"] = _state["pending"], None
+            raise Stopped(signum)

@@ -480,6 +480,23 @@ def test_sigterm_during_analyze_finalizes_summary_and_video(media: Path, tmp_pat
     assert frames - 1 <= _playable_frames(out / "annotated.mp4") <= frames
 
 
+def test_a_stop_signal_inside_a_deferred_block_is_raised_when_the_block_ends():
+    """What keeps summary.json's frame count equal to the timeline's: a frame is counted, written and drawn
+    in a block that SIGTERM does not cut in half (a real signal to this process)."""
+    import signal
+    import time
+
+    from edge_sdk.signals import Stopped, signals_deferred, stop_on_signals
+
+    seen = []
+    with pytest.raises(Stopped, match="SIGTERM"):
+        with stop_on_signals(), signals_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # the handler has run by now
+            seen.append("the block went on")
+    assert seen == ["the block went on"]
+
+
 def test_kill_9_during_analyze_leaves_a_valid_timeline_and_a_playable_video(media: Path, tmp_path: Path):
     import signal
 
