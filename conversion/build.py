@@ -54,7 +54,7 @@ def _whisper(size: str, ftype: str) -> dict[str, Any]:
 
 
 def _whisper_ct2(size: str) -> dict[str, Any]:
-    from edge_sdk.pull.whisper import WHISPER_CT2
+    from edge_sdk.pull.whisper import CT2_SIDECARS, WHISPER_CT2
 
     return {
         "task": "asr",
@@ -64,7 +64,7 @@ def _whisper_ct2(size: str) -> dict[str, Any]:
         "upstream": f"https://huggingface.co/Systran/faster-whisper-{size} (model.bin, config.json, vocabulary.txt)",
         "license": "MIT",
         "params": {"family": "whisper", "size": size, "format": "ct2", "compute_type": "int8",
-                   "sidecars": {n: WHISPER_CT2[size][n][1] for n in ("vocabulary.txt", "config.json")}},
+                   "sidecars": {n: WHISPER_CT2[size][n][1] for n in CT2_SIDECARS}},
     }
 
 

