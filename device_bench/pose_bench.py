@@ -126,6 +126,70 @@ def bench_model(model: str, threads: int, frames, warmup: int = 10) -> dict[str,
     }
 
 
+def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> dict[str, Any]:
+    """The default video stage (tracker, One-Euro, motion states) on recorded frames with
+    ``PoseOptions.lookahead`` (each frame's successor prefetched, as ``edge_sdk.loop.run`` does for
+    files) against bare ``invoke()`` loops, in alternating blocks of the frame list: the interpreter
+    of ``threads`` threads on its own (``raw_invoke``), and the lookahead's two copies (half the
+    threads each) invoking at once in two threads (``raw_copies``). fps = frames / wall time per block
+    (median over blocks): this is throughput, the frames of one block overlap."""
+    import threading
+
+    from edge_sdk import ModelAsset, PoseOptions
+    from edge_sdk.stages.pose import PoseStage
+
+    stage = PoseStage(PoseOptions(asset=ModelAsset(model, num_threads=threads)), "video")
+    if not stage.prefetch(frames[0]):
+        stage.close()
+        return {"model": model, "threads": threads, "lookahead": False}
+    stage.process(frames[0], 0.0, 0)
+    copies = stage._lookahead._copies  # the lookahead's own interpreters, for the bare-invoke row
+    n = len(frames)
+
+    def run_stage(t0: int) -> float:
+        w = time.perf_counter()
+        stage.prefetch(frames[0])
+        for i, f in enumerate(frames):
+            if i + 1 < n:
+                stage.prefetch(frames[i + 1])
+            stage.process(f, (t0 + i) / 10, t0 + i)
+        return n / (time.perf_counter() - w)
+
+    def run_raw() -> float:
+        w = time.perf_counter()
+        for _ in range(n):
+            stage.backend.invoke_only()
+        return n / (time.perf_counter() - w)
+
+    def run_copies() -> float:
+        def loop(c: Any, k: int) -> None:
+            for _ in range(k):
+                c.invoke_only()
+        ts = [threading.Thread(target=loop, args=(c, n // len(copies))) for c in copies]
+        w = time.perf_counter()
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        return (n // len(copies)) * len(copies) / (time.perf_counter() - w)
+
+    stage.backend.estimate(frames[0])
+    for c in copies:
+        c.estimate(frames[0])
+    rows: dict[str, list[float]] = {"stage_lookahead": [], "raw_invoke": [], "raw_copies": []}
+    for b in range(blocks):
+        rows["raw_invoke"].append(run_raw())
+        rows["stage_lookahead"].append(run_stage(1 + b * (n + 10)))
+        rows["raw_copies"].append(run_copies())
+    stage.close()
+    fps = {k: round(float(np.median(v)), 2) for k, v in rows.items()}
+    return {"model": model, "threads": threads, "lookahead": True, "copies": len(copies),
+            "copy_threads": max(1, threads // len(copies)), "frames_per_block": n, "blocks": blocks,
+            "fps": fps, "fps_blocks": {k: [round(x, 1) for x in v] for k, v in rows.items()},
+            "stage_lookahead_over_invoke_fps": round(fps["stage_lookahead"] / fps["raw_invoke"], 4),
+            "stage_lookahead_over_copies_fps": round(fps["stage_lookahead"] / fps["raw_copies"], 4)}
+
+
 def bench_mediapipe(frames, track: bool, warmup: int = 10) -> dict[str, Any]:
     """Time the MediaPipe backend stage on ``frames`` (consumed once)."""
     from edge_sdk.pose.mediapipe_pose import MediaPipePoseBackend
@@ -192,10 +256,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--video", type=Path, default=None, help="default: vtest.avi from opencv-doc")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--mediapipe", action="store_true", help="also time MediaPipe Pose on the same frames")
+    ap.add_argument("--lookahead", action="store_true",
+                    help="only: the default video stage with PoseOptions.lookahead vs bare invoke loops, per thread count")
     ap.add_argument("--interleaved", action="store_true",
                     help="only: every model (+ tracker) and MediaPipe tracking on each frame in turn, per thread count")
     args = ap.parse_args(argv)
     video = args.video or fetch_all_media() / "vtest.avi"
+    if args.lookahead:
+        frames = list(iter_frames(video, args.frames))
+        rows = [bench_lookahead(m, th, frames) for m in args.models for th in args.threads]
+        for r in rows:
+            if r["lookahead"]:
+                print(f"{r['model']:30} t={r['threads']} lookahead stage {r['fps']['stage_lookahead']:6.1f} fps"
+                      f"  raw invoke {r['fps']['raw_invoke']:6.1f}"
+                      f"  two copies x{r['copy_threads']} raw {r['fps']['raw_copies']:6.1f}"
+                      f"  stage / invoke {r['stage_lookahead_over_invoke_fps']:.3f}"
+                      f"  stage / copies {r['stage_lookahead_over_copies_fps']:.3f}")
+            else:
+                print(f"{r['model']:30} t={r['threads']} no lookahead (fewer than 2 threads or not forkable)")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            doc = {"benchmark": "pose_lookahead", "video": video.name, "machine": machine_info(),
+                   "statistic": "median over blocks of frames / block wall time", "results": rows}
+            args.json.write_text(json.dumps(doc, indent=1) + "\n")
+        return 0
     if args.interleaved:
         frames = list(iter_frames(video, args.frames))
         rows = []

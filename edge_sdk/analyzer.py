@@ -106,6 +106,15 @@ class EdgeAnalyzer:
         return result
 
     @guarded("frames")
+    def prefetch(self, frame: np.ndarray) -> bool:
+        """Recorded video: hand over the frame that comes after the next :meth:`process_frame` call,
+        so the pose backend starts on it meanwhile (``PoseOptions.lookahead``; :func:`edge_sdk.loop.run`
+        does this for sources with ``recorded = True``). Errors in it are raised by the
+        :meth:`process_frame` call that gets the frame. False if nothing was started."""
+        prefetch = getattr(self.pose, "prefetch", None)
+        return prefetch is not None and isinstance(frame, np.ndarray) and frame.flags.c_contiguous and prefetch(frame)
+
+    @guarded("frames")
     def reset_actions(self) -> None:
         """Start a new action stream now (e.g. the camera moved to another scene). Shot changes
         reset it on their own when ``ActionOptions.reset_on_shot_change`` is on."""

@@ -65,7 +65,7 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
     from .video.sources import MemorySource
 
     def progress(r: FrameResult) -> None:  # on a terminal
-        n = r.frame_index - 4  # after the 5 warm-up frames
+        n = r.frame_index - 5  # after the 6 warm-up frames
         if n % 50 == 0 or n == len(frames):
             extra = f", speech {analyzer.stats()['asr']['audio_s']:.0f} s" if audio is not None else ""
             sys.stderr.write(f"\r{label}: {n} frames{extra}   ")
@@ -75,7 +75,8 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
         return s.frames >= 100_000 or (s.frames >= len(frames) and s.audio_done and s.elapsed_s >= min_seconds)
 
     with EdgeAnalyzer(config) as analyzer:
-        for i, f in enumerate(frames[:5]):  # warm-up: first invokes allocate and pack weights
+        for i, f in enumerate(frames[:6]):  # warm-up: first invokes allocate and pack weights
+            analyzer.prefetch(f)  # on the lookahead's copies too (each gets every other frame)
             analyzer.process_frame(f, -1.0 + i * 0.01)
         analyzer.reset_stats()
         wav = WavSource(audio, pace=realtime, passes=passes, gap_s=1.0) if audio is not None else None

@@ -346,6 +346,10 @@ class PoseOptions:
             events), or None. Its own ``smoothing`` is replaced by ``smoothing`` above.
         motion: with tracking: per-person motion states (``Pose.motion``, ``person_state`` / ``fall`` /
             ``hand_raised`` / ``hand_lowered`` events), or None.
+        lookahead: recorded video run by :func:`edge_sdk.loop.run` (files, decoded frames): estimate
+            the next frame on a second copy of the model while this one is finished, two copies with
+            half the threads each (:mod:`edge_sdk.pose.lookahead`; the same poses, more frames per
+            second on 2+ cores; the copies take ~45 MB for the default model). Live sources never use it.
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset(VIDEO_POSE_MODEL))
@@ -357,6 +361,7 @@ class PoseOptions:
     smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
     tracking: TrackerOptions | None = field(default_factory=TrackerOptions)
     motion: MotionOptions | None = field(default_factory=MotionOptions)
+    lookahead: bool = True
 
     def __post_init__(self) -> None:
         _check_choice("PoseOptions.backend", self.backend, POSE_BACKEND_CHOICES)

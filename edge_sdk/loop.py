@@ -9,6 +9,10 @@ Two schedules:
   the earlier timestamp (a frame first on a tie), so a file's speech is cut and transcribed at the
   same frames on every run.
 
+Recorded sources (``recorded = True``: files, decoded frames) are read one frame ahead and the
+next frame is handed to :meth:`EdgeAnalyzer.prefetch`, so the pose model works on it while this
+one is finished (``PoseOptions.lookahead``); live sources are never waited for.
+
 Failure policy: a sink or ``on_result`` error is logged, counted and reported (the run goes on). A
 stage error is written by the analyzer and raised; a source error (video or audio) is written as an
 ``error`` event (``stage: "source"`` / ``"audio"``) and raised. Either ends the run: the audio
@@ -45,6 +49,30 @@ class RunState:
     frames: int
     audio_done: bool
     elapsed_s: float
+
+
+def _ahead(frames: Iterator[Any], analyzer: EdgeAnalyzer) -> Iterator[Any]:
+    """``frames`` of a recorded source, each one's successor read and handed to
+    :meth:`EdgeAnalyzer.prefetch` before it is yielded. A failure reading the successor is raised
+    after the frame read before it has been yielded (no frame read is lost)."""
+    cf = next(frames, None)
+    if cf is not None:
+        analyzer.prefetch(cf.frame)
+    while cf is not None:
+        try:
+            nxt = next(frames, None)
+        except Exception:
+            yield cf
+            raise
+        if nxt is not None:
+            analyzer.prefetch(nxt.frame)
+        yield cf
+        cf = nxt
+
+
+def _frames(video: VideoSource, analyzer: EdgeAnalyzer) -> Iterator[Any]:
+    frames = iter(video.frames())
+    return _ahead(frames, analyzer) if getattr(video, "recorded", False) else frames
 
 
 def _error(analyzer: EdgeAnalyzer, stage: str, e: BaseException) -> None:
@@ -145,7 +173,7 @@ def run(analyzer: EdgeAnalyzer, video: VideoSource | None = None, audio: AudioSo
                 thread = threading.Thread(target=loop.audio, args=(audio, halt), name="edge_sdk-audio", daemon=True)
                 thread.start()
             if video is not None:
-                frames = iter(video.frames())
+                frames = _frames(video, analyzer)
                 while loop.failed is None:
                     cf = _next(frames, analyzer, "source")
                     if cf is None or not loop.frame(cf):
@@ -171,7 +199,7 @@ def run(analyzer: EdgeAnalyzer, video: VideoSource | None = None, audio: AudioSo
 
 def _media_time(loop: _Loop, video: VideoSource | None, audio: AudioSource | None) -> None:
     a = loop.a
-    frames = iter(video.frames()) if video is not None else iter(())
+    frames = _frames(video, a) if video is not None else iter(())
     chunks = iter(audio.chunks()) if audio is not None else iter(())
     cf, chunk = _next(frames, a, "source"), _next(chunks, a, "audio")
     flushed = audio is None

@@ -14,6 +14,7 @@ normalized per axis (y / H, x / W), are mapped back to frame pixels.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from typing import Any
@@ -197,6 +198,16 @@ class MoveNetBackend:
         return tuple(Pose._checked(keypoints=xy[j], scores=kept[j], score=mean[k], backend=self.name,
                                    box=(c[0], c[1], max(c[0], c[2]), max(c[1], c[3])))
                      for j, (k, c) in enumerate(zip(keep, pts[:, 2 * NUM_KEYPOINTS :].tolist())))
+
+    def fork(self, num_threads: int) -> "MoveNetBackend | None":
+        """An independent copy of this backend (same model and options) with ``num_threads``, or None
+        with crop tracking on (each frame's crop comes from the frame before). The copy is checked
+        against the same sha256 and gives the same poses (XNNPACK's results do not depend on threads)."""
+        if self.track:
+            return None
+        asset = dataclasses.replace(self.options.asset, model=str(self.model.path), sha256=self.model.sha256,
+                                    num_threads=int(num_threads), runtime=self._loaded.runtime)
+        return MoveNetBackend(dataclasses.replace(self.options, asset=asset))
 
     def invoke_only(self) -> float:
         """Run ``invoke()`` on whatever input is set; returns milliseconds (the stage's speed limit)."""

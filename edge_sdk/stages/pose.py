@@ -7,6 +7,9 @@
                                        # per-ID One-Euro, person_enter / person_leave events);
                                        # single-person models: One-Euro on the person
 
+On recorded video :meth:`PoseStage.prefetch` starts the backend on the next frame while this one
+is finished (:mod:`edge_sdk.pose.lookahead`); the steps still run in frame order.
+
 Steps rebuild poses with :func:`dataclasses.replace`, so fields they do not touch (MediaPipe's 33
 ``landmarks``, track ids) are kept. The stage adds the frame index (``frame``) to their events.
 """
@@ -21,6 +24,7 @@ import numpy as np
 
 from ..config import PoseOptions, RunningMode
 from ..pose import PoseBackend, select_pose_backend
+from ..pose.lookahead import PoseLookahead
 from ..pose.people import PeopleTracking
 from ..results import Event, Pose, StageTimings
 from .base import BackendStage
@@ -94,6 +98,8 @@ class PoseStage(BackendStage):
             multi = self.backend.describe().get("layout") == "multipose"
             self.people = PeopleStep(PeopleTracking(self.options, multi_person=multi))
             self.steps.append(self.people)
+        self._lookahead: PoseLookahead | None = None
+        self._lookahead_ok = bool(self.options.lookahead)  # False once the backend turned out not to fork
 
     def add_step(self, step: PoseStep, index: int = 0) -> None:
         """Insert a post-processing step (default: first, before the people step)."""
@@ -101,7 +107,9 @@ class PoseStage(BackendStage):
 
     def process(self, frame: np.ndarray, t_s: float, index: int = 0) -> PoseStageOutput:
         """Poses in ``frame`` (H, W, 3) uint8 BGR at ``t_s`` seconds (``index``: frame count)."""
-        out = self.backend.estimate(frame)
+        out = self._lookahead.take(frame) if self._lookahead is not None else None
+        if out is None:
+            out = self.backend.estimate(frame)
         t0 = time.perf_counter()
         poses, events = out.poses, ()
         size = (frame.shape[1], frame.shape[0])
@@ -113,6 +121,26 @@ class PoseStage(BackendStage):
         if self.steps and timings is not None:  # the tracker and motion states are the stage's cost too
             timings = StageTimings(timings.pre_ms, timings.infer_ms, timings.post_ms + (time.perf_counter() - t0) * 1e3)
         return PoseStageOutput(poses, timings, events)
+
+    def prefetch(self, frame: np.ndarray) -> bool:
+        """Start the backend on ``frame``, a frame that :meth:`process` will get after those given
+        here before (recorded video: the loop hands over the next frame before processing this one).
+        False (and nothing started) when the lookahead is off or the backend cannot run ahead."""
+        if self._lookahead is None:
+            if not self._lookahead_ok or self.backend is None:
+                return False
+            self._lookahead = PoseLookahead.for_backend(self.backend)
+            if self._lookahead is None:
+                self._lookahead_ok = False
+                return False
+        self._lookahead.submit(frame)
+        return True
+
+    def close(self) -> None:
+        if self._lookahead is not None:
+            self._lookahead.close()
+            self._lookahead = None
+        super().close()
 
     def reset(self) -> None:
         if hasattr(self.backend, "reset"):

@@ -4,6 +4,8 @@
     close()                               # idempotent
     fps                                   # nominal frame rate
     stats() -> dict                       # optional: read / delivered / dropped counters
+    recorded                              # optional, True: the next frame can be read before this
+                                          # one is analyzed (files, memory; not live capture)
 
 The clock is given at construction (``clock=EdgeAnalyzer.now`` for live sources); files without one
 use media time (index / fps). :class:`VideoFileSource` (a file, every frame), :class:`CaptureSource`
@@ -93,6 +95,8 @@ class VideoFileSource:
     iteration after the frames it has, logs a warning and sets ``truncated`` (``frames_read`` says
     how many there were).
     """
+
+    recorded = True
 
     def __init__(self, path: str | os.PathLike, max_frames: int | None = None) -> None:
         import cv2
@@ -327,6 +331,8 @@ def ReplaySource(path: str | os.PathLike, **kwargs: Any) -> CaptureSource:  # no
 class MemorySource:
     """Decoded frames, delivered as fast as they are consumed at ``t_s = i / fps``; ``cycle``: start
     over at the end (until ``max_frames``, or :meth:`close`)."""
+
+    recorded = True
 
     def __init__(self, frames: Sequence[np.ndarray], fps: float, *, cycle: bool = False,
                  max_frames: int | None = None) -> None:

@@ -1,0 +1,110 @@
+"""Pose estimates of recorded video one frame ahead, on two copies of the model.
+
+With recorded video (a file, decoded frames in memory) the next frame is there before the current
+one is finished. :class:`PoseLookahead` estimates it meanwhile on a second copy of the backend: two
+copies with half the threads each, one frame each, in threads of their own (``invoke()`` releases
+the GIL). On 2 cores, two single-thread XNNPACK interpreters deliver ~1.5x the invokes of one
+two-thread interpreter, whose threads wait for each other at every operator
+(``device_bench/pose_bench.py --lookahead``). The poses are the same (XNNPACK's results do not
+depend on the thread count; tested) and the steps after the backend (tracker, smoothing, motion
+states) still see every frame in order, on the caller's thread.
+
+Only for backends whose estimate of a frame does not depend on the frame before
+(``fork()`` returns None otherwise: single-pose crop tracking, MediaPipe's tracking mode).
+Live sources never wait for a frame ahead, so :func:`edge_sdk.loop.run` uses this only for
+sources that say ``recorded = True``.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from ..runtime import usable_cpus
+from .base import PoseBackend, PoseOutput
+
+__all__ = ["PoseLookahead", "LOOKAHEAD_COPIES"]
+
+LOOKAHEAD_COPIES = 2  # copies of the model: the frame being finished and the next one
+
+
+class PoseLookahead:
+    """Frames given with :meth:`submit` are estimated in order on ``copies`` (each used by one
+    thread at a time); :meth:`take` returns the estimate of the oldest one.
+
+    Args:
+        copies: independent backends (from ``backend.fork(threads)``); closed with this object.
+    """
+
+    def __init__(self, copies: list[PoseBackend]) -> None:
+        self._copies = list(copies)
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+        for c in self._copies:
+            self._free.put(c)
+        self._pool = ThreadPoolExecutor(len(self._copies), thread_name_prefix="edge_sdk-pose")
+        self._pending: deque[tuple[np.ndarray, Future]] = deque()
+
+    @classmethod
+    def for_backend(cls, backend: PoseBackend) -> "PoseLookahead | None":
+        """Copies of ``backend`` with half its threads each, or None when it gains nothing: fewer
+        than 2 threads or CPUs, or a backend that cannot be forked (see the module docstring)."""
+        fork = getattr(backend, "fork", None)
+        threads = int(backend.describe().get("num_threads") or 1)
+        if fork is None or threads < LOOKAHEAD_COPIES or usable_cpus() < LOOKAHEAD_COPIES:
+            return None
+        copies: list[Any] = []
+        try:
+            for _ in range(LOOKAHEAD_COPIES):
+                c = fork(threads // LOOKAHEAD_COPIES)
+                if c is None:
+                    return None
+                copies.append(c)
+        except BaseException:
+            for c in copies:
+                c.close()
+            raise
+        if len(copies) < LOOKAHEAD_COPIES:
+            for c in copies:
+                c.close()
+            return None
+        return cls(copies)
+
+    def _estimate(self, frame: np.ndarray) -> PoseOutput:
+        backend = self._free.get()
+        try:
+            return backend.estimate(frame)
+        finally:
+            self._free.put(backend)
+
+    def submit(self, frame: np.ndarray) -> None:
+        """Start estimating ``frame`` (after every frame submitted before it)."""
+        self._pending.append((frame, self._pool.submit(self._estimate, frame)))
+
+    def take(self, frame: np.ndarray) -> PoseOutput | None:
+        """The estimate of ``frame`` if it is the oldest frame submitted (its error, if it failed),
+        else None: frames submitted but never taken are dropped (their estimates discarded)."""
+        while self._pending:
+            submitted, future = self._pending.popleft()
+            if submitted is frame:
+                return future.result()
+            future.cancel()
+        return None
+
+    @property
+    def pending(self) -> int:
+        """Frames submitted and not taken yet."""
+        return len(self._pending)
+
+    def close(self) -> None:
+        """Wait for the estimate in progress (at most one invoke), then close the copies (idempotent)."""
+        for _, future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
+        for c in self._copies:
+            c.close()
+        self._copies = []
