@@ -246,6 +246,13 @@ def bench_interleaved(models: list[str], threads: int, frames: list, mediapipe: 
     return {"threads": threads, "frames": len(frames) - warmup, "pipelines": out}
 
 
+def _write(path: Path | None, doc: dict[str, Any]) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+        print(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     from conversion.fetch import fetch_all_media
 
@@ -274,11 +281,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"  stage / copies {r['stage_lookahead_over_copies_fps']:.3f}")
             else:
                 print(f"{r['model']:30} t={r['threads']} no lookahead (fewer than 2 threads or not forkable)")
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            doc = {"benchmark": "pose_lookahead", "video": video.name, "machine": machine_info(),
-                   "statistic": "median over blocks of frames / block wall time", "results": rows}
-            args.json.write_text(json.dumps(doc, indent=1) + "\n")
+        _write(args.json, {"benchmark": "pose_lookahead", "video": video.name, "machine": machine_info(),
+                           "statistic": "median over blocks of frames / block wall time", "results": rows})
         return 0
     if args.interleaved:
         frames = list(iter_frames(video, args.frames))
@@ -289,11 +293,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"t={th} {n:28} {r['p50_ms']:7.2f} ms p50  {r['fps']:6.1f} fps  people {r['people_per_frame']:.2f}"
                       f"  person in {r['frames_with_person']} frames"
                       f"  x{r.get('speedup_vs_mediapipe_tracking', 1.0):.2f} MediaPipe")
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            doc = {"benchmark": "pose_interleaved", "video": video.name, "machine": machine_info(),
-                   "statistic": "p50 per frame; fps = 1000 / p50_ms", "results": rows}
-            args.json.write_text(json.dumps(doc, indent=1) + "\n")
+        _write(args.json, {"benchmark": "pose_interleaved", "video": video.name, "machine": machine_info(),
+                           "statistic": "p50 per frame; fps = 1000 / p50_ms", "results": rows})
         return 0
     results = []
     preloaded = list(iter_frames(video, args.frames))
@@ -324,10 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"benchmark": "pose", "video": video.name, "frame_size": list(preloaded[0].shape[1::-1]),
               "machine": {**machine_info(), "invoke_stalls": invoke_stalls(args.models[0])},
               "statistic": "p50 per frame; fps = 1000 / p50_ms", "results": results, "peers": peers}
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
-        print(f"wrote {args.json}")
+    _write(args.json, report)
     return 0
 
 

@@ -27,19 +27,18 @@ def _summary(results: list[FrameResult]) -> list[tuple]:
                                                  for p in r.poses)) for r in results]
 
 
-def _run(config: AnalyzerConfig, source) -> tuple[list[FrameResult], EdgeAnalyzer]:
+def _run(config: AnalyzerConfig, source) -> tuple[list[FrameResult], dict | None]:
     out: list[FrameResult] = []
     with EdgeAnalyzer(config) as a:
-        a.run(source, on_result=out.append)
-        used = a.pose._lookahead is not None
-    return out, used
+        stats = a.run(source, on_result=out.append)
+    return out, stats.get("pose_lookahead")
 
 
 def test_run_on_recorded_frames_gives_the_frame_by_frame_results(vtest_frames):
     frames = vtest_frames[:40]
     ahead, used = _run(_config(True), MemorySource(frames, 10.0))
     plain, unused = _run(_config(False), MemorySource(frames, 10.0))
-    assert used and not unused
+    assert used == {"copies": 2, "threads_each": 1, "frames": 40} and unused is None
     assert len(ahead) == len(plain) == 40
     assert sum(len(r.poses) for r in plain) > 80  # the street's people, tracked
     assert _summary(ahead) == _summary(plain)  # poses, IDs, motion states: bit for bit

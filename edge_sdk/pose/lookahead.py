@@ -94,6 +94,11 @@ class PoseLookahead:
             future.cancel()
         return None
 
+    def describe(self) -> dict[str, Any]:
+        """``{"copies": N, "threads_each": T}``."""
+        threads = self._copies[0].describe().get("num_threads") if self._copies else None
+        return {"copies": len(self._copies), "threads_each": threads}
+
     @property
     def pending(self) -> int:
         """Frames submitted and not taken yet."""

@@ -55,11 +55,14 @@ def describe_stages(pose: PoseStage | None, action: ActionStage | None, speech: 
 
 
 def stage_accounts(pose: PoseStage | None, speech: SpeechStage | None) -> dict[str, Any]:
-    """The stages' own counts: ``people`` (tracked people, when the pose stage tracks) and ``asr``
-    (speech accounts), each only when present."""
+    """The stages' own counts: ``people`` (tracked people, when the pose stage tracks),
+    ``pose_lookahead`` (frames estimated ahead, when recorded video used it) and ``asr`` (speech
+    accounts), each only when present."""
     out: dict[str, Any] = {}
     if pose is not None and pose.people is not None:
         out["people"] = pose.people.summary()
+    if pose is not None and pose.lookahead_stats() is not None:
+        out["pose_lookahead"] = pose.lookahead_stats()
     if speech is not None:
         out["asr"] = speech.accounts()
     return out
