@@ -136,11 +136,14 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
     import threading
 
     from edge_sdk import ModelAsset, PoseOptions
+    from edge_sdk.pose.movenet import MoveNetBackend
     from edge_sdk.stages.pose import PoseStage
 
+    single = MoveNetBackend.from_model(model, num_threads=threads)  # the default interpreter, for raw_invoke
     stage = PoseStage(PoseOptions(asset=ModelAsset(model, num_threads=threads)), "video")
     if not stage.prefetch(frames[0]):
         stage.close()
+        single.close()
         return {"model": model, "threads": threads, "lookahead": False}
     stage.process(frames[0], 0.0, 0)
     copies = stage._lookahead._copies  # the lookahead's own interpreters, for the bare-invoke row
@@ -158,7 +161,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
     def run_raw() -> float:
         w = time.perf_counter()
         for _ in range(n):
-            stage.backend.invoke_only()
+            single.invoke_only()
         return n / (time.perf_counter() - w)
 
     def run_copies() -> float:
@@ -173,7 +176,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
             t.join()
         return (n // len(copies)) * len(copies) / (time.perf_counter() - w)
 
-    stage.backend.estimate(frames[0])
+    single.estimate(frames[0])
     for c in copies:
         c.estimate(frames[0])
     rows: dict[str, list[float]] = {"stage_lookahead": [], "raw_invoke": [], "raw_copies": []}
@@ -182,6 +185,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
         rows["stage_lookahead"].append(run_stage(1 + b * (n + 10)))
         rows["raw_copies"].append(run_copies())
     stage.close()
+    single.close()
     fps = {k: round(float(np.median(v)), 2) for k, v in rows.items()}
     return {"model": model, "threads": threads, "lookahead": True, "copies": len(copies),
             "copy_threads": max(1, threads // len(copies)), "frames_per_block": n, "blocks": blocks,

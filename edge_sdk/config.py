@@ -349,7 +349,8 @@ class PoseOptions:
         lookahead: recorded video run by :func:`edge_sdk.loop.run` (files, decoded frames): estimate
             the next frame on a second copy of the model while this one is finished, two copies with
             half the threads each (:mod:`edge_sdk.pose.lookahead`; the same poses, more frames per
-            second on 2+ cores; the copies take ~45 MB for the default model). Live sources never use it.
+            second on 2+ cores; the copies replace the model: one more in memory, ~25 MB for the
+            default). Live sources never use it.
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset(VIDEO_POSE_MODEL))

@@ -3,9 +3,10 @@
 With recorded video (a file, decoded frames in memory) the next frame is there before the current
 one is finished. :class:`PoseLookahead` estimates it meanwhile on a second copy of the backend: two
 copies with half the threads each, one frame each, in threads of their own (``invoke()`` releases
-the GIL). On 2 cores, two single-thread XNNPACK interpreters deliver ~1.5x the invokes of one
-two-thread interpreter, whose threads wait for each other at every operator
-(``device_bench/pose_bench.py --lookahead``). The poses are the same (XNNPACK's results do not
+the GIL). They replace the backend (two models in memory, one more than frame by frame). On 2
+cores, two single-thread XNNPACK interpreters deliver ~1.35x the invokes of one two-thread
+interpreter, whose threads wait for each other at every operator (``device_bench/pose_bench.py
+--lookahead``). The poses are the same (XNNPACK's results do not
 depend on the thread count; tested) and the steps after the backend (tracker, smoothing, motion
 states) still see every frame in order, on the caller's thread.
 
@@ -17,6 +18,7 @@ sources that say ``recorded = True``.
 
 from __future__ import annotations
 
+import logging
 import queue
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +31,8 @@ from .base import PoseBackend, PoseOutput
 
 __all__ = ["PoseLookahead", "LOOKAHEAD_COPIES"]
 
+log = logging.getLogger("edge_sdk")
+
 LOOKAHEAD_COPIES = 2  # copies of the model: the frame being finished and the next one
 
 
@@ -38,6 +42,7 @@ class PoseLookahead:
 
     Args:
         copies: independent backends (from ``backend.fork(threads)``); closed with this object.
+            :meth:`replacing` makes them in place of a backend.
     """
 
     def __init__(self, copies: list[PoseBackend]) -> None:
@@ -49,29 +54,31 @@ class PoseLookahead:
         self._pending: deque[tuple[np.ndarray, Future]] = deque()
 
     @classmethod
-    def for_backend(cls, backend: PoseBackend) -> "PoseLookahead | None":
-        """Copies of ``backend`` with half its threads each, or None when it gains nothing: fewer
-        than 2 threads or CPUs, or a backend that cannot be forked (see the module docstring)."""
+    def replacing(cls, backend: PoseBackend) -> "PoseLookahead | None":
+        """Copies of ``backend`` with half its threads each, made in its place: on success
+        ``backend`` is closed (so at most two models are loaded at once) and :attr:`primary` is the
+        first copy. None, with ``backend`` untouched, when it gains nothing: fewer than 2 threads or
+        CPUs, or a backend that cannot be forked (see the module docstring)."""
         fork = getattr(backend, "fork", None)
         threads = int(backend.describe().get("num_threads") or 1)
         if fork is None or threads < LOOKAHEAD_COPIES or usable_cpus() < LOOKAHEAD_COPIES:
             return None
-        copies: list[Any] = []
-        try:
-            for _ in range(LOOKAHEAD_COPIES):
-                c = fork(threads // LOOKAHEAD_COPIES)
-                if c is None:
-                    return None
-                copies.append(c)
-        except BaseException:
-            for c in copies:
-                c.close()
-            raise
-        if len(copies) < LOOKAHEAD_COPIES:
-            for c in copies:
-                c.close()
+        first = fork(threads // LOOKAHEAD_COPIES)
+        if first is None:
             return None
+        backend.close()
+        copies = [first]
+        try:
+            while len(copies) < LOOKAHEAD_COPIES:
+                copies.append(first.fork(threads // LOOKAHEAD_COPIES))
+        except Exception:  # e.g. the model file went away: one copy still serves, frame by frame
+            log.warning("pose lookahead: could not load a second copy of the model; going on with one", exc_info=True)
         return cls(copies)
+
+    @property
+    def primary(self) -> PoseBackend:
+        """The first copy: what the stage describes (and resets) in place of the backend it replaced."""
+        return self._copies[0]
 
     def _estimate(self, frame: np.ndarray) -> PoseOutput:
         backend = self._free.get()
@@ -79,6 +86,10 @@ class PoseLookahead:
             return backend.estimate(frame)
         finally:
             self._free.put(backend)
+
+    def estimate(self, frame: np.ndarray) -> PoseOutput:
+        """``frame`` estimated now, on the caller's thread (on a copy no worker is using)."""
+        return self._estimate(frame)
 
     def submit(self, frame: np.ndarray) -> None:
         """Start estimating ``frame`` (after every frame submitted before it)."""

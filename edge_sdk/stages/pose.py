@@ -109,11 +109,15 @@ class PoseStage(BackendStage):
 
     def process(self, frame: np.ndarray, t_s: float, index: int = 0) -> PoseStageOutput:
         """Poses in ``frame`` (H, W, 3) uint8 BGR at ``t_s`` seconds (``index``: frame count)."""
-        out = self._lookahead.take(frame) if self._lookahead is not None else None
-        if out is None:
+        la = self._lookahead
+        if la is None:
             out = self.backend.estimate(frame)
-        else:
-            self._ahead += 1
+        else:  # the copies replaced the backend: a frame not given ahead is estimated on one of them now
+            out = la.take(frame)
+            if out is None:
+                out = la.estimate(frame)
+            else:
+                self._ahead += 1
         t0 = time.perf_counter()
         poses, events = out.poses, ()
         size = (frame.shape[1], frame.shape[0])
@@ -133,11 +137,12 @@ class PoseStage(BackendStage):
         if self._lookahead is None:
             if not self._lookahead_ok or self.backend is None:
                 return False
-            self._lookahead = PoseLookahead.for_backend(self.backend)
-            if self._lookahead is None:
+            la = PoseLookahead.replacing(self.backend)
+            if la is None:
                 self._lookahead_ok = False
                 return False
-            self._lookahead_info = self._lookahead.describe()
+            self._lookahead, self.backend = la, la.primary
+            self._lookahead_info = la.describe()
         self._lookahead.submit(frame)
         return True
 
