@@ -51,6 +51,7 @@ def test_prefetched_frames_that_never_come_are_dropped(vtest_frames):
         ref_f1 = ref.pose.backend.estimate(f1).poses
     with EdgeAnalyzer(_config(True)) as a:
         assert a.prefetch(f0) and a.prefetch(f1)
+        assert not a.prefetch(f2)  # two wait already: not a queue
         r = a.process_frame(f2, 0.0)  # neither prefetched frame: estimated now, the two dropped
         assert a.pose._lookahead.pending == 0
         assert [p.keypoints.tobytes() for p in r.poses] == [p.keypoints.tobytes() for p in expected]

@@ -91,9 +91,14 @@ class PoseLookahead:
         """``frame`` estimated now, on the caller's thread (on a copy no worker is using)."""
         return self._estimate(frame)
 
-    def submit(self, frame: np.ndarray) -> None:
-        """Start estimating ``frame`` (after every frame submitted before it)."""
+    def submit(self, frame: np.ndarray) -> bool:
+        """Start estimating ``frame`` (after every frame submitted before it); False, and nothing
+        started, when as many frames as there are copies wait already (a frame ahead is the point,
+        not a queue of frames in memory)."""
+        if len(self._pending) >= len(self._copies):
+            return False
         self._pending.append((frame, self._pool.submit(self._estimate, frame)))
+        return True
 
     def take(self, frame: np.ndarray) -> PoseOutput | None:
         """The estimate of ``frame`` if it is the oldest frame submitted (its error, if it failed),

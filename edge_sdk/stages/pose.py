@@ -133,7 +133,9 @@ class PoseStage(BackendStage):
     def prefetch(self, frame: np.ndarray) -> bool:
         """Start the backend on ``frame``, a frame that :meth:`process` will get after those given
         here before (recorded video: the loop hands over the next frame before processing this one).
-        False (and nothing started) when the lookahead is off or the backend cannot run ahead."""
+        False (and nothing started) when the lookahead is off, the backend cannot run ahead, or two
+        frames wait already. Once started, the copies replace the backend: frames not given ahead
+        run on a free copy."""
         if self._lookahead is None:
             if not self._lookahead_ok or self.backend is None:
                 return False
@@ -143,8 +145,7 @@ class PoseStage(BackendStage):
                 return False
             self._lookahead, self.backend = la, la.primary
             self._lookahead_info = la.describe()
-        self._lookahead.submit(frame)
-        return True
+        return self._lookahead.submit(frame)
 
     def lookahead_stats(self) -> dict[str, Any] | None:
         """``{"copies", "threads_each", "frames"}`` once :meth:`prefetch` started the lookahead
