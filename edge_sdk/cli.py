@@ -223,6 +223,10 @@ def cmd_models(args: argparse.Namespace) -> int:
                     print(f"missing  {name}: {how_to_get(entry)}")
                     continue
                 m = resolve_model(name, manifest=manifest)
+                if m.entry is not None and "sidecars" in m.entry.params:  # a CTranslate2 directory: its other files too
+                    from .audio.ct2_whisper import check_ct2_dir
+
+                    check_ct2_dir(m)
                 print(f"ok       {name}  {m.sha256}  {m.path}")
             except EdgeSdkError as e:
                 bad += 1

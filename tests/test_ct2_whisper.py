@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -184,3 +186,6 @@ def test_a_changed_sidecar_fails_the_manifest_digest(tmp_path: Path, monkeypatch
     monkeypatch.setenv("EDGE_SDK_CACHE", str(cache))
     with pytest.raises(ModelIntegrityError, match="config.json: sha256"):
         Ct2WhisperBackend(AsrOptions(asset=ModelAsset(CT2)))
+    # `models verify` checks the directory's other files too, not only model.bin
+    r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "models", "verify", CT2], capture_output=True, text=True)
+    assert r.returncode == 1 and "FAILED" in r.stdout and "config.json: sha256" in r.stdout, r.stdout + r.stderr
