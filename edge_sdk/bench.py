@@ -89,6 +89,22 @@ def _run(config: AnalyzerConfig, frames: list[np.ndarray], fps: float, audio: st
                 "describe": {k: v for k, v in analyzer.describe().items() if k != "config"}}
 
 
+def _bare_invoke_fps(pose: PoseOptions, frame: np.ndarray, min_seconds: float = 2.0) -> float | None:
+    """Bare ``invoke()`` calls per second of the pose model as ``pose`` loads it (its threads, one
+    interpreter), on ``frame``: the ceiling the pose run's fps is compared with. None for MediaPipe."""
+    if pose.backend == "mediapipe":
+        return None
+    from .pose.movenet import MoveNetBackend
+
+    with MoveNetBackend(pose) as b:
+        b.estimate(frame)
+        n, total = 0, 0.0
+        while n < 100 or total < min_seconds * 1e3:
+            total += b.invoke_only()
+            n += 1
+    return round(n * 1e3 / total, 2)
+
+
 def _importable(module: str) -> bool:
     import importlib.util
 
@@ -185,6 +201,7 @@ def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfil
                           realtime=name == "full", label=name if progress else None, min_seconds=min_seconds)
                for name, cfg in runs.items()}
     pose_fps = results["pose"]["fps"]
+    invoke_fps = _bare_invoke_fps(base.pose, decoded[0])
     peer: dict[str, Any] = {}
     if peers:
         mp = peer["mediapipe-pose"] = _peer_mediapipe(decoded, fps, base.mode, min_seconds, progress)
@@ -199,11 +216,15 @@ def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfil
         "runs": results,
         "fps_vs_pose_only": {k: round(r["fps"] / pose_fps, 3) for k, r in results.items() if pose_fps > 0},
         "pose_stage_vs_invoke": _stage_vs_invoke(results["pose"]),
+        "pose_bare_invoke_fps": invoke_fps,
+        "pose_fps_vs_bare_invoke": round(pose_fps / invoke_fps, 3) if invoke_fps else None,
         "peers": peer,
     }
 
 
 def _stage_vs_invoke(run: dict[str, Any]) -> float | None:
-    """Pose stage rate / raw invoke rate (1.0 = the SDK adds nothing around ``invoke()``)."""
+    """Invoke time / pose stage time per stage call (1.0 = the SDK adds nothing around ``invoke()``);
+    with the lookahead the calls are those of its copies (see ``pose_fps_vs_bare_invoke`` for the
+    run's frames per second against a bare invoke loop of the default interpreter)."""
     s = run["stages"].get("pose")
     return round(s["infer_ms"] / s["total_ms"], 3) if s and s["total_ms"] > 0 else None

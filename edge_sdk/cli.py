@@ -322,7 +322,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for name, r in result["runs"].items():
         stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
         print(f"{name:12s} {r['fps']:8.1f} fps ({result['fps_vs_pose_only'][name]:.2f}x pose-only)  {stages}")
-    print(f"pose stage / raw invoke: {result['pose_stage_vs_invoke']}")
+    print(f"pose stage / raw invoke: {result['pose_stage_vs_invoke']} per stage call"
+          + (f"; pose run {result['pose_fps_vs_bare_invoke']}x the fps of a bare invoke loop"
+             f" ({result['pose_bare_invoke_fps']} fps)" if result.get("pose_fps_vs_bare_invoke") else ""))
     peers = result["peers"]
     mp = peers.get("mediapipe-pose")
     if mp is not None:

@@ -39,6 +39,8 @@ def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert "pose+action" in r.stdout
     assert 0 < res["pose_stage_vs_invoke"] <= 1
+    assert res["pose_bare_invoke_fps"] > 0  # the bare invoke loop the pose run is compared with
+    assert res["pose_fps_vs_bare_invoke"] == pytest.approx(res["runs"]["pose"]["fps"] / res["pose_bare_invoke_fps"], abs=1e-3)
     # Peers side by side: run where installed, else the reason is recorded (never silently absent).
     mp = res["peers"]["mediapipe-pose"]
     assert ("skipped" in mp and "mediapipe" in mp["skipped"]) or (mp["fps"] > 0 and res["peers"]["pose_speedup_vs_mediapipe"] > 0)
