@@ -105,3 +105,20 @@ def test_close_with_frames_in_flight_returns(vtest_frames):
         a.prefetch(f)
     a.close()
     assert a.pose is None
+
+
+def test_a_copy_that_cannot_load_leaves_the_backend_frame_by_frame(vtest_frames, tmp_path, caplog):
+    import shutil
+
+    from edge_sdk.models import resolve_model
+
+    src = resolve_model("movenet-multipose-int8-256x192")
+    path = tmp_path / "multipose.tflite"
+    shutil.copyfile(src.path, path)
+    cfg = AnalyzerConfig(pose=PoseOptions(asset=ModelAsset(str(path), sha256=src.sha256, num_threads=2)), mode="video")
+    with EdgeAnalyzer(cfg) as a:
+        path.unlink()  # the loaded model stays usable; a copy cannot be made any more
+        assert not a.prefetch(vtest_frames[0])
+        assert "analyzing frame by frame" in caplog.text
+        assert a.process_frame(vtest_frames[0], 0.0).poses
+        assert not a.prefetch(vtest_frames[1])  # not tried again

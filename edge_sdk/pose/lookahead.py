@@ -6,9 +6,9 @@ copies with half the threads each, one frame each, in threads of their own (``in
 the GIL). They replace the backend (two models in memory, one more than frame by frame). On 2
 cores, two single-thread XNNPACK interpreters deliver ~1.35x the invokes of one two-thread
 interpreter, whose threads wait for each other at every operator (``device_bench/pose_bench.py
---lookahead``). The poses are the same (XNNPACK's results do not
-depend on the thread count; tested) and the steps after the backend (tracker, smoothing, motion
-states) still see every frame in order, on the caller's thread.
+--lookahead``). The poses are the same (XNNPACK's results do not depend on the thread count;
+tested) and the steps after the backend (tracker, smoothing, motion states) still see every frame
+in order, on the caller's thread.
 
 Only for backends whose estimate of a frame does not depend on the frame before
 (``fork()`` returns None otherwise: single-pose crop tracking, MediaPipe's tracking mode).

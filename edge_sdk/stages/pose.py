@@ -16,6 +16,7 @@ Steps rebuild poses with :func:`dataclasses.replace`, so fields they do not touc
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -30,6 +31,8 @@ from ..results import Event, Pose, StageTimings
 from .base import BackendStage
 
 __all__ = ["PoseStage", "PoseStageOutput", "PoseStep", "PeopleStep"]
+
+log = logging.getLogger("edge_sdk")
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,11 @@ class PoseStage(BackendStage):
         if self._lookahead is None:
             if not self._lookahead_ok or self.backend is None:
                 return False
-            la = PoseLookahead.replacing(self.backend)
+            try:
+                la = PoseLookahead.replacing(self.backend)
+            except Exception:  # no copy could be loaded: the backend is untouched and goes on frame by frame
+                log.warning("pose lookahead: could not load a copy of the model; analyzing frame by frame", exc_info=True)
+                la = None
             if la is None:
                 self._lookahead_ok = False
                 return False
