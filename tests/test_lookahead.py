@@ -39,6 +39,9 @@ def test_run_on_recorded_frames_gives_the_frame_by_frame_results(vtest_frames):
     ahead, used = _run(_config(True), MemorySource(frames, 10.0))
     plain, unused = _run(_config(False), MemorySource(frames, 10.0))
     assert used == {"copies": 2, "threads_each": 1, "frames": 40} and unused is None
+    with EdgeAnalyzer(_config(True)) as a:
+        assert a.prefetch(frames[0])
+        assert a.describe()["pose"]["model"] == "movenet-multipose-int8-256x192"  # a copy, by the same name
     assert len(ahead) == len(plain) == 40
     assert sum(len(r.poses) for r in plain) > 80  # the street's people, tracked
     assert _summary(ahead) == _summary(plain)  # poses, IDs, motion states: bit for bit

@@ -205,8 +205,8 @@ class MoveNetBackend:
         against the same sha256 and gives the same poses (XNNPACK's results do not depend on threads)."""
         if self.track:
             return None
-        asset = dataclasses.replace(self.options.asset, model=str(self.model.path), sha256=self.model.sha256,
-                                    num_threads=int(num_threads), runtime=self._loaded.runtime)
+        asset = dataclasses.replace(self.options.asset, sha256=self.model.sha256, num_threads=int(num_threads),
+                                    runtime=self._loaded.runtime)  # the same name: describe() stays the same
         return MoveNetBackend(dataclasses.replace(self.options, asset=asset))
 
     def invoke_only(self) -> float:
