@@ -147,6 +147,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
         return {"model": model, "threads": threads, "lookahead": False}
     stage.process(frames[0], 0.0, 0)
     copies = stage._lookahead._copies  # the lookahead's own interpreters, for the bare-invoke row
+    copy_threads = stage.lookahead_stats()["threads_each"]
     n = len(frames)
 
     def run_stage(t0: int) -> float:
@@ -188,7 +189,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
     single.close()
     fps = {k: round(float(np.median(v)), 2) for k, v in rows.items()}
     return {"model": model, "threads": threads, "lookahead": True, "copies": len(copies),
-            "copy_threads": max(1, threads // len(copies)), "frames_per_block": n, "blocks": blocks,
+            "copy_threads": copy_threads, "frames_per_block": n, "blocks": blocks,
             "fps": fps, "fps_blocks": {k: [round(x, 1) for x in v] for k, v in rows.items()},
             "stage_lookahead_over_invoke_fps": round(fps["stage_lookahead"] / fps["raw_invoke"], 4),
             "stage_lookahead_over_copies_fps": round(fps["stage_lookahead"] / fps["raw_copies"], 4)}

@@ -194,6 +194,7 @@ def cmd_live(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from .audio.backends import backend_for
     from .models import load_manifest, resolve_model
     from .pull import how_to_get, pull_model
 
@@ -223,7 +224,7 @@ def cmd_models(args: argparse.Namespace) -> int:
                     print(f"missing  {name}: {how_to_get(entry)}")
                     continue
                 m = resolve_model(name, manifest=manifest)
-                if m.entry is not None and "sidecars" in m.entry.params:  # a CTranslate2 directory: its other files too
+                if backend_for(name) == "ctranslate2":  # a CTranslate2 directory: its other files too
                     from .audio.ct2_whisper import check_ct2_dir
 
                     check_ct2_dir(m)

@@ -52,6 +52,7 @@ class PoseLookahead:
             self._free.put(c)
         self._pool = ThreadPoolExecutor(len(self._copies), thread_name_prefix="edge_sdk-pose")
         self._pending: deque[tuple[np.ndarray, Future]] = deque()
+        self.taken = 0  # estimates :meth:`take` returned
 
     @classmethod
     def replacing(cls, backend: PoseBackend) -> "PoseLookahead | None":
@@ -80,16 +81,13 @@ class PoseLookahead:
         """The first copy: what the stage describes (and resets) in place of the backend it replaced."""
         return self._copies[0]
 
-    def _estimate(self, frame: np.ndarray) -> PoseOutput:
+    def estimate(self, frame: np.ndarray) -> PoseOutput:
+        """``frame`` estimated now, on the calling thread, on a copy no other thread is using."""
         backend = self._free.get()
         try:
             return backend.estimate(frame)
         finally:
             self._free.put(backend)
-
-    def estimate(self, frame: np.ndarray) -> PoseOutput:
-        """``frame`` estimated now, on the caller's thread (on a copy no worker is using)."""
-        return self._estimate(frame)
 
     def submit(self, frame: np.ndarray) -> bool:
         """Start estimating ``frame`` (after every frame submitted before it); False, and nothing
@@ -97,7 +95,7 @@ class PoseLookahead:
         not a queue of frames in memory)."""
         if len(self._pending) >= len(self._copies):
             return False
-        self._pending.append((frame, self._pool.submit(self._estimate, frame)))
+        self._pending.append((frame, self._pool.submit(self.estimate, frame)))
         return True
 
     def take(self, frame: np.ndarray) -> PoseOutput | None:
@@ -106,14 +104,16 @@ class PoseLookahead:
         while self._pending:
             submitted, future = self._pending.popleft()
             if submitted is frame:
-                return future.result()
+                out = future.result()
+                self.taken += 1
+                return out
             future.cancel()
         return None
 
     def describe(self) -> dict[str, Any]:
-        """``{"copies": N, "threads_each": T}``."""
+        """``{"copies": N, "threads_each": T, "frames": estimates taken}``."""
         threads = self._copies[0].describe().get("num_threads") if self._copies else None
-        return {"copies": len(self._copies), "threads_each": threads}
+        return {"copies": len(self._copies), "threads_each": threads, "frames": self.taken}
 
     @property
     def pending(self) -> int:

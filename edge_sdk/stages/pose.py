@@ -103,8 +103,6 @@ class PoseStage(BackendStage):
             self.steps.append(self.people)
         self._lookahead: PoseLookahead | None = None
         self._lookahead_ok = bool(self.options.lookahead)  # False once the backend turned out not to fork
-        self._ahead = 0  # frames whose estimate came from the lookahead
-        self._lookahead_info: dict[str, Any] | None = None
 
     def add_step(self, step: PoseStep, index: int = 0) -> None:
         """Insert a post-processing step (default: first, before the people step)."""
@@ -119,8 +117,6 @@ class PoseStage(BackendStage):
             out = la.take(frame)
             if out is None:
                 out = la.estimate(frame)
-            else:
-                self._ahead += 1
         t0 = time.perf_counter()
         poses, events = out.poses, ()
         size = (frame.shape[1], frame.shape[0])
@@ -151,13 +147,12 @@ class PoseStage(BackendStage):
                 self._lookahead_ok = False
                 return False
             self._lookahead, self.backend = la, la.primary
-            self._lookahead_info = la.describe()
         return self._lookahead.submit(frame)
 
     def lookahead_stats(self) -> dict[str, Any] | None:
         """``{"copies", "threads_each", "frames"}`` once :meth:`prefetch` started the lookahead
         (``frames``: estimates taken from it), else None."""
-        return None if self._lookahead_info is None else {**self._lookahead_info, "frames": self._ahead}
+        return self._lookahead.describe() if self._lookahead is not None else None
 
     def close(self) -> None:
         if self._lookahead is not None:
