@@ -83,6 +83,21 @@ def _movinet_demo(part: str, arch: str = "a0") -> dict[str, Any]:
     }
 
 
+MOVINET_K600 = {
+    "task": "action",
+    "precision": "int8",
+    "shipped": True,
+    "source": "Google's MoViNet-A0 stream Kinetics-600 int8 TFLite release, unchanged (conversion/movinet_official.py)",
+    "upstream": "https://tfhub.dev/tensorflow/lite-model/movinet/a0/stream/kinetics-600/classification/tflite/int8/1"
+                "?lite-format=tflite",
+    "license": "Apache-2.0",
+    "params": {"family": "movinet", "arch": "a0", "input_size": 172, "layout": "graph", "fps": 5.0,
+               "labels": "movinet-k600-labels.txt", "license_file": "movinet-k600-NOTICE.txt",
+               "url": "https://tfhub.dev/tensorflow/lite-model/movinet/a0/stream/kinetics-600/classification/tflite/int8/1"
+                      "?lite-format=tflite"},
+}
+
+
 SILERO_VAD = {
     "task": "vad",
     "precision": "fp32",
@@ -115,6 +130,7 @@ CATALOG: dict[str, dict[str, Any]] = {
     "whisper-tiny.en-f16": _whisper("tiny.en", "f16"),
     "whisper-base-q8_0": _whisper("base", "q8_0"),
     "silero-vad-v6.2": SILERO_VAD,
+    "movinet-a0-stream-k600-int8": MOVINET_K600,
     "movinet-a0-demo-int8": _movinet_demo("int8"),
     "movinet-a0-demo-fp16": _movinet_demo("fp16"),
     "movinet-a0-demo-classifier": _movinet_demo("classifier"),
@@ -137,6 +153,10 @@ def build_one(name: str, out_dir: Path) -> Path:
         from conversion.silero_vad import build as build_silero
 
         return build_silero(out_dir)
+    if name == "movinet-a0-stream-k600-int8":
+        from conversion.movinet_official import build as build_official
+
+        return build_official(out_dir)
     if name.startswith(("movinet-a0-demo-", "movinet-a2-demo-")):
         from conversion.movinet_train import build_demo
 

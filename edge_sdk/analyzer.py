@@ -87,12 +87,16 @@ class EdgeAnalyzer:
         self._last_t = t
         w0 = time.perf_counter()
         outs: dict[str, Any] = {}
-        for stage in (self.pose, self.action):
-            if stage is not None:
-                outs[stage.name] = out = self._stage(stage.name, t, stage.process, frame, t, self._stats.frames)
-                self._stats.add_stage(stage.name, out.timings)
+        poses: tuple = ()
+        if self.pose is not None:
+            outs["pose"] = out = self._stage("pose", t, self.pose.process, frame, t, self._stats.frames)
+            self._stats.add_stage("pose", out.timings)
+            poses = out.poses
+        if self.action is not None:  # per-person actions come back on the poses
+            outs["action"] = out = self._stage("action", t, self.action.process, frame, t, self._stats.frames, poses)
+            self._stats.add_stage("action", out.timings)
+            poses = out.poses
         timings = {name: out.timings for name, out in outs.items() if out.timings is not None}
-        poses = outs["pose"].poses if "pose" in outs else ()
         actions = outs["action"].predictions if "action" in outs else ()
         result = FrameResult(self._stats.frames, t, (frame.shape[1], frame.shape[0]), poses, timings, actions)
         data: dict[str, Any] = {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}
@@ -174,6 +178,9 @@ class EdgeAnalyzer:
         """Close the stages, then the sinks; calls in progress on other threads finish first, later ones
         raise :class:`~edge_sdk.errors.ClosedError` (idempotent)."""
         self._guard.close()
+        if self.action is not None and self._last_t is not None:  # the actions still open end with the stream
+            for e in self.action.finish(self._last_t, self._stats.frames):
+                self.sinks.emit(e)
         stages, self.speech, self.pose, self.action = (self.speech, self.pose, self.action), None, None, None
         close_stages(*stages)
         self.sinks.close()

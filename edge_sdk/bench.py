@@ -23,7 +23,7 @@ import numpy as np
 
 from ._version import install_hint
 from .analyzer import EdgeAnalyzer
-from .config import AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, RunningMode
+from .config import DEFAULT_ACTION_MODEL, AnalyzerConfig, AsrOptions, ModelAsset, PoseOptions, RunningMode
 from .models import cache_dir
 from .profiles import DeviceProfile, get_profile
 from .results import FrameResult
@@ -174,7 +174,7 @@ def _peer_whisper(wav: str | os.PathLike, asr: AsrOptions, ct2_dir: Path | None,
 
 
 def run_bench(video: str | os.PathLike, frames: int = 300, profile: DeviceProfile | str | None = None,
-              action_model: str | None = "movinet-a0-demo-int8", audio: str | os.PathLike | None = None,
+              action_model: str | None = DEFAULT_ACTION_MODEL, audio: str | os.PathLike | None = None,
               asr_model: str | None = None, audio_passes: int = 2, flat_out: bool = False,
               progress: bool = False, min_seconds: float = 0.0, peers: bool = True,
               peer_whisper: str | os.PathLike | None = None) -> dict[str, Any]:

@@ -110,7 +110,13 @@ def _action_options(args: argparse.Namespace):
     if not getattr(args, "action_model", None):
         return None
     runtime = getattr(args, "runtime", "auto")  # --runtime applies to every TFLite stage
-    return ActionOptions(asset=ModelAsset(args.action_model, None, args.action_threads, runtime), frame_stride=args.action_stride)
+    return ActionOptions(asset=ModelAsset(args.action_model, None, args.action_threads, runtime),
+                         frame_stride=args.action_stride, **action_choices(args))
+
+
+def action_choices(args: argparse.Namespace) -> dict[str, Any]:
+    """ActionOptions fields from ``--actions``, ``--per-person`` and ``--action-fps``."""
+    return {"actions": args.actions, "per_person": args.per_person, "sample_fps": args.action_fps}
 
 
 def _asr_options(args: argparse.Namespace):
@@ -177,9 +183,9 @@ def cmd_live(args: argparse.Namespace) -> int:
 
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
-    action: bool | str = args.action_model is not None
-    if args.action_model:  # --action MODEL instead of the profile's
-        action = args.action_model
+    action = None
+    if args.action_model is not None:  # --action [MODEL]: the profile's options, MODEL if given
+        action = get_profile(args.profile).action_options(args.action_model or None, **action_choices(args))
     from .sinks.outputs import camera_from_args, outputs_from_args
 
     camera = camera_from_args(args)

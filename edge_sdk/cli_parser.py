@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import (
     ASR_WINDOWS,
+    DEFAULT_ACTION_MODEL,
     DEFAULT_ASR_MODEL,
     IMAGE_POSE_MODEL,
     POSE_BACKEND_CHOICES,
@@ -32,13 +33,21 @@ def _asset_args(p: argparse.ArgumentParser, model: str) -> None:
                    help="MediaPipe model complexity (only 1 ships in the mediapipe wheel)")
 
 
-DEMO_ACTION = "movinet-a0-demo-int8"
-
-
-def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, default_help: str) -> None:
-    """``--action [MODEL]``, the same in analyze, live and bench: recognise actions, with MODEL if given."""
+def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, default_help: str,
+                options: bool = True) -> None:
+    """``--action [MODEL]``, the same in analyze, live and bench: recognise actions, with MODEL if given;
+    with ``options`` also what is reported and how the model is fed."""
     p.add_argument("--action", dest="action_model", nargs="?", const=const, default=default, metavar="MODEL",
                    help=f"recognise actions with this MoViNet stream model (default: {default_help})")
+    if not options:
+        return
+    g = p.add_argument_group("actions (with --action)")
+    g.add_argument("--actions", default=None, metavar="LIST",
+                   help='report only these Kinetics-600 actions: "push up,squat,waving hand", groups as '
+                        '"exercise=push up|squat", or @FILE with one per line')
+    g.add_argument("--per-person", action="store_true", help="one action stream per tracked person (crop around them)")
+    g.add_argument("--action-fps", type=float, default=None,
+                   help="model frames per second of video (default: the model's own rate, 5)")
 
 
 def _asr_args(p: argparse.ArgumentParser) -> None:
@@ -74,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="audio file (wav, flac, mp3, m4a, opus) with the scene's speech, starting with the video; "
                         "default: the video's own soundtrack, if any")
     p.add_argument("--asr-model", dest="asr_model", default=DEFAULT_ASR_MODEL)
-    _action_arg(p, default=None, const=DEMO_ACTION, default_help="the demo model")
+    _action_arg(p, default=None, const=DEFAULT_ACTION_MODEL, default_help=f"{DEFAULT_ACTION_MODEL}, Kinetics-600")
     p.add_argument("--action-threads", type=int, default=1)
-    p.add_argument("--action-stride", type=int, default=1, help="run the action model on every n-th frame")
+    p.add_argument("--action-stride", type=int, default=1, help="models without their own rate: every n-th frame")
     _asset_args(p, VIDEO_POSE_MODEL)
 
     p = sub.add_parser("transcribe", help="speech-to-text of an audio file (Whisper: CTranslate2 or whisper.cpp)")
@@ -110,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=300)
     p.add_argument("--seconds", type=float, default=10.0, help="each run cycles the frames for at least this long")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto")
-    _action_arg(p, default=DEMO_ACTION, const=DEMO_ACTION, default_help="the demo model; the bench always measures it")
+    _action_arg(p, default=DEFAULT_ACTION_MODEL, const=DEFAULT_ACTION_MODEL,
+                default_help=f"{DEFAULT_ACTION_MODEL}; the bench always measures it", options=False)
     p.add_argument("--audio", type=Path, default=None, help="WAV replayed in real time during the full run")
     p.add_argument("--audio-passes", type=int, default=2, help="times the WAV is replayed")
     p.add_argument("--flat-out", action="store_true", help="also a run with speech-to-text busy all the time")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .analyzer import EdgeAnalyzer
-from .config import AnalyzerConfig
+from .config import ActionOptions, AnalyzerConfig
 from .loop import run
 from .models import model_licenses
 from .profiles import DeviceProfile
@@ -56,11 +56,11 @@ def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: A
 
 def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, profile: DeviceProfile, *,
                  replay: bool = False, seconds: float | None = None, mic: str | int | None = None,
-                 action: bool | str = False, sinks: Sequence[Sink] = (), camera_options: Any = None,
+                 action: bool | str | ActionOptions = False, sinks: Sequence[Sink] = (), camera_options: Any = None,
                  announce: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The live loop on a camera, stream or (``replay``: paced) file with the profile's models, and
     speech from microphone ``mic`` (``"default"``) if given; ``action``: True for the profile's action
-    model, or a model name; ``sinks``: more outputs (MQTT, metrics, live view: they are told the models
+    model, a model name, or the ActionOptions to use; ``sinks``: more outputs (MQTT, metrics, live view: they are told the models
     and the source, and ``announce`` gets their URLs); returns the summary."""
     from .video.sources import CaptureSource
 
@@ -70,7 +70,9 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     policy = "every_nth" if profile.frame_stride > 1 and not replay else "latest"
     with SummarySink(out.path("summary.json"), source=str(source), profile=profile.to_dict()) as summary:
         config = profile.analyzer_config("live", asr=mic is not None, action=bool(action))
-        if isinstance(action, str) and action:
+        if isinstance(action, ActionOptions):
+            config = dataclasses.replace(config, action=action)
+        elif isinstance(action, str) and action:
             config = dataclasses.replace(config, action=profile.action_options(action))
         timeline = TimelineSink(out.fresh("timeline.jsonl"))
         with EdgeAnalyzer(config, sinks=[timeline, summary, *sinks]) as analyzer, \

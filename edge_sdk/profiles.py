@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import (
+    DEFAULT_ACTION_MODEL,
     DEFAULT_ASR_MODEL,
     VIDEO_POSE_MODEL,
     ActionOptions,
@@ -30,7 +32,8 @@ __all__ = ["DeviceProfile", "PROFILES", "detect_profile", "get_profile"]
 class DeviceProfile:
     """Attributes: pose_model / asr_model: manifest names; threads: inference threads per stage
     (None = all cores); frame_stride: analyze every Nth frame; action_stride: action model every Nth
-    analyzed frame; action_model: the MoViNet stream model (1 thread: it is cheap next to pose)."""
+    analyzed frame (only models without their own rate: the Kinetics-600 stream samples 5 fps by
+    timestamp); action_model: the MoViNet stream model (1 thread: it is cheap next to pose)."""
 
     name: str
     pose_model: str
@@ -39,10 +42,12 @@ class DeviceProfile:
     action_stride: int
     asr_model: str
     asr_threads: int | None
-    action_model: str = "movinet-a0-demo-int8"
+    action_model: str = DEFAULT_ACTION_MODEL
 
-    def action_options(self, model: str | None = None) -> ActionOptions:
-        return ActionOptions(asset=ModelAsset(model or self.action_model, num_threads=1), frame_stride=self.action_stride)
+    def action_options(self, model: str | None = None, **options: Any) -> ActionOptions:
+        """The profile's action model (1 thread), ``options`` overriding other :class:`ActionOptions` fields."""
+        return ActionOptions(asset=ModelAsset(model or self.action_model, num_threads=1),
+                             **{"frame_stride": self.action_stride, **options})
 
     def analyzer_config(self, mode: str = "live", asr: bool = False, action: bool = False) -> AnalyzerConfig:
         pose = PoseOptions(asset=ModelAsset(self.pose_model, num_threads=self.threads))

@@ -81,6 +81,7 @@ class Pose:
         track_id: the person's ID across frames (video/live mode with tracking), or None.
         motion: the tracked person's motion state (``standing``, ``walking``, ``running``, ``sitting``,
             ``lying``; ``+hand`` appended while a hand is raised) from :mod:`edge_sdk.pose.motion`, or None.
+        actions: the person's top actions, best first (per-person action mode), else empty.
     """
 
     keypoints: np.ndarray
@@ -91,6 +92,7 @@ class Pose:
     box: tuple[float, float, float, float] | None = None
     track_id: int | None = None
     motion: str | None = None
+    actions: tuple[ActionPrediction, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keypoints", _frozen_array(self.keypoints, (17, 2), "Pose.keypoints"))
@@ -120,9 +122,9 @@ class Pose:
         """:func:`dataclasses.replace` that checks only the changed fields (``keypoints`` copied to
         read-only float32 and checked; ``track_id`` an int; ``motion`` a str or None); the unchanged
         ones are kept as they are (already checked). About 20x cheaper, for per-frame steps."""
-        unknown = set(changes) - {"keypoints", "track_id", "motion"}
+        unknown = set(changes) - {"keypoints", "track_id", "motion", "actions"}
         if unknown:
-            raise TypeError(f"Pose._evolve: only keypoints, track_id and motion, got {sorted(unknown)}")
+            raise TypeError(f"Pose._evolve: only keypoints, track_id, motion and actions, got {sorted(unknown)}")
         if "keypoints" in changes:
             changes["keypoints"] = _frozen_array(changes["keypoints"], (17, 2), "Pose.keypoints")
         if changes.get("track_id") is not None:
@@ -159,12 +161,14 @@ class Pose:
             d["box"] = [round(v, decimals) for v in self.box]
         if self.motion is not None:
             d["motion"] = self.motion
+        if self.actions:
+            d["actions"] = [a.to_dict() for a in self.actions]
         if self.landmarks is not None:
             d["landmarks"] = [[round(float(v), decimals) for v in row[:3]] + [round(float(row[3]), 4)] for row in self.landmarks]
         return d
 
 
-_POSE_DEFAULTS = {"backend": "movenet", "landmarks": None, "box": None, "track_id": None, "motion": None}
+_POSE_DEFAULTS = {"backend": "movenet", "landmarks": None, "box": None, "track_id": None, "motion": None, "actions": ()}
 
 
 @dataclass(frozen=True)

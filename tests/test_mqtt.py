@@ -78,7 +78,7 @@ def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_pa
         sink.close()
         for line in lines:
             VALIDATOR.validate(line)
-        actions = [x for x in lines if x["kind"] == "action"]
+        actions = [x for x in lines if x["kind"] in ("action_start", "action_end")]
         others = [x for x in lines if x["kind"] != "frame"]  # action changes, people entering and leaving
         expected = 7 + len(others) + 2  # a summary every 5 frames (0.5 s at 10 fps) after frame 0, those, 2 more
         got = sub.wait_for(expected)
@@ -89,8 +89,8 @@ def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_pa
     for e in got:
         VALIDATOR.validate(e)
         assert e["v"] == SCHEMA_VERSION
-    assert [e for e in got if e["kind"] == "action"] == [{"v": 1, "seq": e["seq"], **x} for e, x in
-                                                         zip([e for e in got if e["kind"] == "action"], actions)]
+    assert [e for e in got if e["kind"] in ("action_start", "action_end")] == [{"v": 1, "seq": e["seq"], **x} for e, x in
+                                                         zip([e for e in got if e["kind"] in ("action_start", "action_end")], actions)]
     summaries = [e for e in got if e["kind"] == "summary"]
     assert [s["frame"] for s in summaries] == [5, 10, 15, 20, 25, 30, 35]
     assert all(s["frames"] == 5 and s["fps"] == 10.0 for s in summaries)

@@ -139,3 +139,36 @@ def test_a_server_that_never_answers_times_out(cache_env: Path):
         assert time.monotonic() - t0 < 10
     finally:
         srv.close()
+
+
+def test_the_kinetics_action_model_pulls_from_its_url_with_the_manifest_digest(cache_env: Path, tmp_path: Path):
+    """The shipped Kinetics-600 MoViNet is the official file unchanged: a device without the shipped
+    copy gets it from the URL in the manifest, kept only with the manifest's sha256."""
+    import dataclasses
+
+    from edge_sdk.models import Manifest
+
+    name = "movinet-a0-stream-k600-int8"
+    entry = load_manifest()[name]
+    assert entry.shipped and entry.params["url"] == entry.upstream and entry.license == "Apache-2.0"
+    assert pull_model(name).path == (shipped_dir() / entry.file).resolve()  # shipped: only verified
+
+    class Official(_Handler):
+        data = (shipped_dir() / entry.file).read_bytes()
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Official)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/lite-model/movinet/a0/stream/int8/1?lite-format=tflite"
+        here = dataclasses.replace(entry, shipped=False, params={**entry.params, "url": url})
+        elsewhere = Manifest({name: here}, tmp_path / "no-shipped-models" / "manifest.json")
+        m = pull_model(name, manifest=elsewhere, timeout=5)
+        assert m.path == (cache_env / "models" / entry.file).resolve() and m.sha256 == entry.sha256
+        bad = dataclasses.replace(here, sha256="0" * 64)
+        (cache_env / "models" / entry.file).unlink()
+        with pytest.raises(ModelIntegrityError, match="sha256"):
+            pull_model(name, manifest=Manifest({name: bad}, elsewhere.path), timeout=5)
+        assert not (cache_env / "models" / entry.file).exists()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -22,12 +22,15 @@ class ActionOutput:
         timings: pre/invoke/post milliseconds of this call (zeros when the frame was skipped).
         stepped: False when the frame was skipped by the frame stride (predictions are the previous ones).
         reset: True when this frame started a new stream (first frame, shot change, :meth:`reset`).
+        scores: scores of every reported action after this model frame ((n_actions,) float64), or
+            None when the frame was skipped.
     """
 
     predictions: tuple[ActionPrediction, ...]
     timings: StageTimings
     stepped: bool = True
     reset: bool = False
+    scores: np.ndarray | None = None
 
 
 @runtime_checkable
@@ -36,8 +39,8 @@ class ActionBackend(Protocol):
 
     name: str
 
-    def step(self, frame: np.ndarray) -> ActionOutput:
-        """Feed the next frame (H, W, 3) uint8 BGR of the stream."""
+    def step(self, frame: np.ndarray, t_s: float | None = None) -> ActionOutput:
+        """Feed the next frame (H, W, 3) uint8 BGR of the stream, at ``t_s`` seconds."""
         ...
 
     def reset(self) -> None:

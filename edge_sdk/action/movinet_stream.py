@@ -7,6 +7,11 @@ Two model layouts are understood, both by their signature names:
   and the classifier (a float ``-classifier.tflite``: ``features`` -> ``logits``) run outside the
   backbone, so an int8 backbone never holds a sum that grows with the stream.
 * ``graph`` (official TFLite stream files): outputs ``logits`` + ``state_*``; pooling in the graph.
+  Its squeeze-excitation and head pools are running sums (``*_pool_buffer``) with a frame count
+  (``*_pool_frame_count``) that the int8 graph quantizes with a fixed range: past a few hundred
+  frames the sum saturates and the answer decays to noise. ``pool_frames`` bounds them: once the
+  count passes it, buffer and count are scaled down together (the mean the graph computes is
+  unchanged), so the pools become an exponentially weighted mean over ~``pool_frames`` frames.
 
 States are matched input -> output by name (never by order); int8 states start at their zero
 point, and an output whose quantization differs from its input's is requantized before it is fed
@@ -26,16 +31,18 @@ from typing import Any
 import numpy as np
 
 from ..config import ActionOptions, ModelAsset
-from ..errors import InvalidFrameError, ModelLoadError, ModelNotFoundError
+from ..errors import ConfigError, InvalidFrameError, ModelLoadError, ModelNotFoundError
 from ..models import ResolvedModel, cache_dir, resolve_model, shipped_dir
 from ..results import ActionPrediction, StageTimings
 from ..runtime import LoadedInterpreter, load_interpreter
 from ..video.frames import check_frame
 from .base import ActionOutput
+from .labels import LabelSet
 from .preprocess import to_model_rgb
+from .sampler import FrameSampler
 from .shot import ShotChangeDetector
 
-__all__ = ["StreamModel", "MovinetActionBackend", "load_labels", "IN_GRAPH_SUM_DRIFT"]
+__all__ = ["StreamModel", "StreamState", "MovinetActionBackend", "load_labels", "IN_GRAPH_SUM_DRIFT"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -80,8 +87,9 @@ class StreamModel:
             the graph (official-style int8 exports): they saturate, so outputs drift on long streams.
     """
 
-    def __init__(self, loaded: LoadedInterpreter, path: Path):
+    def __init__(self, loaded: LoadedInterpreter, path: Path, pool_frames: int | None = None):
         self._loaded = loaded
+        self.pool_frames = pool_frames
         self._interp = interp = loaded.interpreter
         sig_in, sig_out = loaded.signature_io()
         if not sig_in:
@@ -109,6 +117,7 @@ class StreamModel:
         self.state_bytes = int(sum(np.prod(s.shape) * np.dtype(s.dtype).itemsize for s in self._states))
         self.quantized_sums = tuple(s.name for s in self._states
                                     if s.name.endswith("pool_buffer") and s.dtype in (np.int8, np.uint8))
+        self._pools = self._find_pools(path)
         scale, zp = image["quantization"]
         if image["dtype"] in (np.int8, np.uint8):
             info = np.iinfo(image["dtype"])
@@ -121,6 +130,49 @@ class StreamModel:
         oscale, ozp = self._out["quantization"]
         self._out_q = (float(oscale), int(ozp)) if self._out["dtype"] in (np.int8, np.uint8) and oscale > 0 else None
         self.reset()
+
+    def _find_pools(self, path: Path) -> list[tuple[_State, _State]]:
+        """(buffer, frame count) state pairs of the in-graph running pools."""
+        by_name = {st.name: st for st in self._states}
+        pools = []
+        for name, cnt in by_name.items():
+            if not name.endswith("_pool_frame_count"):
+                continue
+            buf = by_name.get(name[: -len("frame_count")] + "buffer")
+            if buf is None:
+                raise ModelLoadError(f"{path}: state {name!r} has no {name[: -len('frame_count')]}buffer next to it")
+            if cnt.dtype == np.int32 and buf.dtype == np.float32 and int(np.prod(cnt.shape)) == 1:
+                pools.append((buf, cnt))  # else an int8 sum (``quantized_sums``): rescaling it would lose it
+        return pools
+
+    @property
+    def bounded_pools(self) -> int:
+        """Number of in-graph pools that ``pool_frames`` bounds (0: none, or unbounded)."""
+        return len(self._pools) if self.pool_frames else 0
+
+    def _bound_pools(self) -> None:
+        n = self.pool_frames
+        for buf, cnt in self._pools:
+            c = self._interp.tensor(cnt.in_index)()
+            k = int(c.reshape(-1)[0])
+            if k > n:
+                b = self._interp.tensor(buf.in_index)()
+                b *= np.float32(n / k)
+                c[...] = n
+                del b
+            del c
+
+    def save_states(self) -> list[np.ndarray]:
+        """Copies of every carried state (e.g. to keep one stream per person on one interpreter)."""
+        return [self._interp.tensor(s.in_index)().copy() for s in self._states]
+
+    def load_states(self, states: list[np.ndarray] | None) -> None:
+        """Carry on from :meth:`save_states`' copies (None: a new stream, as :meth:`reset`)."""
+        if states is None:
+            self.reset()
+            return
+        for s, value in zip(self._states, states):
+            np.copyto(self._interp.tensor(s.in_index)(), value)
 
     @staticmethod
     def _state(name: str, din: dict, dout: dict) -> _State:
@@ -164,6 +216,8 @@ class StreamModel:
                 q = np.round((out.astype(np.float32) - zo) * (so / si)) + zi
                 np.copyto(interp.tensor(s.in_index)(), np.clip(q, info.min, info.max).astype(s.dtype))
             del out
+        if self.pool_frames and self._pools:
+            self._bound_pools()
         y = interp.get_tensor(self._out["index"]).reshape(-1)
         if self._out_q is not None:
             return (y.astype(np.float32) - self._out_q[1]) * np.float32(self._out_q[0])
@@ -171,19 +225,28 @@ class StreamModel:
 
 
 def _warn_in_graph_sum(stream: StreamModel, path: Path) -> None:
-    """Once per file: an official-style int8 export keeps its running sum in int8 in the graph."""
-    if not stream.quantized_sums or str(path) in _warned:
+    """Once per file: a stream export whose running pools will saturate on long streams."""
+    if str(path) in _warned:
         return
-    _warned.add(str(path))
-    log.warning("%s: official-style int8 stream export, its running sum (%s) is int8 inside the graph and saturates "
-                "on long streams: %s. Use the FP16/float file of the same model, or re-export the checkpoint in this "
-                "SDK's split layout (conversion.movinet_export, layout='split': float running mean outside the int8 "
-                "backbone, 0.9999 correlation at frame 300).", path, ", ".join(stream.quantized_sums), IN_GRAPH_SUM_DRIFT)
+    if stream.quantized_sums:
+        _warned.add(str(path))
+        log.warning("%s: official-style int8 stream export, its running sum (%s) is int8 inside the graph and "
+                    "saturates on long streams: %s. Use the FP16/float file of the same model, or re-export the "
+                    "checkpoint in this SDK's split layout (conversion.movinet_export, layout='split': float running "
+                    "mean outside the int8 backbone, 0.9999 correlation at frame 300).", path,
+                    ", ".join(stream.quantized_sums), IN_GRAPH_SUM_DRIFT)
+    elif stream._pools and not stream.pool_frames:
+        _warned.add(str(path))
+        log.warning("%s: pool_frames=None keeps the graph's running pools unbounded: the answer decays after a few "
+                    "hundred model frames (set ActionOptions.pool_frames, default 100)", path)
 
 
 def load_labels(path: str | os.PathLike) -> tuple[str, ...]:
     """One label per line (blank lines and ``#`` comments skipped)."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"label file {os.fspath(path)!r}: {e}") from None
     return tuple(s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#"))
 
 
@@ -192,18 +255,28 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+@dataclass
+class StreamState:
+    """Everything one stream carries: the model's states and the split layout's running mean."""
+
+    states: list[np.ndarray] | None
+    head: tuple[Any, ...] | None = None
+
+
 class MovinetActionBackend:
-    """Action recognition with a MoViNet stream model (our split export or an official stream file).
+    """Action recognition with a MoViNet stream model (an official stream file or our split export).
 
     Args (the fields of ``options``, an :class:`ActionOptions`; :meth:`from_model` builds them):
-        asset: the stream model: manifest name (``movinet-a0-demo-int8``) or path of a stream
-            .tflite, sha256, threads, runtime.
+        asset: the stream model: manifest name or path of a stream .tflite, sha256, threads, runtime.
         classifier: split layout only: the float classifier (name or path). Default: the manifest's
             ``params.classifier``, else ``<model stem minus precision>-classifier.tflite`` next to the model.
         labels: label file (one per line). Default: the manifest's ``params.labels`` in
             ``tflite_models/``, else ``<stem>-labels.txt`` next to the model, else ``class_<i>``.
+        actions: the reported subset / groups of labels (:class:`~edge_sdk.action.labels.LabelSet`).
         top_k: predictions returned.
-        frame_stride: feed every n-th frame to the model (match the fps it was trained at).
+        sample_fps / frame_stride: which frames the model sees (:class:`FrameSampler`); the rate
+            defaults to the manifest's ``params.fps``.
+        pool_frames: bound of the in-graph running pools (see :class:`StreamModel`).
         window_frames: split layout: average the last n processed frames' features; None = all
             frames since the last reset (the official behaviour).
         ema: exponential smoothing of the class probabilities between processed frames (0 = off).
@@ -220,7 +293,7 @@ class MovinetActionBackend:
         runtime = o.asset.runtime
         self.model: ResolvedModel = resolve_model(o.asset.model, expected_sha256=o.asset.sha256)
         self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime)
-        self.stream = StreamModel(self._loaded, self.model.path)
+        self.stream = StreamModel(self._loaded, self.model.path, o.pool_frames)
         _warn_in_graph_sum(self.stream, self.model.path)
         self.classifier: ResolvedModel | None = None
         self._cls: LoadedInterpreter | None = None
@@ -238,14 +311,20 @@ class MovinetActionBackend:
             self.num_classes = self.stream.output_dim
         self.labels = self._find_labels(o.labels)
         if len(self.labels) != self.num_classes:
-            raise ModelLoadError(f"{len(self.labels)} labels for a model with {self.num_classes} classes")
-        self.top_k = max(1, min(int(o.top_k), self.num_classes))
+            raise ConfigError(f"{len(self.labels)} labels for a model with {self.num_classes} classes: the label file "
+                              "must list one label per model output, in output order")
+        self.label_set = LabelSet(self.labels, o.actions)
+        self.top_k = max(1, min(int(o.top_k), len(self.label_set)))
+        fps = o.sample_fps if o.sample_fps is not None else self._entry_param("fps")
+        self.sample_fps = float(fps) if fps else None
         self.frame_stride, self.window_frames, self.ema, self.crop = int(o.frame_stride), o.window_frames, float(o.ema), o.crop
+        self._sampler = FrameSampler(self.sample_fps, self.frame_stride)
         self._shots = ShotChangeDetector(o.shot_threshold) if o.reset_on_shot_change else None
         self._rgb = np.zeros((self.stream.input_size, self.stream.input_size, 3), np.uint8)
         self._scratch: dict = {}
         self.load_ms = (time.perf_counter() - t0) * 1e3
         self.resets = 0
+        self.model_frames = 0
         self.reset()
         self.resets = 0
 
@@ -279,6 +358,8 @@ class MovinetActionBackend:
         name = self._entry_param("labels")
         candidates = [shipped_dir() / name, cache_dir() / "models" / name] if name else []
         candidates.append(self._sibling("-labels.txt"))
+        if self.num_classes == 600:  # an official Kinetics-600 file given by path
+            candidates.append(shipped_dir() / "movinet-k600-labels.txt")
         for c in candidates:
             if c.is_file():
                 return load_labels(c)
@@ -286,41 +367,79 @@ class MovinetActionBackend:
 
     # -- stream --------------------------------------------------------------------------
     def reset(self) -> None:
+        """Start a new stream: clear the carried states, the running mean and the frame sampler."""
         self.stream.reset()
-        self._sum = np.zeros(self.stream.output_dim, np.float64)
-        self._window: deque[np.ndarray] = deque(maxlen=self.window_frames or None)
-        self._count = 0
+        self._head_reset()
         self._seen = 0
         self._probs: np.ndarray | None = None
         self._last: tuple[ActionPrediction, ...] = ()
         self.resets += 1
+        self._sampler.reset()
         if self._shots is not None:
             self._shots.reset()
 
-    def step(self, frame: np.ndarray) -> ActionOutput:
-        frame = check_frame(frame)
-        t0 = time.perf_counter()
+    def _head_reset(self) -> None:
+        self._sum = np.zeros(self.stream.output_dim, np.float64)
+        self._window: deque[np.ndarray] = deque(maxlen=self.window_frames or None)
+        self._count = 0
+
+    def save(self) -> StreamState:
+        """The current stream (to run several streams, e.g. one per person, on this one model)."""
+        head = (self._sum.copy(), list(self._window), self._count) if self._cls is not None else None
+        return StreamState(self.stream.save_states(), head)
+
+    def load(self, state: StreamState | None) -> None:
+        """Continue the stream :meth:`save` returned (None: a new stream)."""
+        self.stream.load_states(state.states if state is not None else None)
+        if state is None or state.head is None:
+            self._head_reset()
+        else:
+            s, w, self._count = state.head
+            self._sum = s.copy()
+            self._window = deque(w, maxlen=self.window_frames or None)
+
+    def advance(self, frame: np.ndarray, t_s: float | None) -> tuple[bool, bool]:
+        """Count the next frame of the stream: (it starts a new stream: the first frame or a shot
+        change, which resets), (the model should see it: by rate or stride)."""
         was_reset = self._seen == 0
-        if self._shots is not None and self._shots(frame) and self._seen:
+        if self._shots is not None and self._shots(frame) and self._seen > 0:
             self.reset()
             self._shots(frame)  # the new shot's first frame is the comparison point
             was_reset = True
         self._seen += 1
-        if (self._seen - 1) % self.frame_stride:
+        return was_reset, self._sampler(t_s)
+
+    def scores(self, rgb: np.ndarray) -> np.ndarray:
+        """One model frame: (S, S, 3) uint8 RGB -> scores over :attr:`label_set` names (the stream advances)."""
+        self.model_frames += 1
+        return self.label_set.scores(_softmax(self._classify(self.stream.step(rgb)).astype(np.float64)))
+
+    def top(self, scores: np.ndarray) -> tuple[ActionPrediction, ...]:
+        """The ``top_k`` best of ``scores``, best first."""
+        k = self.top_k
+        idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        names = self.label_set.names
+        return tuple(ActionPrediction(names[i], float(scores[i]), int(i)) for i in idx)
+
+    def step(self, frame: np.ndarray, t_s: float | None = None) -> ActionOutput:
+        """Feed the next frame (H, W, 3) uint8 BGR of the stream, at ``t_s`` seconds (None: take it)."""
+        frame = check_frame(frame)
+        t0 = time.perf_counter()
+        was_reset, due = self.advance(frame, t_s)
+        if not due:
             return ActionOutput(self._last, StageTimings(), stepped=False, reset=was_reset)
         rgb = to_model_rgb(frame, self.stream.input_size, self.crop, self._rgb, self._scratch)
         t1 = time.perf_counter()
-        y = self.stream.step(rgb)
+        probs = self.scores(rgb)
         t2 = time.perf_counter()
-        logits = self._classify(y)
-        probs = _softmax(logits.astype(np.float64))
         if self.ema > 0 and self._probs is not None:
             probs = self.ema * self._probs + (1.0 - self.ema) * probs
         self._probs = probs
-        top = np.argsort(-probs)[: self.top_k]
-        self._last = tuple(ActionPrediction(self.labels[i], float(probs[i]), int(i)) for i in top)
+        self._last = self.top(probs)
         t3 = time.perf_counter()
-        return ActionOutput(self._last, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3), reset=was_reset)
+        return ActionOutput(self._last, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3),
+                            reset=was_reset, scores=probs)
 
     def _classify(self, y: np.ndarray) -> np.ndarray:
         if self._cls is None:
@@ -354,10 +473,12 @@ class MovinetActionBackend:
             "demo": bool(self._entry_param("demo")),
             "classifier": str(self.classifier.path) if self.classifier else None,
             "layout": self.stream.layout, "input_size": self.stream.input_size, "classes": self.num_classes,
-            "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,
+            "actions": len(self.label_set), "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,
             "int8_running_sum_in_graph": bool(self.stream.quantized_sums),
+            "pool_frames": self.stream.pool_frames if self.stream.bounded_pools else None,
             "runtime": self._loaded.runtime, "runtime_version": self._loaded.version,
-            "num_threads": self._loaded.num_threads, "frame_stride": self.frame_stride,
+            "num_threads": self._loaded.num_threads, "sample_fps": self.sample_fps,
+            "frame_stride": self.frame_stride if self.sample_fps is None else None,
             "window_frames": self.window_frames, "ema": self.ema, "crop": self.crop, "load_ms": round(self.load_ms, 1),
         }
 
@@ -370,4 +491,3 @@ class MovinetActionBackend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

