@@ -91,7 +91,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bar = _bar(args.max_frames, "analyze", "frame")
     try:
         summary = analyze_file(args.video, args.out, config, audio=args.audio, annotate=not args.no_video,
-                               max_frames=args.max_frames, on_result=(lambda _: bar.update(1)) if bar else None)
+                               max_frames=args.max_frames, on_result=(lambda _: bar.update(1)) if bar is not None else None)
     finally:
         if bar is not None:
             bar.close()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "edge_sdk.cli", *args], capture_output=True, text=True, check=check)
@@ -180,8 +182,8 @@ def test_ctrl_c_is_a_clean_stop(media: Path, tmp_path: Path):
 def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path: Path):
     run_cli("analyze", str(media / "vtest.avi"), "--max-frames", "6", "--no-video", "--action", "--out", str(tmp_path / "a"))
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
-    assert summary["effective"]["action"]["model"] == "movinet-a0-demo-int8"
-    assert summary["licenses"]["movinet-a0-demo-int8"] == "Apache-2.0"
+    assert summary["effective"]["action"]["model"] == "movinet-a0-stream-k600-int8"
+    assert summary["licenses"]["movinet-a0-stream-k600-int8"] == "Apache-2.0"
     assert summary["licenses"][summary["effective"]["pose"]["model"]] == "Apache-2.0"
     run_cli("live", str(media / "vtest.avi"), "--replay", "--seconds", "1", "--out", str(tmp_path / "l"),
             "--action", "movinet-a0-demo-fp16")
@@ -190,3 +192,32 @@ def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path
     assert live["licenses"]["movinet-a0-demo-fp16"] == "Apache-2.0"
     r = run_cli("pose", str(tmp_path / "nobody.jpg"), check=False)
     assert r.returncode == 1 and "cannot read image" in r.stderr and "no such file" in r.stderr and "WARN" not in r.stderr
+
+
+def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_path: Path):
+    """As a person runs it: stdout and stderr a pseudo-terminal (tqdm draws its bar there; a bar
+    without a known total once crashed on its first update)."""
+    import os
+    import pty
+
+    clip = ROOT / "examples" / "media" / "arm_wrestling.mp4"
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "edge_sdk.cli", "analyze", str(clip), "--action", "--no-video",
+                          "--out", str(tmp_path / "run")], stdin=slave, stdout=slave, stderr=slave, cwd=ROOT)
+    os.close(slave)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(master)
+    assert p.wait(timeout=120) == 0, screen.decode(errors="replace")
+    text = screen.decode(errors="replace")
+    assert "analyze" in text and "frame" in text and "Traceback" not in text, text
+    events = [json.loads(ln) for ln in (tmp_path / "run" / "timeline.jsonl").read_text().splitlines()]
+    starts = [e for e in events if e["kind"] == "action_start"]
+    assert [e["label"] for e in starts] == ["arm wrestling"], starts

@@ -89,8 +89,8 @@ def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_pa
     for e in got:
         VALIDATOR.validate(e)
         assert e["v"] == SCHEMA_VERSION
-    assert [e for e in got if e["kind"] in ("action_start", "action_end")] == [{"v": 1, "seq": e["seq"], **x} for e, x in
-                                                         zip([e for e in got if e["kind"] in ("action_start", "action_end")], actions)]
+    got_actions = [e for e in got if e["kind"] in ("action_start", "action_end")]
+    assert got_actions == [{"v": 1, "seq": e["seq"], **x} for e, x in zip(got_actions, actions)]
     summaries = [e for e in got if e["kind"] == "summary"]
     assert [s["frame"] for s in summaries] == [5, 10, 15, 20, 25, 30, 35]
     assert all(s["frames"] == 5 and s["fps"] == 10.0 for s in summaries)

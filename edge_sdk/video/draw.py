@@ -57,6 +57,8 @@ class SkeletonAnnotator:
                 cv2.rectangle(frame, (x0, y0), (x1, y1), color, 1)
                 if pose.track_id is not None:
                     label = f"#{pose.track_id} {pose.motion}" if pose.motion else f"#{pose.track_id}"
+                    if pose.actions:  # per-person actions: the person's top one
+                        label += f" {pose.actions[0].label} {pose.actions[0].score:.2f}"
                     (w, h), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
                     top = max(0, y0 - h - base - 2)
                     cv2.rectangle(frame, (x0, top), (x0 + w + 4, top + h + base + 2), color, -1)
