@@ -57,7 +57,9 @@ def test_metrics_scraped_during_a_replayed_run(media: Path, tmp_path: Path):
         for phase in ("pre", "invoke", "post"):
             n = final[("edge_sdk_stage_seconds_count", (("phase", phase), ("stage", stage)))]
             total = final[("edge_sdk_stage_seconds_sum", (("phase", phase), ("stage", stage)))]
-            assert n == stats["stages"][stage]["calls"] == analysed
+            assert n == stats["stages"][stage]["calls"]
+            # every frame is posed; the action model sees 5 of the video's 10 frames a second (fewer if dropped)
+            assert n == analysed if stage == "pose" else 0 < n <= (analysed + 1) // 2 + 1
             key = {"pre": "pre_ms", "invoke": "infer_ms", "post": "post_ms"}[phase]
             assert abs(total * 1e3 / n - stats["stages"][stage][key]) < 0.01 + 0.01 * stats["stages"][stage][key]
     assert 0.5 * 10 * analysed / 40 < final[("edge_sdk_fps", ())] < 15  # about the replay's 10 fps less what was dropped
