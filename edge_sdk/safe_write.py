@@ -11,22 +11,26 @@ functions):
   ``O_EXCL | O_NOFOLLOW`` after removing whatever had that name (a link is removed, not followed).
 
 JSON is strict (``allow_nan=False``): NaN or inf raise :class:`ConfigError` instead of writing a
-file other tools cannot parse.
+file other tools cannot parse. A full disk (or a file-size limit) is an :class:`OutputError` naming the
+file and the free space (:func:`output_error`), never a bare ``OSError``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from .errors import ConfigError
+from .errors import ConfigError, OutputError
 
 __all__ = ["OutputDir", "atomic_write_bytes", "atomic_write_text", "atomic_path", "create_new", "open_append",
-           "dumps_strict"]
+           "dumps_strict", "output_error", "free_bytes", "NO_SPACE"]
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # disk full, quota, file-size limit
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -37,6 +41,27 @@ def dumps_strict(obj: Any, **kwargs: Any) -> str:
         return json.dumps(obj, allow_nan=False, **kwargs)
     except ValueError as e:
         raise ConfigError(f"cannot write JSON: {e} (NaN or inf in the data)") from e
+
+
+def free_bytes(path: str | os.PathLike) -> int | None:
+    """Bytes free for this user on the file system that holds ``path`` (its directory), or None."""
+    p = Path(path)
+    for d in (p, p.parent):
+        with contextlib.suppress(OSError):
+            st = os.statvfs(d)
+            return st.f_bavail * st.f_frsize
+    return None
+
+
+def output_error(path: str | os.PathLike, e: OSError) -> OSError:
+    """``e`` as an :class:`OutputError` naming ``path`` and the free space when it says the disk is full
+    (or a size limit was hit); any other ``OSError`` unchanged."""
+    if isinstance(e, OutputError) or e.errno not in NO_SPACE:
+        return e
+    free = free_bytes(path)
+    room = f"{free} bytes free there" if free is not None else "free space unknown"
+    what = "file-size limit reached" if e.errno == errno.EFBIG else "no space left on the device"
+    return OutputError(e.errno, f"{what} writing {path} ({room}); free some space or choose another --out")
 
 
 def _check_target(path: Path) -> None:
@@ -73,12 +98,16 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temp file in its directory + ``os.replace`` (fsync'd first)."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+    """Write ``data`` to ``path`` via a temp file in its directory + ``os.replace`` (fsync'd first); a full
+    disk leaves the old file as it was and raises :class:`OutputError`."""
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+    except OSError as e:
+        raise output_error(path, e) from e
     return Path(path)
 
 

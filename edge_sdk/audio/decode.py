@@ -1,5 +1,6 @@
-"""Read speech from files people have: WAV (as stored, :func:`~edge_sdk.audio.signal.read_wav`) and, through
-PyAV (FFmpeg inside the wheel), FLAC, MP3, M4A/AAC, Opus/Ogg and the soundtrack of a video file.
+"""Read speech from files people have: PCM WAV (as stored, :func:`~edge_sdk.audio.signal.read_wav`) and, through
+PyAV (FFmpeg inside the wheel), every other WAV encoding (float32/64, WAVE_FORMAT_EXTENSIBLE as ffmpeg, sox
+and recorders write it), FLAC, MP3, M4A/AAC, Opus/Ogg and the soundtrack of a video file.
 
 Compressed audio is decoded frame by frame and resampled by FFmpeg to 16 kHz mono float32 as it goes, so
 memory holds the 16 kHz result only.
@@ -10,14 +11,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
 from ..errors import AudioFormatError
-from .signal import SAMPLE_RATE, read_wav
+from .signal import SAMPLE_RATE, WavEncodingError, read_wav, wav_16k_blocks
 
-__all__ = ["read_audio", "has_audio_track"]
+__all__ = ["read_audio", "audio_16k_blocks", "has_audio_track"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -50,16 +51,49 @@ def has_audio_track(path: str | os.PathLike) -> bool:
 def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     """(samples, sample_rate) of an audio file or a video's first audio stream.
 
-    WAV comes back as stored (int PCM, any rate, (n,) or (n, channels)); everything else as (n,) float32
-    mono at 16 kHz. Unreadable, silent-less (no audio stream) or empty input raises :class:`AudioFormatError`.
+    A PCM WAV comes back as stored (int PCM, any rate, (n,) or (n, channels)); everything else as (n,)
+    float32 mono at 16 kHz. Unreadable, silent-less (no audio stream), empty or non-finite input raises
+    :class:`AudioFormatError`.
     """
     p = Path(path)
     if not p.is_file():
         raise AudioFormatError(f"audio file not found: {p}")
     if p.suffix.lower() in WAV_SUFFIXES:
-        return read_wav(p)
+        try:
+            return read_wav(p)
+        except WavEncodingError:
+            pass  # float / extensible WAV: FFmpeg reads it
+    parts = list(_decoded_16k_blocks(p))
+    x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    if x.size == 0:
+        raise AudioFormatError(f"{p}: no audio samples decoded")
+    return np.clip(x, -1.0, 1.0), SAMPLE_RATE
+
+
+def audio_16k_blocks(path: str | os.PathLike) -> Iterator[np.ndarray]:
+    """Any audio file as 16 kHz mono float32 blocks, read as it goes (memory stays flat): PCM WAV
+    through :func:`~edge_sdk.audio.signal.wav_16k_blocks`, everything else through FFmpeg."""
+    p = Path(path)
+    if p.suffix.lower() in WAV_SUFFIXES:
+        try:
+            yield from wav_16k_blocks(p)
+            return
+        except WavEncodingError:
+            pass  # raised on opening, before any block
+    n = 0
+    for block in _decoded_16k_blocks(p):
+        n += block.size
+        yield np.clip(block, -1.0, 1.0)
+    if n == 0:
+        raise AudioFormatError(f"{p}: no audio samples decoded")
+
+
+def _decoded_16k_blocks(p: Path) -> Iterator[np.ndarray]:
+    """FFmpeg's decode of the first audio stream, mixed to mono and resampled to 16 kHz float32, frame by
+    frame; NaN / inf samples raise :class:`AudioFormatError` as they would for an array."""
+    if not p.is_file():
+        raise AudioFormatError(f"audio file not found: {p}")
     av = _av()
-    parts: list[np.ndarray] = []
     try:
         with av.open(str(p)) as c:
             if not c.streams.audio:
@@ -68,13 +102,15 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
             rs = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             for frame in c.decode(stream):
                 for out in rs.resample(frame):
-                    parts.append(out.to_ndarray().reshape(-1))
+                    yield _finite(out.to_ndarray().reshape(-1).astype(np.float32, copy=False), p)
             for out in rs.resample(None):  # flush the resampler
-                parts.append(out.to_ndarray().reshape(-1))
+                yield _finite(out.to_ndarray().reshape(-1).astype(np.float32, copy=False), p)
     except av.error.FFmpegError as e:
         raise AudioFormatError(f"{p}: cannot decode audio ({e}); expected wav, flac, mp3, m4a/aac, opus/ogg or a video "
                                "with a soundtrack") from e
-    x = np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
-    if x.size == 0:
-        raise AudioFormatError(f"{p}: no audio samples decoded")
-    return np.clip(x, -1.0, 1.0), SAMPLE_RATE
+
+
+def _finite(x: np.ndarray, p: Path) -> np.ndarray:
+    if not np.isfinite(x).all():
+        raise AudioFormatError(f"{p}: audio contains NaN or inf")
+    return x

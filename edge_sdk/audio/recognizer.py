@@ -23,7 +23,8 @@ from ..config import AsrOptions
 from ..errors import EdgeSdkError
 from ..results import TranscriptSegment
 from ..runtime import usable_cpus
-from .signal import SAMPLE_RATE, to_mono_16k, wav_16k_blocks
+from .decode import audio_16k_blocks
+from .signal import SAMPLE_RATE, to_mono_16k
 from .vad import Utterance, VoiceActivityDetector, find_utterances, merge_utterances
 
 __all__ = ["UtteranceRecognizer", "Transcript", "window_frames", "looks_broken", "default_threads",
@@ -143,8 +144,9 @@ class UtteranceRecognizer:
         return Transcript(" ".join(s.text for s in segs), tuple(segs), x.size / SAMPLE_RATE, time.perf_counter() - start)
 
     def transcribe_wav(self, path: str | os.PathLike, t0_s: float = 0.0) -> Transcript:
-        """:meth:`transcribe` of a WAV file read, resampled and segmented block by block: the same
-        utterances, with memory that stays flat however long the recording is."""
+        """:meth:`transcribe` of an audio file (any WAV, or what :func:`~edge_sdk.audio.decode.read_audio`
+        reads) read, resampled and segmented block by block: the same utterances, with memory that
+        stays flat however long the recording is."""
         start, o = time.perf_counter(), self.options
         vad = VoiceActivityDetector(o.vad, t0_s)
         segs: list[TranscriptSegment] = []
@@ -157,7 +159,7 @@ class UtteranceRecognizer:
                 if len(held) == 2:
                     self._append(segs, held.pop(0))
 
-        for block in wav_16k_blocks(path):
+        for block in audio_16k_blocks(path):
             n += block.size
             take(vad.push(block))
         take(vad.flush())

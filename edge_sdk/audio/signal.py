@@ -81,13 +81,20 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     return np.asarray(soxr.resample(x, sr_in, sr_out, quality="HQ"), dtype=np.float32)
 
 
+class WavEncodingError(AudioFormatError):
+    """A WAV file whose samples are not plain integer PCM (float, WAVE_FORMAT_EXTENSIBLE, A-law ...):
+    :mod:`edge_sdk.audio.decode` reads those through FFmpeg instead."""
+
+
 def _open_wav(p: Path) -> wave.Wave_read:
     if not p.is_file():
         raise AudioFormatError(f"audio file not found: {p}")
     try:
         return wave.open(str(p), "rb")
     except (wave.Error, EOFError) as e:
-        raise AudioFormatError(f"{p}: not a PCM WAV file ({e}); convert it, e.g. ffmpeg -i in -ar 16000 -ac 1 out.wav") from e
+        if "unknown format" in str(e):
+            raise WavEncodingError(f"{p}: WAV samples are not plain integer PCM ({e})") from e
+        raise AudioFormatError(f"{p}: not a WAV file ({e}); convert it, e.g. ffmpeg -i in -ar 16000 -ac 1 out.wav") from e
 
 
 def _pcm(raw: bytes, width: int, ch: int, p: Path) -> np.ndarray:

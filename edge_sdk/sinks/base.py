@@ -11,7 +11,9 @@ Sinks must not modify ``frame`` (copy it to draw). Events come from two threads 
 on its own thread: :class:`SinkSet` serialises the calls.
 
 Error policy (:class:`SinkSet`): a sink that raises is logged, counted (:meth:`SinkSet.errors`),
-reported as an ``error`` event (``stage: "sink"``) to the other sinks, and the run goes on. A
+reported as an ``error`` event (``stage: "sink"``) to the other sinks, and the run goes on. Except
+a full disk (:class:`~edge_sdk.errors.OutputError`) in a sink that is not ``optional`` (the timeline,
+the summary): then the run cannot keep its record, and the error is raised after the report. A
 source or stage error is not a sink error: the analyzer writes it and raises it.
 """
 
@@ -23,6 +25,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import OutputError
 from ..results import Event, FrameResult
 
 __all__ = ["Sink", "SinkSet"]
@@ -91,7 +94,9 @@ class SinkSet:
         except Exception as e:
             name = who if isinstance(who, str) else sink_name(who)
             self._errors[name] = self._errors.get(name, 0) + 1
-            log.warning("sink %s.%s failed (the run goes on): %s: %s", name, what, type(e).__name__, e)
+            fatal = isinstance(e, OutputError) and not getattr(who, "optional", False)
+            log.warning("sink %s.%s failed (%s): %s: %s", name, what, "the run stops" if fatal else "the run goes on",
+                        type(e).__name__, e)
             report = Event(_time_of(args), "error", {"stage": "sink", "sink": name, "error": f"{type(e).__name__}: {e}"})
             for other in self.sinks:
                 if other is not who:
@@ -99,6 +104,8 @@ class SinkSet:
                         other.on_event(report)
                     except Exception:  # the report itself failed: counted above already, not recursed
                         pass
+            if fatal:
+                raise
 
     def errors(self) -> dict[str, int]:
         """Failed calls per sink (or callback) name."""

@@ -103,15 +103,21 @@ class _Target:
 
 def parse_url(url: str) -> _Target:
     """Split an ``mqtt://`` / ``mqtts://`` URL; raises :class:`ConfigError` saying what is wrong."""
-    u = urlsplit(url)
+    if not url or not url.strip():
+        raise ConfigError("MQTT URL is empty (an unset variable?): expected mqtt://[USER@]HOST[:PORT]/PREFIX")
+    try:
+        u = urlsplit(url)
+    except ValueError as e:  # e.g. an unclosed IPv6 bracket
+        raise ConfigError(f"MQTT URL {url!r} cannot be parsed ({e}): expected mqtt://[USER@]HOST[:PORT]/PREFIX, "
+                          "IPv6 hosts in brackets (mqtt://[::1]:1883/cam)") from None
     if u.scheme not in ("mqtt", "mqtts"):
         raise ConfigError(f"MQTT URL must start with mqtt:// or mqtts://, got {url!r}")
     try:
         port = u.port
     except ValueError:
         raise ConfigError(f"MQTT URL has a bad port: {url!r}") from None
-    if not u.hostname:
-        raise ConfigError(f"MQTT URL has no host: {url!r}")
+    if not u.hostname or any(c.isspace() for c in u.hostname):
+        raise ConfigError(f"MQTT URL has no usable host: {url!r} (expected mqtt://HOST[:PORT]/PREFIX)")
     prefix = u.path.strip("/") or "edge_sdk"
     if any(c in prefix for c in "#+") or "#" in url or u.query:
         raise ConfigError(f"MQTT topic prefix must not contain #, + or a query: {url!r}")

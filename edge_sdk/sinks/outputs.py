@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import re
 from typing import Any
 
 from ..errors import ConfigError
@@ -11,18 +13,35 @@ from ..errors import ConfigError
 __all__ = ["add_output_args", "outputs_from_args", "camera_from_args", "parse_hostport"]
 
 
-def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
-    """``HOST:PORT``, ``:PORT`` or ``PORT`` (host 127.0.0.1); raises :class:`ConfigError`."""
+def parse_hostport(value: str, default_port: int, option: str = "address") -> tuple[str, int]:
+    """``HOST:PORT``, ``[IPv6]:PORT``, ``:PORT`` or ``PORT`` (host 127.0.0.1); raises :class:`ConfigError`
+    naming ``option``."""
+    expected = f"expected HOST:PORT (e.g. 127.0.0.1:{default_port}, [::1]:{default_port} or :{default_port})"
+    if not value or not value.strip():
+        raise ConfigError(f"{option}: empty value (an unset variable?); {expected}")
     host, sep, port = value.rpartition(":")
     if not sep:
         host, port = "", value
+    if host.startswith("[") != host.endswith("]") or (":" in host and not host.startswith("[")):
+        raise ConfigError(f"{option} {value!r}: {expected}; an IPv6 host goes in brackets")
+    host = host[1:-1] if host.startswith("[") else host
+    if host:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if not _HOSTNAME.fullmatch(host):
+                raise ConfigError(f"{option} {value!r}: {host!r} is not a host name or IP address; {expected}") from None
     try:
         p = int(port) if port else default_port
     except ValueError:
-        raise ConfigError(f"expected HOST:PORT, got {value!r}") from None
+        raise ConfigError(f"{option} {value!r}: {expected}") from None
     if not 0 <= p < 65536:
-        raise ConfigError(f"port must be 0..65535, got {p}")
-    return (host.strip("[]") or "127.0.0.1"), p
+        raise ConfigError(f"{option} {value!r}: port must be 0..65535, got {p}")
+    return (host or "127.0.0.1"), p
+
+
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"  # underscores: container names
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 
 
 def add_output_args(p: argparse.ArgumentParser) -> None:
@@ -59,21 +78,29 @@ def camera_from_args(args: argparse.Namespace) -> Any:
 
 def outputs_from_args(args: argparse.Namespace) -> list[Any]:
     """The sinks ``args`` ask for, started (listening / connecting), in the order MQTT, metrics, web."""
+    mqtt, metrics, serve = (getattr(args, k, None) for k in ("mqtt", "metrics", "serve"))
+    # every address is checked before anything starts: a typo is a usage error, not a half-started run
+    if mqtt is not None:
+        from .mqtt import parse_url
+
+        parse_url(mqtt)
+    metrics_at = parse_hostport(metrics, 9464, "--metrics") if metrics is not None else None
+    serve_at = parse_hostport(serve, 8080, "--serve") if serve is not None else None
     sinks: list[Any] = []
     try:
-        if getattr(args, "mqtt", None):
+        if mqtt is not None:
             from .mqtt import MqttOptions, MqttSink
 
-            sinks.append(MqttSink(MqttOptions(args.mqtt, summary_every_s=args.mqtt_summary, ca_certs=args.mqtt_ca)).start())
-        if getattr(args, "metrics", None):
+            sinks.append(MqttSink(MqttOptions(mqtt, summary_every_s=args.mqtt_summary, ca_certs=args.mqtt_ca)).start())
+        if metrics_at is not None:
             from .metrics import MetricsSink
 
-            sinks.append(MetricsSink(*parse_hostport(args.metrics, 9464)).start())
-        if getattr(args, "serve", None):
+            sinks.append(MetricsSink(*metrics_at).start())
+        if serve_at is not None:
             from .web import LiveViewSink
 
             token = args.serve_token or os.environ.get("EDGE_SDK_SERVE_TOKEN") or None
-            sinks.append(LiveViewSink(*parse_hostport(args.serve, 8080), token=token).start())
+            sinks.append(LiveViewSink(*serve_at, token=token).start())
     except OSError as e:  # a port in use, a host that is not ours
         for s in sinks:
             s.close()

@@ -6,11 +6,15 @@
     #    SIGTERM), or "failed" with "error" when the block raised; "wall_s"; always written
 
 As a sink it counts the events of each kind (``events``). The file is replaced atomically, as
-strict JSON (:mod:`edge_sdk.safe_write`).
+strict JSON (:mod:`edge_sdk.safe_write`). On entering, ``RESERVE_BYTES`` are set aside next to it (a
+hidden file) so the final status is written even when the run filled the disk; without that much room
+the run does not start (:class:`OutputError`). If the final write still fails, the file is removed
+rather than left saying ``running``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -18,11 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OutputError
 from ..results import Event, FrameResult
-from ..safe_write import atomic_write_text, dumps_strict
+from ..safe_write import atomic_write_text, create_new, dumps_strict, output_error
 from ..signals import Stopped
 
-__all__ = ["SummarySink"]
+__all__ = ["SummarySink", "RESERVE_BYTES"]
+
+RESERVE_BYTES = 256 * 1024  # room kept for the final summary.json (a few kB) and its temp copy
 
 
 class SummarySink:
@@ -60,15 +67,67 @@ class SummarySink:
     def write(self) -> None:
         self.data["events"] = dict(self._events)
         self.data["wall_s"] = round(time.perf_counter() - self._t0, 3)
-        atomic_write_text(self.path, dumps_strict(self.data, indent=1) + "\n")
+        text = dumps_strict(self.data, indent=1) + "\n"
+        try:
+            atomic_write_text(self.path, text)
+        except OutputError:
+            if not self._release():
+                self._unwrite()
+                raise
+            try:  # the reserved room is free now
+                atomic_write_text(self.path, text)
+            except OutputError:
+                self._unwrite()
+                raise
+
+    def _reserve(self) -> None:
+        try:
+            with create_new(self._reserve_path) as f:
+                f.write(b"\0" * RESERVE_BYTES)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            self._release()
+            err = output_error(self.path.parent, e)
+            if isinstance(err, OutputError):
+                raise OutputError(err.errno, f"{err.strerror}; a run needs at least {RESERVE_BYTES} bytes free "
+                                             "to start") from e
+            raise
+
+    def _release(self) -> bool:
+        """Free the reserved room; False when there was none."""
+        try:
+            os.unlink(self._reserve_path)
+            return True
+        except FileNotFoundError:
+            return False
+
+    def _unwrite(self) -> None:
+        """A summary that cannot be finished is removed, never left saying ``running``."""
+        if self.data.get("status") != "running":
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+    @property
+    def _reserve_path(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.reserve")
 
     def close(self) -> None:
         """Write what is known (the status is set by :meth:`finish` / the ``with`` block)."""
         self.write()
 
     def __enter__(self) -> "SummarySink":
-        self.write()
+        try:
+            self.write()
+            self._reserve()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+            raise
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        self.finish(exc)
+        try:
+            self.finish(exc)
+        finally:
+            self._release()
