@@ -167,7 +167,9 @@ def _peer_whisper(wav: str | os.PathLike, asr: AsrOptions, ct2_dir: Path | None,
                 walls[name].append(time.perf_counter() - t0)
         for name in runners:
             wall = float(np.median(walls[name]))
-            out[name] = {"wall_s": round(wall, 3), "rtf": round(audio.size / SAMPLE_RATE / wall, 2), "text": texts[name]}
+            audio_s = audio.size / SAMPLE_RATE
+            out[name] = {"wall_s": round(wall, 3), "speed_x": round(audio_s / wall, 2), "rtf": round(wall / audio_s, 4),
+                         "text": texts[name]}
     finally:
         ours.close()
     return out

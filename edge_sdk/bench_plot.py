@@ -33,12 +33,12 @@ def require_matplotlib() -> Any:
 
 
 def _speech_rows(result: dict[str, Any]) -> list[tuple[str, float, bool]]:
-    rows = [(f"run {name}: {'speech flat out' if 'flat' in name else 'speech in real time'}", r["asr"]["rtf"], True)
-            for name, r in result["runs"].items() if r.get("asr") and r["asr"].get("rtf")]
+    rows = [(f"run {name}: {'speech flat out' if 'flat' in name else 'speech in real time'}", r["asr"]["speed_x"], True)
+            for name, r in result["runs"].items() if r.get("asr") and r["asr"].get("speed_x")]
     speech = result.get("peers", {}).get("speech") or {}
     for name, v in speech.items():
-        if isinstance(v, dict) and "rtf" in v:
-            rows.append((f"{name}, alone", v["rtf"], name.startswith("edge_sdk")))
+        if isinstance(v, dict) and "speed_x" in v:
+            rows.append((f"{name}, alone", v["speed_x"], name.startswith("edge_sdk")))
     return rows
 
 

@@ -143,7 +143,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     else:
         for s in tr.segments:
             print(f"[{s.start_s:7.2f} -> {s.end_s:7.2f}] {s.text}")
-        print(f"{tr.audio_s:.1f} s of audio in {tr.wall_s:.2f} s ({tr.rtf:.1f}x real time, {info['model']})")
+        print(f"{tr.audio_s:.1f} s of audio in {tr.wall_s:.2f} s ({tr.speed_x:.1f}x real time, {info['model']})")
     return 0
 
 
@@ -339,7 +339,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
               if "fps" in mp else f"peer mediapipe-pose: skipped ({mp['skipped']})")
     for name, v in peers.get("speech", {}).items():
         if isinstance(v, dict):  # the others are the clip's length and the thread count
-            print(f"speech {name}: " + (f"{v['rtf']}x real time" if "rtf" in v else f"skipped ({v['skipped']})"))
+            print(f"speech {name}: " + (f"{v['speed_x']}x real time" if "speed_x" in v else f"skipped ({v['skipped']})"))
     return 0
 
 

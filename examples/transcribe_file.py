@@ -19,7 +19,7 @@ def main() -> int:
         transcript = asr.transcribe(samples, rate)
     for seg in transcript.segments:
         print(f"[{seg.start_s:6.2f} -> {seg.end_s:6.2f}] {seg.text}")
-    print(f"{transcript.audio_s:.1f} s of audio in {transcript.wall_s:.2f} s ({transcript.rtf:.1f}x real time)")
+    print(f"{transcript.audio_s:.1f} s of audio in {transcript.wall_s:.2f} s ({transcript.speed_x:.1f}x real time)")
     return 0 if transcript.segments else 1
 
 

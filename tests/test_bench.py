@@ -47,7 +47,7 @@ def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     assert ("skipped" in mp and "mediapipe" in mp["skipped"]) or (mp["fps"] > 0 and res["peers"]["pose_speedup_vs_mediapipe"] > 0)
     speech = res["peers"]["speech"]
     ours = next(v for k, v in speech.items() if k.startswith("edge_sdk ctranslate2 whisper-tiny.en-ct2"))
-    assert "ask not what your country can do for you" in ours["text"].lower() and ours["rtf"] > 0
+    assert "ask not what your country can do for you" in ours["text"].lower() and ours["speed_x"] > 0 and 0 < ours["rtf"] < 1
     fw = speech["faster-whisper"] if "faster-whisper" in speech else next(v for k, v in speech.items() if k.startswith("faster"))
     assert "skipped" in fw or "ask not what your country" in fw["text"].lower()
 

@@ -240,9 +240,10 @@ def test_english_only_model_rejects_other_languages():
 
 def test_cli_transcribe_json_contract(media: Path):
     out = json.loads(run_cli("transcribe", str(media / "jfk.wav"), "--json", "--threads", "2").stdout)
-    assert set(out) >= {"model", "text", "segments", "audio_s", "wall_s", "rtf"}
+    assert set(out) >= {"model", "text", "segments", "audio_s", "wall_s", "speed_x", "rtf"}
     assert out["model"] == DEFAULT_ASR_MODEL and "ask not what your country can do for you" in normalize(out["text"])
-    assert out["segments"][0]["start"] < out["segments"][0]["end"] and out["rtf"] > 0
+    assert out["segments"][0]["start"] < out["segments"][0]["end"] and out["speed_x"] > 0
+    assert out["rtf"] == pytest.approx(out["wall_s"] / out["audio_s"], rel=0.01)  # the usual ratio: processing / audio
     r = run_cli("transcribe", str(media / "messi5.jpg"), check=False)
     assert r.returncode == 1 and "AudioFormatError" in r.stderr
 
@@ -264,7 +265,7 @@ def test_analyzer_process_audio_streams_transcripts_into_the_timeline(jfk16k, me
     assert 50.0 <= segs[0].start_s < 50.6 and segs[-1].end_s <= 61.01
     kinds = [json.loads(line)["kind"] for line in timeline.read_text().splitlines()]
     assert kinds[0] == "frame" and kinds.count("transcript") == len(segs)
-    assert stats["asr"]["audio_s"] == pytest.approx(11.0, abs=0.01) and stats["asr"]["rtf"] > 0
+    assert stats["asr"]["audio_s"] == pytest.approx(11.0, abs=0.01) and stats["asr"]["speed_x"] > 0
 
 
 def test_microphone_errors_are_clear():

@@ -53,7 +53,8 @@ def window_frames(duration_s: float, margin_s: float, minimum: int = MIN_CTX) ->
 @dataclass(frozen=True)
 class Transcript:
     """Text of a recording and its segments (seconds on the caller's clock); ``audio_s`` of input
-    took ``wall_s`` to transcribe; ``rtf`` = audio_s / wall_s (x real time, higher is faster)."""
+    took ``wall_s`` to transcribe: ``speed_x`` = audio_s / wall_s ("x real time", higher is faster) and
+    ``rtf``, the real-time factor = wall_s / audio_s (lower is faster)."""
 
     text: str
     segments: tuple[TranscriptSegment, ...]
@@ -61,12 +62,16 @@ class Transcript:
     wall_s: float
 
     @property
-    def rtf(self) -> float:
+    def speed_x(self) -> float:
         return self.audio_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def rtf(self) -> float:
+        return self.wall_s / self.audio_s if self.audio_s > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "segments": [s.to_dict() for s in self.segments], "audio_s": round(self.audio_s, 3),
-                "wall_s": round(self.wall_s, 3), "rtf": round(self.rtf, 2)}
+                "wall_s": round(self.wall_s, 3), "speed_x": round(self.speed_x, 2), "rtf": round(self.rtf, 4)}
 
 
 def default_threads() -> int:

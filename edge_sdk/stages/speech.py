@@ -135,10 +135,12 @@ class SpeechStage(BackendStage):
         return SpeechStageOutput(tuple(segs), StageTimings((w1 - w0) * 1e3, (w2 - w1) * 1e3, 0.0), events)
 
     def accounts(self) -> dict[str, Any]:
-        """Audio seconds fed, utterances decoded, speech-to-text wall seconds, and their ratio (rtf); with
+        """Audio seconds fed, utterances decoded, speech-to-text wall seconds, ``speed_x`` (audio seconds per
+        wall second, "x real time") and ``rtf`` (wall / audio, the real-time factor); with
         ``early_s``: early transcripts used and decoded in vain (speech went on after the pause)."""
         acc = {"audio_s": round(self.audio_s, 3), "utterances": self.utterances, "asr_wall_s": round(self.asr_wall_s, 3),
-               "rtf": round(self.audio_s / self.asr_wall_s, 2) if self.asr_wall_s > 0 else None}
+               "speed_x": round(self.audio_s / self.asr_wall_s, 2) if self.asr_wall_s > 0 else None,
+               "rtf": round(self.asr_wall_s / self.audio_s, 4) if self.audio_s > 0 else None}
         if self.options.vad.early_s is not None:
             acc.update(early_used=self.early_used, early_wasted=self.early_decoded - self.early_used)
         return acc
