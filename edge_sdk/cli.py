@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import subprocess
@@ -84,6 +85,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .config import AnalyzerConfig
     from .jobs import analyze_file
 
+    args.out = _out_dir(args.out, "analyze")
     if args.audio is None and has_audio_track(args.video):  # the video's own soundtrack, unless --audio
         args.audio = args.video
     config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if args.audio else None,
@@ -99,7 +101,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(f"edge-sdk: warning: {args.video} ended after {summary['source']['frames_read']} of the "
               f"{summary['source']['frames']} frames its header announces (truncated file?)", file=sys.stderr)
     s = summary["stats"]
-    print(f"{s['frames']} frames, analyzer {s['fps']} fps; wrote {args.out}/timeline.jsonl, summary.json"
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    fps = (s.get("loop") or {}).get("fps") or s["fps"]  # frames / wall seconds of the loop (models loaded before)
+    took = f" in {s['frames'] / fps:.1f} s ({fps} fps)" if fps else ""
+    print(f"{s['frames']} frames{took}; wrote {args.out}/timeline.jsonl, summary.json"
           + ("" if args.no_video else ", annotated.mp4"))
     return 0
 
@@ -181,6 +188,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from .jobs import analyze_live
     from .profiles import get_profile
 
+    args.out = _out_dir(args.out, "live")
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
     action = None
@@ -189,14 +197,45 @@ def cmd_live(args: argparse.Namespace) -> int:
     from .sinks.outputs import camera_from_args, outputs_from_args
 
     camera = camera_from_args(args)
-    st: dict[str, Any] = {}
     try:
-        st = analyze_live(args.source, args.out, get_profile(args.profile), replay=args.replay, seconds=args.seconds,
-                          mic=args.mic, action=action, sinks=outputs_from_args(args), camera_options=camera,
-                          announce=lambda line: print(line, file=sys.stderr, flush=True))["stats"]
-    finally:
-        print(f"{st.get('frames', 0)} frames, latency {st.get('latency_ms')}, source {st.get('source')}; wrote {args.out}")
+        analyze_live(args.source, args.out, get_profile(args.profile), replay=args.replay, seconds=args.seconds,
+                     mic=args.mic, action=action, sinks=outputs_from_args(args), camera_options=camera,
+                     announce=lambda line: print(line, file=sys.stderr, flush=True))
+    finally:  # also after Ctrl-C or an error: what summary.json says, if the run wrote one
+        line = _live_line(Path(args.out) / "summary.json", args.json)
+        if line:
+            print(line)
     return 0
+
+
+def _out_dir(out: Path | None, command: str) -> Path:
+    """``out``, or ``runs/<command>/<N>`` with N one more than the largest there (created by the run)."""
+    if out is not None:
+        return out
+    root = Path("runs") / command
+    taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()] if root.is_dir() else []
+    return root / str(max(taken, default=0) + 1)
+
+
+def _live_line(path: Path, as_json: bool = False) -> str | None:
+    """The final line of ``live``, from its summary.json (None when there is none); ``as_json``: the
+    summary itself, on one line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        summary = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    if as_json:
+        return json.dumps(summary)
+    st = summary.get("stats") or {}
+    fps = (st.get("loop") or {}).get("fps")
+    lat = (st.get("latency_ms") or {}).get("p50")
+    src = st.get("source") or {}
+    parts = [f"{st.get('frames', 0)} frames" + (f" ({fps} fps)" if fps else ""),
+             f"capture-to-result p50 {lat} ms" if lat is not None else None,
+             f"{src['dropped']} dropped" if src.get("dropped") else None,
+             f"status {summary.get('status')}"]
+    return ", ".join(p for p in parts if p) + f"; wrote {path.parent}"
 
 
 def cmd_models(args: argparse.Namespace) -> int:

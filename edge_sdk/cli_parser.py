@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="analyze a video file: timeline.jsonl, summary.json, annotated.mp4")
     p.add_argument("video", type=Path)
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, default=None, help="output directory (default: runs/analyze/N, the next N)")
+    p.add_argument("--json", action="store_true", help="print summary.json's content as one JSON object")
     p.add_argument("--max-frames", type=int, default=None)
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     p.add_argument("--audio", type=Path, default=None,
@@ -104,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("live", help="live loop on a camera / stream / file: timeline.jsonl + summary.json")
     p.add_argument("source", help="camera index (0), /dev/videoN, rtsp:// or http:// URL, a video file, "
                                   "a GStreamer pipeline ending in appsink, or picamera2[:N]")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, default=None, help="output directory (default: runs/live/N, the next N)")
+    p.add_argument("--json", action="store_true", help="print summary.json's content as one JSON object")
     p.add_argument("--replay", action="store_true", help="deliver a file at its native fps (camera stand-in)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")

@@ -97,6 +97,8 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                     sink.watch_source(src)
                 if hasattr(sink, "url") and announce is not None:
                     announce(f"{sink.name}: {sink.url}")
+            if announce is not None:
+                announce(f"live: {source} -> {out} (Ctrl-C to stop)")
             stats: dict[str, Any] = {}
             try:
                 run(analyzer, src, microphone, stats=stats)

@@ -197,27 +197,52 @@ def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path
 def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_path: Path):
     """As a person runs it: stdout and stderr a pseudo-terminal (tqdm draws its bar there; a bar
     without a known total once crashed on its first update)."""
-    import os
-    import pty
+    from terminal import run_in_terminal
 
     clip = ROOT / "examples" / "media" / "arm_wrestling.mp4"
-    master, slave = pty.openpty()
-    p = subprocess.Popen([sys.executable, "-m", "edge_sdk.cli", "analyze", str(clip), "--action", "--no-video",
-                          "--out", str(tmp_path / "run")], stdin=slave, stdout=slave, stderr=slave, cwd=ROOT)
-    os.close(slave)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        screen += chunk
-    os.close(master)
-    assert p.wait(timeout=120) == 0, screen.decode(errors="replace")
-    text = screen.decode(errors="replace")
-    assert "analyze" in text and "frame" in text and "Traceback" not in text, text
+    rc, screen = run_in_terminal("analyze", str(clip), "--action", "--no-video", "--out", str(tmp_path / "run"))
+    assert rc == 0, screen
+    assert "analyze" in screen and "frame" in screen and "Traceback" not in screen, screen
+    assert "280 frames in" in screen and " fps)" in screen, screen
     events = [json.loads(ln) for ln in (tmp_path / "run" / "timeline.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["kind"] == "action_start"]
     assert [e["label"] for e in starts] == ["arm wrestling"], starts
+
+
+def test_live_replay_at_a_terminal_stops_cleanly_on_ctrl_c(media: Path, tmp_path: Path):
+    from terminal import run_in_terminal
+
+    out = tmp_path / "live"
+    rc, screen = run_in_terminal("live", str(media / "vtest.avi"), "--replay", "--out", str(out),
+                                 ctrl_c_when="Ctrl-C to stop", ctrl_c_after_s=3.0, timeout=120)
+    summary = json.loads((out / "summary.json").read_text())
+    assert rc == 130 and "Traceback" not in screen, screen
+    assert summary["status"] == "stopped" and summary["stopped_by"] == "SIGINT"
+    n = summary["stats"]["frames"]
+    assert f"{n} frames" in screen and "status stopped" in screen and str(out) in screen, screen  # what summary.json says
+
+
+@pytest.mark.parametrize("args, shows", [
+    (["pose", "{media}/messi5.jpg"], "1 pose(s)"),
+    (["transcribe", "{media}/jfk.wav"], "ask not what your country can do for you"),
+    (["models", "pull", "movinet-a0-stream-k600-int8"], "ok"),
+    (["models", "list"], "movinet-a0-stream-k600-int8"),
+])
+def test_other_commands_at_a_terminal(media: Path, args: list[str], shows: str):
+    from terminal import run_in_terminal
+
+    rc, screen = run_in_terminal(*(a.format(media=media) for a in args))
+    assert rc == 0 and shows in screen.lower() and "Traceback" not in screen, screen
+
+
+def test_analyze_without_out_and_with_json(tmp_path: Path):
+    clip = ROOT / "examples" / "media" / "carving_ice.mp4"
+    for n in (1, 2):
+        r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "analyze", str(clip), "--no-video", "--max-frames", "5"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert r.returncode == 0 and f"runs/analyze/{n}/timeline.jsonl" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "analyze", str(clip), "--no-video", "--max-frames", "5",
+                        "--json"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    summary = json.loads(r.stdout)
+    assert summary["status"] == "ok" and summary["stats"]["frames"] == 5 and (tmp_path / "runs/analyze/3/summary.json").is_file()
+    assert summary["stats"]["loop"]["fps"] == pytest.approx(5 / summary["stats"]["loop"]["wall_s"], rel=0.02)
