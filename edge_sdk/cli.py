@@ -255,10 +255,17 @@ def cmd_models(args: argparse.Namespace) -> int:
         if args.json:
             print(dumps_strict(rows, indent=1))
         else:
+            table = [("NAME", "TASK", "PRECISION", "SIZE", "LICENSE", "HERE")]
             for r in rows:
-                state = "present" if r["present"] else f"missing: {r['get']}"
-                print(f"{r['name']:28} {r['task']:6} {r['precision']:5} {r['size'] / 1e6:6.2f} MB  "
-                      f"{r['license'] or '?':10} {state}")
+                state = "yes" if r["present"] else ("edge-sdk models pull" if r["get"].startswith("edge-sdk models pull")
+                                                    else "build (needs TensorFlow) or official file")
+                table.append((r["name"], r["task"], r["precision"], f"{r['size'] / 1e6:.1f} MB", r["license"] or "?", state))
+            widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
+            for row in table:
+                print("  ".join(c.ljust(w) if i != 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) + "  "
+                      + row[-1])
+            if any(not r["present"] for r in rows):
+                print("\nhow to get a missing model: edge-sdk models verify (or models list --json, field \"get\")")
         return 0
     if args.action == "verify":
         bad = 0

@@ -8,6 +8,7 @@ Nothing here touches the network.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
@@ -156,8 +157,10 @@ class Manifest:
             return self.entries[name]
         except KeyError:
             skipped = f"; skipped from the user manifest: {'; '.join(self.problems)}" if self.problems else ""
+            near = difflib.get_close_matches(str(name), list(self.entries), n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
             raise ModelNotFoundError(
-                f"unknown model {name!r}; known: {', '.join(sorted(self.entries))} (or pass a file path){skipped}"
+                f"unknown model {name!r}; {hint}`edge-sdk models list` names them all (or pass a file path){skipped}"
             ) from None
 
     def __contains__(self, name: object) -> bool:
@@ -301,9 +304,10 @@ def resolve_model(
     path = Path(name_or_path).expanduser()
     if not path.is_file():
         skipped = f"; skipped from the user manifest: {'; '.join(manifest.problems)}" if manifest.problems else ""
-        raise ModelNotFoundError(
-            f"{key!r} is neither a known model name ({', '.join(sorted(manifest.entries))}) nor an existing file{skipped}"
-        )
+        near = difflib.get_close_matches(key, list(manifest.entries), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(near)}? " if near else ""
+        raise ModelNotFoundError(f"{key!r} is neither a known model name nor an existing file; {hint}"
+                                 f"`edge-sdk models list` names them all{skipped}")
     digest = _verify(path, expected_sha256, None)
     return ResolvedModel(path=path.resolve(), sha256=digest, entry=None)
 

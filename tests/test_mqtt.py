@@ -195,7 +195,7 @@ def test_tls_broker_verified_by_its_certificate(tmp_path: Path):
 
 
 def test_bad_urls_are_config_errors(monkeypatch):
-    for url, what in [("http://h/x", "mqtt://"), ("mqtt:///x", "no host"), ("mqtt://h:99999/x", "port"),
+    for url, what in [("http://h/x", "mqtt://"), ("mqtt:///x", "no usable host"), ("mqtt://h:99999/x", "port"),
                       ("mqtt://h/a/#", "prefix")]:
         with pytest.raises(ConfigError, match=what):
             MqttOptions(url)
