@@ -371,7 +371,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps_strict(result))
         return 0
-    print(f"profile {result['profile']['name']}, {result['frames']} frames, capture {result['capture_ms']['p50']} ms")
+    print(f"profile {result['profile']['name']}, {result['frames']} frames decoded first ({result['capture_ms']['p50']} ms "
+          "each, p50), then fed as fast as the analyzer takes them; fps = frames / wall seconds of each run")
     for name, r in result["runs"].items():
         stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
         print(f"{name:12s} {r['fps']:8.1f} fps ({result['fps_vs_pose_only'][name]:.2f}x pose-only)  {stages}")
