@@ -29,8 +29,8 @@ def _asset_args(p: argparse.ArgumentParser, model: str) -> None:
     p.add_argument("--backend", default="movenet", choices=POSE_BACKEND_CHOICES,
                    help="pose backend; auto = --prefer first, the other if its package/runtime/model is missing")
     p.add_argument("--prefer", default="movenet", choices=POSE_BACKENDS, help="first choice of --backend auto")
-    p.add_argument("--mp-complexity", type=int, default=1, choices=[0, 1, 2],
-                   help="MediaPipe model complexity (only 1 ships in the mediapipe wheel)")
+    p.add_argument("--mp-complexity", type=int, default=1, choices=[1],
+                   help="MediaPipe model complexity (1: the model the mediapipe wheel ships; 0 and 2 need a download)")
 
 
 def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, default_help: str,

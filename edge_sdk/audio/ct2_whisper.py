@@ -27,7 +27,7 @@ import numpy as np
 
 from .._version import install_hint
 from ..config import AsrOptions
-from ..errors import BackendUnavailableError, EdgeSdkError, ModelIntegrityError, ModelLoadError
+from ..errors import BackendUnavailableError, ConfigError, ModelIntegrityError, ModelLoadError
 from ..models import CT2_MAGIC, ResolvedModel, resolve_model
 from ..pull.whisper import CT2_SIDECARS
 from ..runtime import distribution_version
@@ -157,9 +157,9 @@ class Ct2WhisperBackend(UtteranceRecognizer):
         self.multilingual = bool(self._model.is_multilingual)
         lang = self.options.language
         if lang and not self.multilingual and lang != "en":
-            raise EdgeSdkError(f"{self.model.name} is English-only; language={lang!r} needs a multilingual model")
+            raise ConfigError(f"{self.model.name} is English-only; language={lang!r} needs a multilingual model")
         if lang and self.multilingual and f"<|{lang}|>" not in ids:
-            raise EdgeSdkError(f"{self.model.name} does not know language {lang!r}")
+            raise ConfigError(f"{self.model.name} does not know language {lang!r}")
         self.language = lang or ("en" if not self.multilingual else "auto")
 
     @property

@@ -21,7 +21,7 @@ import numpy as np
 from .._native import quiet_stderr
 from .._version import install_hint
 from ..config import AsrOptions, ModelAsset
-from ..errors import BackendUnavailableError, EdgeSdkError, ModelLoadError
+from ..errors import BackendUnavailableError, ConfigError, EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
 from ..runtime import distribution_version
 from .ggml_file import GgmlInfo, inspect_ggml
@@ -71,7 +71,7 @@ class WhisperCppBackend(UtteranceRecognizer):
         self._ctx = ctx
         lang = self.options.language
         if lang and not self.info.multilingual and lang != "en":
-            raise EdgeSdkError(f"{self.model.name} is English-only; language={lang!r} needs a multilingual model")
+            raise ConfigError(f"{self.model.name} is English-only; language={lang!r} needs a multilingual model")
         self.language = lang or ("en" if not self.info.multilingual else "auto")
         self._init_common()
 

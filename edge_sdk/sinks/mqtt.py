@@ -1,7 +1,7 @@
 """MQTT sink (paho-mqtt 2.x, the ``[mqtt]`` extra): events off the box while the loop runs.
 
 Topics under the URL's prefix: ``PREFIX/<kind>`` for every event except ``frame`` (person_enter,
-person_leave, action, transcript, error, ...), ``PREFIX/summary`` at most every ``summary_every_s``
+person_leave, action_start, action_end, transcript, error, ...), ``PREFIX/summary`` at most every ``summary_every_s``
 seconds instead of every frame, and ``PREFIX/status`` (retained ``online``; ``offline`` as the
 last will). Payloads are JSON per ``edge_sdk/schemas/event-v1.schema.json`` plus ``v`` and ``seq``.
 
