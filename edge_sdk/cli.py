@@ -199,7 +199,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     camera = camera_from_args(args)
     try:
         analyze_live(args.source, args.out, get_profile(args.profile), replay=args.replay, seconds=args.seconds,
-                     mic=args.mic, action=action, sinks=outputs_from_args(args), camera_options=camera,
+                     mic=args.mic, audio=args.audio, action=action, sinks=outputs_from_args(args), camera_options=camera,
                      announce=lambda line: print(line, file=sys.stderr, flush=True))
     finally:  # also after Ctrl-C or an error: what summary.json says, if the run wrote one
         line = _live_line(Path(args.out) / "summary.json", args.json)

@@ -110,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", action="store_true", help="deliver a file at its native fps (camera stand-in)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")
-    p.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
+    speech = p.add_mutually_exclusive_group()
+    speech.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
+    speech.add_argument("--audio", type=Path, default=None, metavar="FILE",
+                        help="also transcribe this audio file (or a video's soundtrack), played in real time from the "
+                             "start, as a microphone would hear it")
     _action_arg(p, default=None, const="", default_help="the profile's model")
     from .sinks.outputs import add_output_args
 

@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 from .analyzer import EdgeAnalyzer
 from .config import ActionOptions, AnalyzerConfig
+from .errors import ConfigError
 from .loop import run
 from .models import model_licenses
 from .profiles import DeviceProfile
@@ -56,20 +57,26 @@ def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: A
 
 def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, profile: DeviceProfile, *,
                  replay: bool = False, seconds: float | None = None, mic: str | int | None = None,
-                 action: bool | str | ActionOptions = False, sinks: Sequence[Sink] = (), camera_options: Any = None,
+                 audio: str | os.PathLike | None = None, action: bool | str | ActionOptions = False,
+                 sinks: Sequence[Sink] = (), camera_options: Any = None,
                  announce: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """The live loop on a camera, stream or (``replay``: paced) file with the profile's models, and
-    speech from microphone ``mic`` (``"default"``) if given; ``action``: True for the profile's action
-    model, a model name, or the ActionOptions to use; ``sinks``: more outputs (MQTT, metrics, live view: they are told the models
-    and the source, and ``announce`` gets their URLs); returns the summary."""
+    """The live loop on a camera, stream or (``replay``: paced) file with the profile's models.
+
+    Speech: from microphone ``mic`` (``"default"``), or from the audio file ``audio`` played in real
+    time on the analyzer's clock from the start (a soundtrack or a recording standing in for a
+    microphone). ``action``: True for the profile's action model, a model name, or the ActionOptions
+    to use. ``sinks``: more outputs (MQTT, metrics, live view: they are told the models and the source,
+    and ``announce`` gets their URLs). Returns the summary."""
     from .video.sources import CaptureSource
 
+    if mic is not None and audio is not None:
+        raise ConfigError("speech from a microphone or from an audio file, not both")
     out = OutputDir(out_dir)
     uri = int(source) if isinstance(source, str) and source.isdigit() else source
     live = replay or not Path(str(uri)).is_file()  # stamped on the analyzer's clock; a plain file: media time
     policy = "every_nth" if profile.frame_stride > 1 and not replay else "latest"
     with SummarySink(out.path("summary.json"), source=str(source), profile=profile.to_dict()) as summary:
-        config = profile.analyzer_config("live", asr=mic is not None, action=bool(action))
+        config = profile.analyzer_config("live", asr=mic is not None or audio is not None, action=bool(action))
         if isinstance(action, ActionOptions):
             config = dataclasses.replace(config, action=action)
         elif isinstance(action, str) and action:
@@ -88,6 +95,10 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
 
                 microphone = sources.enter_context(closing(MicrophoneSource(None if mic == "default" else mic,
                                                                             clock=analyzer.now)))
+            elif audio is not None:
+                from .audio.sources import WavSource
+
+                microphone = sources.enter_context(closing(WavSource(audio, pace=True, clock=analyzer.now)))
             summary.update(effective=analyzer.describe())
             summary.update(licenses=model_licenses(summary.data["effective"]))
             for sink in sinks:  # what the metrics and the viewer need to know

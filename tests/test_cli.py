@@ -246,3 +246,19 @@ def test_analyze_without_out_and_with_json(tmp_path: Path):
     summary = json.loads(r.stdout)
     assert summary["status"] == "ok" and summary["stats"]["frames"] == 5 and (tmp_path / "runs/analyze/3/summary.json").is_file()
     assert summary["stats"]["loop"]["fps"] == pytest.approx(5 / summary["stats"]["loop"]["wall_s"], rel=0.02)
+
+
+def test_live_replays_an_audio_file_as_its_microphone(media: Path, tmp_path: Path):
+    """Speech + video through the live loop without a microphone: jfk.wav played in real time on the
+    analyzer's clock next to the paced vtest.avi replay."""
+    out = tmp_path / "live"
+    run_cli("live", str(media / "vtest.avi"), "--replay", "--seconds", "13", "--audio", str(media / "jfk.wav"),
+            "--out", str(out))
+    events = [json.loads(ln) for ln in (out / "timeline.jsonl").read_text().splitlines()]
+    text = " ".join(e["text"] for e in events if e["kind"] == "transcript").lower()
+    assert "ask not what your country can do for you" in text.replace("!", "").replace(".", "").replace(",", ""), text
+    times = [e["t"] for e in events if e["kind"] == "transcript"]
+    assert times == sorted(times) and 1.0 < times[0] < 13.0  # stamped as it was heard, on the run's clock
+    r = run_cli("live", str(media / "vtest.avi"), "--replay", "--mic", "--audio", str(media / "jfk.wav"), "--out",
+                str(tmp_path / "both"), check=False)
+    assert r.returncode == 2 and "not allowed with" in r.stderr
