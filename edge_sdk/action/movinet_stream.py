@@ -146,9 +146,14 @@ class StreamModel:
         return pools
 
     @property
+    def pool_count(self) -> int:
+        """Number of in-graph running pools (float buffer + int32 frame count)."""
+        return len(self._pools)
+
+    @property
     def bounded_pools(self) -> int:
         """Number of in-graph pools that ``pool_frames`` bounds (0: none, or unbounded)."""
-        return len(self._pools) if self.pool_frames else 0
+        return self.pool_count if self.pool_frames else 0
 
     def _bound_pools(self) -> None:
         n = self.pool_frames
@@ -235,7 +240,7 @@ def _warn_in_graph_sum(stream: StreamModel, path: Path) -> None:
                     "checkpoint in this SDK's split layout (conversion.movinet_export, layout='split': float running "
                     "mean outside the int8 backbone, 0.9999 correlation at frame 300).", path,
                     ", ".join(stream.quantized_sums), IN_GRAPH_SUM_DRIFT)
-    elif stream._pools and not stream.pool_frames:
+    elif stream.pool_count and not stream.pool_frames:
         _warned.add(str(path))
         log.warning("%s: pool_frames=None keeps the graph's running pools unbounded: the answer decays after a few "
                     "hundred model frames (set ActionOptions.pool_frames, default 100)", path)

@@ -43,7 +43,6 @@ class _Person:
     state: StreamState | None
     last_t: float
     predictions: tuple[ActionPrediction, ...] = ()
-    steps: int = 0
 
 
 class PersonStreams:
@@ -89,7 +88,6 @@ class PersonStreams:
                 scores = self.backend.scores(rgb)
                 person.state = self.backend.save()
                 person.predictions = self.backend.top(scores)
-                person.steps += 1
                 stepped[tid] = scores
                 self.person_frames += 1
         return {tid: self._people[tid].predictions for tid in seen if tid in self._people}, stepped

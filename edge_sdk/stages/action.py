@@ -76,9 +76,9 @@ class ActionStage(BackendStage):
         t0 = time.perf_counter()
         events: list[Event] = []
         reset, due = b.advance(frame, t_s)
-        if reset and index:
-            for tid in self.people.clear():
-                events += self._events.close(tid, t_s, index)
+        if reset and index:  # a cut or reset(): every person's stream starts over
+            self.people.clear()
+            events += self._events.close_all(t_s, index)
         actions, stepped = self.people.step(frame, t_s, poses, due)
         for tid, scores in stepped.items():
             events += self._events.update(tid, scores, t_s, index)
