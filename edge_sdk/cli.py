@@ -221,8 +221,7 @@ def _live_line(path: Path, as_json: bool = False) -> str | None:
     """The final line of ``live``, from its summary.json (None when there is none); ``as_json``: the
     summary itself, on one line."""
     try:
-        text = path.read_text(encoding="utf-8")
-        summary = json.loads(text)
+        summary = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if as_json:

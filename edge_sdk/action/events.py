@@ -61,9 +61,6 @@ class ActionEvents:
     def close_all(self, t_s: float, frame: int) -> list[Event]:
         return [e for key in list(self._open.keys() | self._steps.keys()) for e in self.close(key, t_s, frame)]
 
-    def active(self) -> dict[Hashable, str]:
-        return {k: v.label for k, v in self._open.items()}
-
     def _close(self, key: Hashable, t_s: float, frame: int, score: float | None) -> Event:
         cur = self._open.pop(key)
         data: dict[str, Any] = {"frame": frame, **_who(key), "label": cur.label,

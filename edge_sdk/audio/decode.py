@@ -63,11 +63,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
             return read_wav(p)
         except WavEncodingError:
             pass  # float / extensible WAV: FFmpeg reads it
-    parts = list(_decoded_16k_blocks(p))
-    x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    if x.size == 0:
-        raise AudioFormatError(f"{p}: no audio samples decoded")
-    return np.clip(x, -1.0, 1.0), SAMPLE_RATE
+    return np.concatenate(list(_decoded_16k_blocks(p))), SAMPLE_RATE
 
 
 def audio_16k_blocks(path: str | os.PathLike) -> Iterator[np.ndarray]:
@@ -80,17 +76,23 @@ def audio_16k_blocks(path: str | os.PathLike) -> Iterator[np.ndarray]:
             return
         except WavEncodingError:
             pass  # raised on opening, before any block
+    yield from _decoded_16k_blocks(p)
+
+
+def _decoded_16k_blocks(p: Path) -> Iterator[np.ndarray]:
+    """FFmpeg's decode of the first audio stream, mixed to mono, resampled to 16 kHz float32 and clipped
+    to [-1, 1], frame by frame; NaN / inf samples, or no samples at all, raise :class:`AudioFormatError`."""
     n = 0
-    for block in _decoded_16k_blocks(p):
-        n += block.size
-        yield np.clip(block, -1.0, 1.0)
+    for x in _ffmpeg_16k(p):
+        if not np.isfinite(x).all():
+            raise AudioFormatError(f"{p}: audio contains NaN or inf")
+        n += x.size
+        yield np.clip(x, -1.0, 1.0)
     if n == 0:
         raise AudioFormatError(f"{p}: no audio samples decoded")
 
 
-def _decoded_16k_blocks(p: Path) -> Iterator[np.ndarray]:
-    """FFmpeg's decode of the first audio stream, mixed to mono and resampled to 16 kHz float32, frame by
-    frame; NaN / inf samples raise :class:`AudioFormatError` as they would for an array."""
+def _ffmpeg_16k(p: Path) -> Iterator[np.ndarray]:
     if not p.is_file():
         raise AudioFormatError(f"audio file not found: {p}")
     av = _av()
@@ -98,19 +100,12 @@ def _decoded_16k_blocks(p: Path) -> Iterator[np.ndarray]:
         with av.open(str(p)) as c:
             if not c.streams.audio:
                 raise AudioFormatError(f"{p}: no audio stream (pass the speech with --audio FILE)")
-            stream = c.streams.audio[0]
             rs = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-            for frame in c.decode(stream):
+            for frame in c.decode(c.streams.audio[0]):
                 for out in rs.resample(frame):
-                    yield _finite(out.to_ndarray().reshape(-1).astype(np.float32, copy=False), p)
+                    yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
             for out in rs.resample(None):  # flush the resampler
-                yield _finite(out.to_ndarray().reshape(-1).astype(np.float32, copy=False), p)
+                yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
     except av.error.FFmpegError as e:
         raise AudioFormatError(f"{p}: cannot decode audio ({e}); expected wav, flac, mp3, m4a/aac, opus/ogg or a video "
                                "with a soundtrack") from e
-
-
-def _finite(x: np.ndarray, p: Path) -> np.ndarray:
-    if not np.isfinite(x).all():
-        raise AudioFormatError(f"{p}: audio contains NaN or inf")
-    return x

@@ -68,17 +68,14 @@ class SummarySink:
         self.data["events"] = dict(self._events)
         self.data["wall_s"] = round(time.perf_counter() - self._t0, 3)
         text = dumps_strict(self.data, indent=1) + "\n"
-        try:
-            atomic_write_text(self.path, text)
-        except OutputError:
-            if not self._release():
-                self._unwrite()
-                raise
-            try:  # the reserved room is free now
+        while True:
+            try:
                 atomic_write_text(self.path, text)
+                return
             except OutputError:
-                self._unwrite()
-                raise
+                if not self._release():  # once more with the reserved room, if any is left
+                    self._unwrite()
+                    raise
 
     def _reserve(self) -> None:
         try:
