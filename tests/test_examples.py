@@ -41,7 +41,7 @@ def test_transcribe_file_example(media: Path):
 
 def test_action_stream_example():
     """The default Kinetics-600 model on the shipped carving-ice clip: the stream settles on it."""
-    clip = ROOT / "examples" / "media" / "carving_ice.mp4"
+    clip = ROOT / "edge_sdk" / "samples" / "carving_ice.mp4"
     run = [sys.executable, str(ROOT / "examples/action_stream.py"), str(clip), "--expect"]
     r = subprocess.run(run + ["carving ice"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

