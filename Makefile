@@ -18,7 +18,8 @@ RT_STAMP := $(RT_VENV)/.stamp-$(DEPS_HASH)
 ## libgl1 + libglib2.0-0 (the cv2 that mediapipe's opencv-contrib-python installs links against them),
 ## libportaudio2 (microphone capture), espeak-ng (speech with exact transcripts for the ASR tests), sox (WAV files
 ## in every encoding for the audio-format tests),
-## mosquitto and chromium (the MQTT and live-view tests start a real broker and a headless browser),
+## mosquitto and chromium (the MQTT and live-view tests start a real broker and a headless browser), pulseaudio
+## (its null sink is the virtual microphone of the `listen` test, through ALSA's pulse plugin),
 ## python3-opencv + GStreamer's base plugins (the system OpenCV has GStreamer: the pipeline test uses videotestsrc).
 system-deps:
 	@ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $(SUDO) apt-get update -qq
@@ -27,6 +28,8 @@ system-deps:
 	@command -v sox >/dev/null || $(SUDO) apt-get install -y -qq sox >/dev/null
 	@{ command -v mosquitto || test -x /usr/sbin/mosquitto; } >/dev/null || $(SUDO) apt-get install -y -qq mosquitto >/dev/null
 	@command -v chromium >/dev/null || $(SUDO) apt-get install -y -qq chromium >/dev/null
+	@{ command -v pulseaudio && command -v paplay && dpkg -s libasound2-plugins; } >/dev/null 2>&1 || \
+		$(SUDO) apt-get install -y -qq pulseaudio pulseaudio-utils libasound2-plugins >/dev/null
 	@/usr/bin/python3 -c 'import cv2' 2>/dev/null || $(SUDO) apt-get install -y -qq python3-opencv gstreamer1.0-plugins-base >/dev/null
 	@{ ldconfig -p | grep -q 'libGL.so.1 ' && ldconfig -p | grep -q 'libgthread-2.0.so.0 ' && \
 		ldconfig -p | grep -q 'libportaudio.so.2 '; } || \
@@ -67,7 +70,7 @@ models-rebuild: dev-env system-deps
 ## The main job on real media: pedestrians (vtest.avi) with a real speech track (jfk.wav) on the same clock.
 demo: env media asr-models models-verify
 	$(BIN)/edge-sdk analyze $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav --out demo_out
-	$(BIN)/edge-sdk analyze examples/media/arm_wrestling.mp4 --action --out demo_out/actions
+	$(BIN)/edge-sdk analyze edge_sdk/samples/arm_wrestling.mp4 --action --out demo_out/actions
 	@grep '"action_' demo_out/actions/timeline.jsonl
 	$(BIN)/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --frames 150 --seconds 5 --audio $(EDGE_SDK_CACHE)/media/jfk.wav \
 		--audio-passes 1 --save demo_out/bench.json --plot demo_out/bench.png

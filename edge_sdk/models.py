@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ModelIntegrityError, ModelNotFoundError
+from .errors import ConfigError, ModelIntegrityError, ModelNotFoundError
 from .safe_write import atomic_write_text, dumps_strict
 
 log = logging.getLogger("edge_sdk")
@@ -68,7 +68,7 @@ class ModelEntry:
 
     Attributes:
         name: registry name, e.g. ``movenet-lightning-int8``.
-        task: ``pose``, ``action`` or ``asr``.
+        task: ``pose``, ``action``, ``action-classifier``, ``asr`` or ``vad``.
         precision: ``int8``, ``fp16``, ``fp32``, ``q8_0`` ...
         file: file name, looked up in the shipped dir and then in ``<cache>/models`` (a CTranslate2 model is
             a directory of that name; ``sha256`` and ``size`` are its ``model.bin``'s).
@@ -157,8 +157,7 @@ class Manifest:
             return self.entries[name]
         except KeyError:
             skipped = f"; skipped from the user manifest: {'; '.join(self.problems)}" if self.problems else ""
-            near = difflib.get_close_matches(str(name), list(self.entries), n=3, cutoff=0.6)
-            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            hint = near_names(self, str(name))
             raise ModelNotFoundError(
                 f"unknown model {name!r}; {hint}`edge-sdk models list` names them all (or pass a file path){skipped}"
             ) from None
@@ -279,21 +278,46 @@ def _verify(path: Path, sha256: str | None, size: int | None) -> str:
     return digest
 
 
+_KINDS = {"pose": "pose", "action": "action", "asr": "speech", "vad": "voice activity"}
+
+
+def near_names(manifest: Manifest, name: str, task: str | None = None) -> str:
+    """``"did you mean a or b? "`` (models of ``task`` only, when given), or ``""``."""
+    names = [e.name for e in manifest if task is None or e.task == task]
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if not near and task is not None:  # a model of another kind, named nearly right
+        other = difflib.get_close_matches(name, list(manifest.entries), n=2, cutoff=0.75)
+        near = [f"{n} ({_a(manifest[n].task)} model)" for n in other]
+    return f"did you mean {' or '.join(near)}? " if near else ""
+
+
+def _a(task: str) -> str:
+    kind = _KINDS.get(task, task)
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
 def resolve_model(
     name_or_path: str | os.PathLike,
     *,
     expected_sha256: str | None = None,
     manifest: Manifest | None = None,
+    task: str | None = None,
 ) -> ResolvedModel:
     """Turn a manifest name or a file path into a verified :class:`ResolvedModel`.
 
     A name is checked against the manifest's sha256 and size; a path (e.g. an official file a user
     downloaded) is checked for model magic and, when given, ``expected_sha256``. Never downloads.
+    With ``task`` (``pose``, ``action``, ``asr``, ``vad``), a name of another task's model is a
+    :class:`ConfigError` listing that task's models, and near matches come from that task only.
     """
     manifest = manifest or load_manifest()
     key = str(name_or_path)
     if key in manifest:
         entry = manifest[key]
+        if task is not None and entry.task != task:
+            names = ", ".join(e.name for e in manifest if e.task == task)
+            raise ConfigError(f"{entry.name!r} is {_a(entry.task)} model, not {_a(task)} model; "
+                              f"{_KINDS.get(task, task)} models: {names}")
         path = manifest.locate(entry)
         if path is None:
             from .pull import how_to_get  # the pull module imports this one
@@ -304,8 +328,7 @@ def resolve_model(
     path = Path(name_or_path).expanduser()
     if not path.is_file():
         skipped = f"; skipped from the user manifest: {'; '.join(manifest.problems)}" if manifest.problems else ""
-        near = difflib.get_close_matches(key, list(manifest.entries), n=3, cutoff=0.6)
-        hint = f"did you mean {' or '.join(near)}? " if near else ""
+        hint = near_names(manifest, key, task)
         raise ModelNotFoundError(f"{key!r} is neither a known model name nor an existing file; {hint}"
                                  f"`edge-sdk models list` names them all{skipped}")
     digest = _verify(path, expected_sha256, None)

@@ -1,4 +1,5 @@
-"""Real services the output tests start for themselves: a mosquitto broker on 127.0.0.1."""
+"""Real services the tests start for themselves: a mosquitto broker on 127.0.0.1, a headless Chromium,
+a PulseAudio server whose null sink is a virtual microphone."""
 
 from __future__ import annotations
 
@@ -93,6 +94,46 @@ class Mosquitto:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class VirtualMicrophone:
+    """A PulseAudio server of its own (socket in ``workdir``) with a null sink: what is played into the
+    sink (:meth:`play`, paced in real time like a speaker) is what a program recording from the default
+    input hears, through PortAudio -> ALSA's pulse plugin, as on a desktop. :attr:`env` points a child
+    process at it."""
+
+    def __init__(self, workdir: Path) -> None:
+        exe = shutil.which("pulseaudio")
+        if exe is None or shutil.which("paplay") is None:
+            pytest.fail("pulseaudio is not installed (make system-deps installs pulseaudio, pulseaudio-utils and "
+                        "libasound2-plugins)")
+        workdir.mkdir(parents=True, exist_ok=True)
+        sock = workdir / "native"
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(workdir), "PULSE_SERVER": f"unix:{sock}", "HOME": str(workdir)}
+        self.proc = subprocess.Popen(
+            [exe, "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--disable-shm=yes",
+             "--load=module-null-sink sink_name=vmic", f"--load=module-native-protocol-unix socket={sock} auth-anonymous=1",
+             f"--log-target=file:{workdir}/pulse.log"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 15
+        while subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode != 0:
+            if time.monotonic() > end or self.proc.poll() is not None:
+                self.close()
+                pytest.fail(f"pulseaudio did not start: {(workdir / 'pulse.log').read_text()[-1500:]}")
+            time.sleep(0.1)
+        for cmd in (["pactl", "set-default-sink", "vmic"], ["pactl", "set-default-source", "vmic.monitor"]):
+            subprocess.run(cmd, env=self.env, check=True, capture_output=True)
+
+    def play(self, wav: Path) -> subprocess.Popen:
+        """Start playing ``wav`` into the virtual microphone (returns at once)."""
+        return subprocess.Popen(["paplay", "--device=vmic", str(wav)], env=self.env)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
 
 
 class Chromium:

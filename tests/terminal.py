@@ -12,6 +12,7 @@ import sys
 import termios
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,12 +23,14 @@ def _controlling_tty() -> None:  # in the child, before exec
 
 
 def run_in_terminal(*args: str, ctrl_c_when: str | None = None, ctrl_c_after_s: float = 0.0, timeout: float = 180.0,
-                    cwd: Path | None = None) -> tuple[int, str]:
+                    cwd: Path | None = None, env: dict[str, str] | None = None,
+                    on_screen: tuple[str, Callable[[], object]] | None = None) -> tuple[int, str]:
     """``edge-sdk ARGS`` on a new pty; with ``ctrl_c_when``, type Ctrl-C ``ctrl_c_after_s`` seconds after
-    that text is on screen. Returns (exit status, everything the screen showed)."""
+    that text is on screen; with ``on_screen=(text, fn)``, call ``fn()`` once when ``text`` is on screen.
+    Returns (exit status, everything the screen showed)."""
     master, slave = pty.openpty()
     p = subprocess.Popen([sys.executable, "-m", "edge_sdk.cli", *args], stdin=slave, stdout=slave, stderr=slave,
-                         cwd=cwd or ROOT, preexec_fn=_controlling_tty, close_fds=True)
+                         cwd=cwd or ROOT, preexec_fn=_controlling_tty, close_fds=True, env=env)
     os.close(slave)
     screen, sent, seen_at, deadline = b"", False, None, time.monotonic() + timeout
     try:
@@ -41,6 +44,9 @@ def run_in_terminal(*args: str, ctrl_c_when: str | None = None, ctrl_c_after_s: 
                 if not chunk:
                     break
                 screen += chunk
+            if on_screen is not None and on_screen[0].encode() in screen:
+                on_screen[1]()
+                on_screen = None
             if ctrl_c_when is not None and seen_at is None and ctrl_c_when.encode() in screen:
                 seen_at = time.monotonic()
             if seen_at is not None and not sent and time.monotonic() >= seen_at + ctrl_c_after_s:

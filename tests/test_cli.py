@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -199,7 +200,7 @@ def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_p
     without a known total once crashed on its first update)."""
     from terminal import run_in_terminal
 
-    clip = ROOT / "examples" / "media" / "arm_wrestling.mp4"
+    clip = ROOT / "edge_sdk" / "samples" / "arm_wrestling.mp4"
     rc, screen = run_in_terminal("analyze", str(clip), "--action", "--no-video", "--out", str(tmp_path / "run"))
     assert rc == 0, screen
     assert "analyze" in screen and "frame" in screen and "Traceback" not in screen, screen
@@ -236,7 +237,7 @@ def test_other_commands_at_a_terminal(media: Path, args: list[str], shows: str):
 
 
 def test_analyze_without_out_and_with_json(tmp_path: Path):
-    clip = ROOT / "examples" / "media" / "carving_ice.mp4"
+    clip = ROOT / "edge_sdk" / "samples" / "carving_ice.mp4"
     for n in (1, 2):
         r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "analyze", str(clip), "--no-video", "--max-frames", "5"],
                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
@@ -262,3 +263,54 @@ def test_live_replays_an_audio_file_as_its_microphone(media: Path, tmp_path: Pat
     r = run_cli("live", str(media / "vtest.avi"), "--replay", "--mic", "--audio", str(media / "jfk.wav"), "--out",
                 str(tmp_path / "both"), check=False)
     assert r.returncode == 2 and "not allowed with" in r.stderr
+
+
+def test_listen_at_a_terminal_hears_a_virtual_microphone(media: Path, tmp_path: Path):
+    """``edge-sdk listen`` as a person runs it, with a microphone: PulseAudio's null sink stands in for
+    one (jfk.wav played into it in real time); Ctrl-C after the last words ends it with 130."""
+    from services import VirtualMicrophone
+    from terminal import run_in_terminal
+
+    mic = VirtualMicrophone(tmp_path / "pulse")
+    try:
+        env = {**mic.env, "EDGE_SDK_CACHE": os.environ.get("EDGE_SDK_CACHE", str(ROOT / ".cache"))}
+        rc, screen = run_in_terminal("listen", env=env, timeout=120,
+                                     on_screen=("Ctrl-C to stop", lambda: mic.play(media / "jfk.wav")),
+                                     ctrl_c_when="for your country", ctrl_c_after_s=0.5)
+    finally:
+        mic.close()
+    said = " ".join(ln.split("] ", 1)[1] for ln in screen.splitlines() if ln.startswith("[") and "] " in ln)
+    words = " ".join(said.lower().replace(",", " ").replace(".", " ").replace("!", " ").split())
+    assert rc == 130 and "Traceback" not in screen, screen
+    assert "ask not what your country can do for you" in words, screen
+    assert "utterance(s)" in screen and "0.0 s dropped" in screen and "stopped by SIGINT" in screen, screen
+
+
+def test_bench_and_samples_at_a_terminal(media: Path, tmp_path: Path):
+    from terminal import run_in_terminal
+
+    rc, screen = run_in_terminal("bench", str(media / "vtest.avi"), "--frames", "20", "--seconds", "1", "--no-peers",
+                                 "--save", str(tmp_path / "b.json"), timeout=300)
+    assert rc == 0 and "Traceback" not in screen, screen
+    bench = json.loads((tmp_path / "b.json").read_text())
+    for run in ("pose", "pose+action"):  # the screen says what the file says
+        assert f"{run:<16} {bench['runs'][run]['fps']:.1f} fps" in screen, (run, bench["runs"][run], screen)
+
+    rc, screen = run_in_terminal("samples", "--dir", str(tmp_path / "s"))
+    assert rc == 0 and "6 files, sha256-checked" in screen, screen
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(
+        ["messi5.jpg", "vtest.avi", "jfk.wav", "carving_ice.mp4", "arm_wrestling.mp4", "rope_pushdown.mp4"])
+
+
+def test_model_names_are_checked_by_kind(media: Path):
+    """A model of another kind is a usage error naming the right kind's models; near matches come from the
+    kind asked for (no speech model suggested for --model of pose)."""
+    r = run_cli("pose", str(media / "messi5.jpg"), "--model", "whisper-tiny.en-ct2", check=False)
+    assert r.returncode == 2 and "is a speech model, not a pose model" in r.stderr, r.stderr
+    assert "movenet-multipose-int8" in r.stderr, r.stderr
+    r = run_cli("analyze", str(media / "vtest.avi"), "--action", "movenet-multipose-int8", "--no-video", check=False)
+    assert r.returncode == 2 and "not an action model; action models: " in r.stderr and "movinet-a0-stream-k600-int8" in r.stderr
+    r = run_cli("pose", str(media / "messi5.jpg"), "--model", "movenet-multipose-int9", check=False)
+    assert r.returncode == 1 and "did you mean movenet-multipose-int8" in r.stderr and "whisper" not in r.stderr, r.stderr
+    r = run_cli("transcribe", str(media / "jfk.wav"), "--model", "whisper-tiny-ct2", check=False)
+    assert "did you mean whisper-tiny.en-ct2" in r.stderr and "movenet" not in r.stderr, r.stderr

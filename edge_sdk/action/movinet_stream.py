@@ -296,7 +296,7 @@ class MovinetActionBackend:
         t0 = time.perf_counter()
         self.options = o = options or ActionOptions()
         runtime = o.asset.runtime
-        self.model: ResolvedModel = resolve_model(o.asset.model, expected_sha256=o.asset.sha256)
+        self.model: ResolvedModel = resolve_model(o.asset.model, expected_sha256=o.asset.sha256, task="action")
         self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime)
         self.stream = StreamModel(self._loaded, self.model.path, o.pool_frames)
         _warn_in_graph_sum(self.stream, self.model.path)

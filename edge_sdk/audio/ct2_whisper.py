@@ -108,7 +108,7 @@ def _resolve(model: str, sha256: str | None) -> ResolvedModel:
     p = Path(model).expanduser()
     if p.is_dir():  # an official CTranslate2 directory (model.bin, config.json, vocabulary.txt)
         return resolve_model(str(p / "model.bin"), expected_sha256=sha256)
-    return resolve_model(model, expected_sha256=sha256)
+    return resolve_model(model, expected_sha256=sha256, task="asr")
 
 
 def compression_ratio(text: str) -> float:

@@ -58,7 +58,7 @@ class SileroModel:
     """
 
     def __init__(self, model: str = "silero-vad-v6.2", sha256: str | None = None) -> None:
-        self.model: ResolvedModel = resolve_model(model, expected_sha256=sha256)
+        self.model: ResolvedModel = resolve_model(model, expected_sha256=sha256, task="vad")
         self._sess = _session(str(self.model.path), self.model.sha256)
         self.reset()
 

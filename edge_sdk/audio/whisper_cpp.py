@@ -54,7 +54,7 @@ class WhisperCppBackend(UtteranceRecognizer):
         self.options = options or AsrOptions(asset=ModelAsset(DEFAULT_MODEL))
         a = self.options.asset
         self._ctx = None
-        self.model: ResolvedModel = resolve_model(a.model, expected_sha256=a.sha256)
+        self.model: ResolvedModel = resolve_model(a.model, expected_sha256=a.sha256, task="asr")
         self.info: GgmlInfo = inspect_ggml(self.model.path)
         pw = _import_bindings()
         self._pw = pw

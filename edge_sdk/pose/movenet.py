@@ -68,7 +68,7 @@ class MoveNetBackend:
         t0 = time.perf_counter()
         self.options = options or PoseOptions()
         a = self.options.asset
-        self.model: ResolvedModel = resolve_model(a.model, expected_sha256=a.sha256)
+        self.model: ResolvedModel = resolve_model(a.model, expected_sha256=a.sha256, task="pose")
         self._loaded: LoadedInterpreter = load_interpreter(self.model.path, a.num_threads, a.runtime)
         self.min_pose_score = float(self.options.min_pose_score)
         interp = self._loaded.interpreter
