@@ -154,6 +154,9 @@ class MotionOptions:
         min_lying_s: the same for lying (a bend to pick something up is not lying).
         fall_window_s: lying within this long after upright is a fall.
         forget_s: a person ID not seen for this long is dropped.
+        max_gap_s: a person unseen for longer than this starts a new window (speed is not measured
+            across a tracker gap).
+        scale_window_s: the body scale is the median torso length over this long.
     """
 
     window_s: float = 1.0
@@ -171,9 +174,12 @@ class MotionOptions:
     min_lying_s: float = 0.5
     fall_window_s: float = 2.0
     forget_s: float = 5.0
+    max_gap_s: float = 0.5
+    scale_window_s: float = 3.0
 
     def __post_init__(self) -> None:
-        for name in ("window_s", "min_window_s", "min_state_s", "min_lying_s", "fall_window_s", "forget_s"):
+        for name in ("window_s", "min_window_s", "min_state_s", "min_lying_s", "fall_window_s", "forget_s",
+                     "max_gap_s", "scale_window_s"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"MotionOptions.{name} must be >= 0, got {getattr(self, name)}")
         if self.min_window_s > self.window_s:

@@ -123,3 +123,20 @@ def test_options_are_checked():
         MotionOptions(walk_enter=0.2, walk_exit=0.5)
     with pytest.raises(ConfigError):
         MotionOptions(window_s=0.5, min_window_s=1.0)
+
+
+def test_no_pedestrian_in_vtest_is_called_running(media: Path):
+    """vtest.avi frames 0-279 through the analyzer with the default pose model: everyone there walks
+    or stands. A window that spans a tracker gap (the ID re-found on another person) or a fast walker's
+    first half-second once made two people 'running' here (frames 6-20 and 241-255)."""
+    from edge_sdk import AnalyzerConfig, EdgeAnalyzer
+    from edge_sdk.video.sources import VideoFileSource
+
+    states: dict[str, int] = {}
+    with EdgeAnalyzer(AnalyzerConfig()) as analyzer, VideoFileSource(media / "vtest.avi", max_frames=280) as src:
+        for i, (_, _, frame) in enumerate(src):
+            for p in analyzer.process_frame(frame, i / 10.0).poses:
+                if p.motion:
+                    states[p.motion.split()[0]] = states.get(p.motion.split()[0], 0) + 1
+    assert states.get("walking", 0) > 500 and states.get("standing", 0) > 20, states
+    assert "running" not in states, states

@@ -3,8 +3,10 @@
 Transparent rules on the keypoint track of each person ID, normalised by body size so they hold
 for near and far people alike. Per person, over a sliding window of ``window_s`` seconds:
 
-* scale: mean torso length (shoulder midpoint to hip midpoint, pixels);
-* speed: mid-hip displacement across the window / window span / scale (torso lengths per second);
+* scale: median torso length (shoulder midpoint to hip midpoint, pixels) over the last
+  ``scale_window_s`` seconds (one short or long torso frame does not change it);
+* speed: least-squares slope of the mid-hip position over the window / scale (torso lengths per
+  second): every frame counts, so a jittery frame moves it little;
 * torso angle: of the mean hip -> shoulder vector, from vertical (0 upright, 90 horizontal);
 * thigh angle: of the mean hip -> knee vector, from vertical (sitting bends the hips);
 * hand raised: a wrist above its shoulder by ``hand_raise`` torso lengths (any of the window's last frames).
@@ -13,7 +15,11 @@ The frame's candidate state: lying if the torso angle >= ``lying_torso_deg``; el
 thighs are near horizontal and the person is still; else running / walking / standing by speed, with
 hysteresis (a person enters walking above ``walk_enter`` and leaves it below ``walk_exit``; the same
 for running). A new state is adopted only after the candidate has held for ``min_state_s`` (lying
-after ``min_lying_s``), so a noisy frame does not flip it. A ``fall`` is lying reached within
+after ``min_lying_s``), so a noisy frame does not flip it. A person's first state is adopted on the first
+window spanning ``min_window_s``, except running, which must hold ``min_state_s`` first (walking
+meanwhile). A person unseen for more than ``max_gap_s`` starts a new window (the tracker may have
+re-found someone else under the ID: positions across the gap are not one person's motion); the
+state holds until the new window decides. A ``fall`` is lying reached within
 ``fall_window_s`` of being upright (standing, walking or running).
 
 Thresholds (:class:`MotionOptions`) were tuned on hand-labelled real footage (vtest.avi, standing and
@@ -93,12 +99,13 @@ def _mid(xy: list, ok: list, a: int, b: int) -> tuple[float, float] | None:
 
 
 class _Person:
-    __slots__ = ("first_t", "last_t", "frames", "state", "since", "cand", "cand_t", "hand", "hand_cand", "hand_t",
-                 "upright_t", "speed", "torso")
+    __slots__ = ("first_t", "last_t", "frames", "scales", "state", "since", "cand", "cand_t", "hand", "hand_cand",
+                 "hand_t", "upright_t", "speed", "torso")
 
     def __init__(self, t: float) -> None:
         self.first_t = self.last_t = t
         self.frames: deque[tuple[float, tuple]] = deque()  # (t, MotionTracker._frame(...))
+        self.scales: deque[tuple[float, float]] = deque()  # (t, torso length) over scale_window_s
         self.state: str | None = None
         self.since = t
         self.cand: str | None = None
@@ -163,16 +170,24 @@ class MotionTracker:
         """(speed, torso angle, thigh angle, hand raised) of the window, or None if too little is seen."""
         o = self.options
         frames = p.frames
-        if len(frames) < 2 or frames[-1][0] - frames[0][0] < o.min_window_s:
+        if len(frames) < 3 or frames[-1][0] - frames[0][0] < o.min_window_s:
             return None
-        # The window's columns at once (C-level zips; the same sums, in the same order, as per-frame loops).
-        hx, hy, tx, ty, length, legs, hands = zip(*[f for _, f in frames])
+        # The window's columns at once (C-level zips).
+        hx, hy, tx, ty, _, legs, hands = zip(*[f for _, f in frames])
         k = len(hx)
-        scale = max(sum(length) / k, 1.0)
-        n = max(1, k // 4)  # ends of the window averaged: keypoint jitter does not look like motion
-        dx = (sum(hx[-n:]) - sum(hx[:n])) / n
-        dy = (sum(hy[-n:]) - sum(hy[:n])) / n
-        speed = math.hypot(dx, dy) / (frames[-1][0] - frames[0][0]) / scale
+        lengths = sorted(v for _, v in p.scales)
+        scale = max(lengths[len(lengths) // 2], 1.0)  # median torso length over scale_window_s
+        # Least-squares slope of the mid-hip over the window: every frame counts, so one jittery
+        # frame moves it little and the ends of the window carry no special weight.
+        ts = [t for t, _ in frames]
+        tm, xm, ym = sum(ts) / k, sum(hx) / k, sum(hy) / k
+        stt = sxt = syt = 0.0
+        for t, x, y in zip(ts, hx, hy):
+            dt = t - tm
+            stt += dt * dt
+            sxt += dt * (x - xm)
+            syt += dt * (y - ym)
+        speed = math.hypot(sxt, syt) / stt / scale if stt > 0 else 0.0
         torso = _angle_from_vertical(sum(tx) / k, sum(ty) / k)
         thighs = list(chain.from_iterable(legs))
         thigh = float("nan")
@@ -216,9 +231,17 @@ class MotionTracker:
             p.last_t = t_s
             frame = self._frame(xy, ok)
             if frame is not None:
+                if p.frames and t_s - p.frames[-1][0] > o.max_gap_s:
+                    # Unseen for a while: the tracker may have re-found another person under this ID,
+                    # so motion is measured afresh from here (the state holds until it is re-decided).
+                    p.frames.clear()
+                    p.scales.clear()
                 p.frames.append((t_s, frame))
+                p.scales.append((t_s, frame[4]))
             while p.frames and p.frames[0][0] < t_s - o.window_s:
                 p.frames.popleft()
+            while p.scales and p.scales[0][0] < t_s - o.scale_window_s:
+                p.scales.popleft()
             feats = self._features(p)
             if feats is None:
                 continue
@@ -228,7 +251,12 @@ class MotionTracker:
                 p.cand, p.cand_t = cand, t_s
             if cand in UPRIGHT:
                 p.upright_t = t_s
-            hold = 0.0 if p.state is None else o.min_lying_s if cand == "lying" else o.min_state_s
+            hold = o.min_lying_s if cand == "lying" else o.min_state_s
+            if p.state is None:  # the first state is decided on the first long-enough window ...
+                if cand == "running" and t_s - p.cand_t < hold:
+                    cand = "walking"  # ... but running only once it has held: walking meanwhile
+                if cand != "running":
+                    hold = 0.0
             if cand != p.state and t_s - p.cand_t >= hold:
                 previous = p.state
                 events.append(self._change(track_id, p, cand, t_s))
