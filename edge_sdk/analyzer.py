@@ -3,8 +3,8 @@
 It holds no model code and no loop: stages (:mod:`edge_sdk.stages`) do the work, sinks
 (:mod:`edge_sdk.sinks`) receive every :class:`Event` and frame, :func:`edge_sdk.loop.run` drives
 sources through it. Per frame the sinks get the stages' events, then a ``frame`` event
-(``{"frame", "poses"[, "actions"]}``), then ``on_frame(frame, result)``. A stage error is sent as
-an ``error`` event (``stage``: ``pose``/``action``/``speech``), then raised.
+(``{"frame", "poses"[, "actions"][, "zones", "lines"]}``), then ``on_frame(frame, result)``. A stage error is sent as
+an ``error`` event (``stage``: ``pose``/``action``/``zones``/``speech``), then raised.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .pose import PoseBackend
 from .results import Event, FrameResult, TranscriptSegment
 from .signals import signals_deferred
 from .sinks import Sink, SinkSet, TimelineSink
-from .stages.group import close_stages, describe_stages, load_stages, stage_accounts
+from .stages.group import close_stages, describe_stages, load_stages, load_zone_stage, stage_accounts
 from .stats import FrameStats
 from .video.frames import check_frame, check_timestamp
 
@@ -51,13 +51,14 @@ class EdgeAnalyzer:
         self.config = c = config or AnalyzerConfig()
         self._guard = CallGuard("EdgeAnalyzer", ("frames", "audio"))
         self.pose, self.action, self.speech = stages = load_stages(c, pose_backend)
+        self.zones = load_zone_stage(c)
         with ExitStack() as undo:  # the timeline failing to open closes the stages
             undo.callback(close_stages, *stages)
             self.sinks = SinkSet(([TimelineSink(timeline)] if timeline else []) + list(sinks))
             undo.pop_all()
         self._t0 = time.monotonic()
         self._last_t: float | None = None
-        self._stats = FrameStats(s.name for s in (self.pose, self.action) if s is not None)
+        self._stats = FrameStats(s.name for s in (self.pose, self.action, self.zones) if s is not None)
 
     @property
     def sink_errors(self) -> dict[str, int]:
@@ -96,12 +97,20 @@ class EdgeAnalyzer:
             outs["action"] = out = self._stage("action", t, self.action.process, frame, t, self._stats.frames, poses)
             self._stats.add_stage("action", out.timings)
             poses = out.poses
+        size = (frame.shape[1], frame.shape[0])
+        if self.zones is not None:  # which zones each person is in comes back on the poses
+            outs["zones"] = out = self._stage("zones", t, self.zones.process, size, t, self._stats.frames, poses)
+            self._stats.add_stage("zones", out.timings)
+            poses = out.poses
         timings = {name: out.timings for name, out in outs.items() if out.timings is not None}
         actions = outs["action"].predictions if "action" in outs else ()
-        result = FrameResult(self._stats.frames, t, (frame.shape[1], frame.shape[0]), poses, timings, actions)
+        zones = outs["zones"].zones if "zones" in outs else None
+        result = FrameResult(self._stats.frames, t, size, poses, timings, actions, zones)
         data: dict[str, Any] = {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}
         if "action" in outs:
             data["actions"] = [a.to_dict() for a in actions]
+        if zones is not None:
+            data.update(zones.to_dict())
         with signals_deferred():  # a frame is counted, written and drawn, or none of it: stats match the files
             self._stats.add_frame(time.perf_counter() - w0)
             for e in [e for out in outs.values() for e in out.events] + [Event(t, "frame", data)]:
@@ -172,7 +181,10 @@ class EdgeAnalyzer:
 
     def describe(self) -> dict[str, Any]:
         """Effective configuration and the loaded models (for summary.json)."""
-        return {"config": self.config.to_dict(), **describe_stages(self.pose, self.action, self.speech)}
+        described = {"config": self.config.to_dict(), **describe_stages(self.pose, self.action, self.speech)}
+        if self.zones is not None:
+            described["zones"] = dict(self.zones.describe().backend)
+        return described
 
     def close(self) -> None:
         """Close the stages, then the sinks; calls in progress on other threads finish first, later ones
@@ -180,6 +192,9 @@ class EdgeAnalyzer:
         self._guard.close()
         if self.action is not None and self._last_t is not None:  # the actions still open end with the stream
             for e in self.action.finish(self._last_t, self._stats.frames):
+                self.sinks.emit(e)
+        if self.zones is not None and self._last_t is not None:  # so do the stays in zones
+            for e in self.zones.finish(self._last_t, self._stats.frames):
                 self.sinks.emit(e)
         stages, self.speech, self.pose, self.action = (self.speech, self.pose, self.action), None, None, None
         close_stages(*stages)

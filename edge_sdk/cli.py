@@ -89,7 +89,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.audio is None and has_audio_track(args.video):  # the video's own soundtrack, unless --audio
         args.audio = args.video
     config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if args.audio else None,
-                            action=_action_options(args))
+                            action=_action_options(args), zones=zone_options(args))
     bar = _bar(args.max_frames, "analyze", "frame")
     try:
         summary = analyze_file(args.video, args.out, config, audio=args.audio, annotate=not args.no_video,
@@ -124,6 +124,15 @@ def _action_options(args: argparse.Namespace):
 def action_choices(args: argparse.Namespace) -> dict[str, Any]:
     """ActionOptions fields from ``--actions``, ``--per-person`` and ``--action-fps``."""
     return {"actions": args.actions, "per_person": args.per_person, "sample_fps": args.action_fps}
+
+
+def zone_options(args: argparse.Namespace):
+    """:class:`~edge_sdk.zones.ZoneOptions` from ``--zone`` / ``--line``, or None without either."""
+    from .zones import ZoneOptions
+
+    if not args.zone and not args.line:
+        return None
+    return ZoneOptions.from_specs(args.zone, args.line)
 
 
 def _asr_options(args: argparse.Namespace):
@@ -196,6 +205,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
     action = None
+    zones = zone_options(args)  # a bad zone is a usage error before anything starts
     if args.action_model is not None:  # --action [MODEL]: the profile's options, MODEL if given
         action = get_profile(args.profile).action_options(args.action_model or None, **action_choices(args))
     from .sinks.outputs import camera_from_args, outputs_from_args
@@ -203,7 +213,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     camera = camera_from_args(args)
     try:
         analyze_live(args.source, args.out, get_profile(args.profile), replay=args.replay, seconds=args.seconds,
-                     mic=args.mic, audio=args.audio, action=action, sinks=outputs_from_args(args), camera_options=camera,
+                     mic=args.mic, audio=args.audio, action=action, zones=zones, sinks=outputs_from_args(args),
+                     camera_options=camera,
                      announce=lambda line: print(line, file=sys.stderr, flush=True))
     finally:  # also after Ctrl-C or an error: what summary.json says, if the run wrote one
         line = _live_line(Path(args.out) / "summary.json", args.json)

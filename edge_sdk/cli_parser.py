@@ -50,6 +50,16 @@ def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, def
                    help="model frames per second of video (default: the model's own rate, 5)")
 
 
+def _zone_args(p: argparse.ArgumentParser) -> None:
+    """``--zone`` / ``--line`` (repeatable), the same in analyze and live."""
+    g = p.add_argument_group("zones and lines (frame pixels, or all coordinates in [0, 1] for fractions of the frame)")
+    g.add_argument("--zone", action="append", default=[], metavar="NAME:x1,y1,x2,y2,x3,y3[,...]",
+                   help="a polygon: zone_enter / zone_leave per person, people per zone (repeatable)")
+    g.add_argument("--line", action="append", default=[], metavar="NAME:x1,y1,x2,y2[:LEFT,RIGHT]",
+                   help="a line: line_cross per person with its direction; LEFT,RIGHT name its sides as seen walking "
+                        "from the first point to the second (default: left/right or above/below on screen) (repeatable)")
+
+
 def _asr_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=DEFAULT_ASR_MODEL,
                    help="manifest name (whisper.cpp: whisper-tiny.en-q8_0), CTranslate2 Whisper directory or ggml .bin path")
@@ -88,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-threads", type=int, default=1)
     p.add_argument("--action-stride", type=int, default=1, help="models without their own rate: every n-th frame")
     _asset_args(p, VIDEO_POSE_MODEL)
+    _zone_args(p)
 
     p = sub.add_parser("transcribe", help="speech-to-text of an audio file (Whisper: CTranslate2 or whisper.cpp)")
     p.add_argument("wav", type=Path, help="audio file: wav, flac, mp3, m4a/aac, opus/ogg, or a video's soundtrack")
@@ -116,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also transcribe this audio file (or a video's soundtrack), played in real time from the "
                              "start, as a microphone would hear it")
     _action_arg(p, default=None, const="", default_help="the profile's model")
+    _zone_args(p)
     from .sinks.outputs import add_output_args
 
     add_output_args(p)

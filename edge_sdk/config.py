@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .zones.options import ZoneOptions
 
 __all__ = [
     "ModelAsset", "OneEuroOptions", "TrackerOptions", "MotionOptions", "MediaPipeOptions", "PoseOptions",
@@ -461,12 +462,14 @@ class AnalyzerConfig:
         asr: speech-to-text options, or None (default) to disable the stage.
         action: action recognition options, or None (default) to disable the stage. Needs
             video or live mode (a stream of frames).
+        zones: zones and lines (:class:`edge_sdk.zones.ZoneOptions`), or None (default). Needs tracked people.
     """
 
     pose: PoseOptions | None = field(default_factory=PoseOptions)
     mode: RunningMode | Literal["image", "video", "live"] = RunningMode.VIDEO  # stored as RunningMode
     asr: AsrOptions | None = None
     action: ActionOptions | None = None
+    zones: ZoneOptions | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -477,6 +480,8 @@ class AnalyzerConfig:
             raise ConfigError("the action stage needs a stream of frames: use mode 'video' or 'live', not 'image'")
         if self.action is not None and self.action.per_person and self.pose is None:
             raise ConfigError("per-person actions need the pose stage (it finds and tracks the people): set pose options")
+        if self.zones is not None and (self.pose is None or self.pose.tracking is None or self.mode is RunningMode.IMAGE):
+            raise ConfigError("zones and lines need tracked people: pose options with tracking, mode 'video' or 'live'")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -18,6 +18,7 @@ from .models import model_licenses
 from .profiles import DeviceProfile
 from .safe_write import OutputDir
 from .sinks import AnnotatedVideoSink, Sink, SummarySink, TimelineSink
+from .zones import ZoneOptions
 
 __all__ = ["analyze_file", "analyze_live"]
 
@@ -37,6 +38,8 @@ def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: A
                 EdgeAnalyzer(config, sinks=[TimelineSink(out.fresh("timeline.jsonl")), summary]) as analyzer:
             summary.update(source=src.stats(), effective=analyzer.describe())
             summary.update(licenses=model_licenses(summary.data["effective"]))
+            if analyzer.zones is not None:  # a zone or line outside the frame: nothing is analysed
+                analyzer.zones.check(src.size)
             if annotate:
                 demo = (summary.data["effective"].get("action") or {}).get("demo")
                 video_sink = AnnotatedVideoSink(out.fresh("annotated.mp4"), src.fps, src.size,
@@ -58,15 +61,15 @@ def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: A
 def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, profile: DeviceProfile, *,
                  replay: bool = False, seconds: float | None = None, mic: str | int | None = None,
                  audio: str | os.PathLike | None = None, action: bool | str | ActionOptions = False,
-                 sinks: Sequence[Sink] = (), camera_options: Any = None,
+                 zones: ZoneOptions | None = None, sinks: Sequence[Sink] = (), camera_options: Any = None,
                  announce: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The live loop on a camera, stream or (``replay``: paced) file with the profile's models.
 
     Speech: from microphone ``mic`` (``"default"``), or from the audio file ``audio`` played in real
     time on the analyzer's clock from the start (a soundtrack or a recording standing in for a
     microphone). ``action``: True for the profile's action model, a model name, or the ActionOptions
-    to use. ``sinks``: more outputs (MQTT, metrics, live view: they are told the models and the source,
-    and ``announce`` gets their URLs). Returns the summary."""
+    to use. ``zones``: zones and lines. ``sinks``: more outputs (MQTT, metrics, live view: they are told
+    the models and the source, and ``announce`` gets their URLs). Returns the summary."""
     from .video.sources import CaptureSource
 
     if mic is not None and audio is not None:
@@ -81,6 +84,8 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
             config = dataclasses.replace(config, action=action)
         elif isinstance(action, str) and action:
             config = dataclasses.replace(config, action=profile.action_options(action))
+        if zones is not None:
+            config = dataclasses.replace(config, zones=zones)
         timeline = TimelineSink(out.fresh("timeline.jsonl"))
         with EdgeAnalyzer(config, sinks=[timeline, summary, *sinks]) as analyzer, \
                 ExitStack() as sources:  # closed by run(); here too if run() is never reached
@@ -89,6 +94,8 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                                                               camera_options=camera_options)))
             if seconds:
                 src.max_frames = max(1, int(seconds * src.fps))
+            if analyzer.zones is not None:  # a zone or line outside the frame: nothing is analysed
+                analyzer.zones.check(src.size)
             microphone = None
             if mic is not None:
                 from .audio.capture import MicrophoneSource

@@ -82,6 +82,8 @@ class Pose:
         motion: the tracked person's motion state (``standing``, ``walking``, ``running``, ``sitting``,
             ``lying``; ``+hand`` appended while a hand is raised) from :mod:`edge_sdk.pose.motion`, or None.
         actions: the person's top actions, best first (per-person action mode), else empty.
+        zones: names of the zones the tracked person is in (:mod:`edge_sdk.zones`), or None when no
+            zones are configured.
     """
 
     keypoints: np.ndarray
@@ -93,6 +95,7 @@ class Pose:
     track_id: int | None = None
     motion: str | None = None
     actions: tuple[ActionPrediction, ...] = ()
+    zones: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keypoints", _frozen_array(self.keypoints, (17, 2), "Pose.keypoints"))
@@ -122,9 +125,9 @@ class Pose:
         """:func:`dataclasses.replace` that checks only the changed fields (``keypoints`` copied to
         read-only float32 and checked; ``track_id`` an int; ``motion`` a str or None); the unchanged
         ones are kept as they are (already checked). About 20x cheaper, for per-frame steps."""
-        unknown = set(changes) - {"keypoints", "track_id", "motion", "actions"}
+        unknown = set(changes) - {"keypoints", "track_id", "motion", "actions", "zones"}
         if unknown:
-            raise TypeError(f"Pose._evolve: only keypoints, track_id, motion and actions, got {sorted(unknown)}")
+            raise TypeError(f"Pose._evolve: only keypoints, track_id, motion, actions and zones, got {sorted(unknown)}")
         if "keypoints" in changes:
             changes["keypoints"] = _frozen_array(changes["keypoints"], (17, 2), "Pose.keypoints")
         if changes.get("track_id") is not None:
@@ -163,12 +166,15 @@ class Pose:
             d["motion"] = self.motion
         if self.actions:
             d["actions"] = [a.to_dict() for a in self.actions]
+        if self.zones is not None:
+            d["zones"] = list(self.zones)
         if self.landmarks is not None:
             d["landmarks"] = [[round(float(v), decimals) for v in row[:3]] + [round(float(row[3]), 4)] for row in self.landmarks]
         return d
 
 
-_POSE_DEFAULTS = {"backend": "movenet", "landmarks": None, "box": None, "track_id": None, "motion": None, "actions": ()}
+_POSE_DEFAULTS = {"backend": "movenet", "landmarks": None, "box": None, "track_id": None, "motion": None, "actions": (),
+                  "zones": None}
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,8 @@ class FrameResult:
         poses: detected people (empty tuple if none).
         timings: stage name -> :class:`StageTimings`.
         actions: top-k actions of the stream so far, best first (empty if the action stage is off).
+        zones: people per zone, crossings per line and their pixel shapes
+            (:class:`edge_sdk.zones.ZoneFrame`), or None when no zones are configured.
     """
 
     frame_index: int
@@ -219,6 +227,7 @@ class FrameResult:
     poses: tuple[Pose, ...] = ()
     timings: Mapping[str, StageTimings] = field(default_factory=dict)
     actions: tuple[ActionPrediction, ...] = ()
+    zones: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -228,6 +237,7 @@ class FrameResult:
             "poses": [p.to_dict() for p in self.poses],
             "actions": [a.to_dict() for a in self.actions],
             "timings": {k: v.to_dict() for k, v in self.timings.items()},
+            **(self.zones.to_dict() if self.zones is not None else {}),
         }
 
 

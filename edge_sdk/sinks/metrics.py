@@ -4,6 +4,7 @@ Series (own registry, never the global one):
 
 - ``edge_sdk_stage_seconds{stage, phase}`` histogram: each stage call's pre / invoke / post time.
 - ``edge_sdk_frames_total``, ``edge_sdk_fps`` (frames per wall second over the last ``fps_window`` frames).
+- ``edge_sdk_zone_people{zone}`` gauge (people in each zone), ``edge_sdk_line_crossings_total{line, direction}``.
 - ``edge_sdk_events_total{kind}``, ``edge_sdk_errors_total{stage}`` (stage ``sink`` = a failing sink).
 - ``edge_sdk_source_frames_read_total`` / ``..._delivered_total`` / ``..._dropped_total`` of a watched source.
 - ``edge_sdk_model_info{stage, name, sha256, ...}``: the loaded models (:meth:`MetricsSink.set_models`).
@@ -63,6 +64,9 @@ class MetricsSink:
         self._fps = prom.Gauge("edge_sdk_fps", "Frames analysed per wall second, recent frames", registry=reg)
         self._events = prom.Counter("edge_sdk_events", "Events by kind", ["kind"], registry=reg)
         self._errors = prom.Counter("edge_sdk_errors", "Error events by stage", ["stage"], registry=reg)
+        self._zone = prom.Gauge("edge_sdk_zone_people", "People in the zone now", ["zone"], registry=reg)
+        self._crossings = prom.Counter("edge_sdk_line_crossings", "Line crossings by direction", ["line", "direction"],
+                                       registry=reg)
         self._models = prom.Info("edge_sdk_model", "Loaded models", ["stage"], registry=reg)
         prom.ProcessCollector(registry=reg)
         self._sources: list[Any] = []
@@ -118,6 +122,10 @@ class MetricsSink:
         self._events.labels(kind=event.kind).inc()
         if event.kind == "error":
             self._errors.labels(stage=str(event.data.get("stage", "unknown"))).inc()
+        elif event.kind == "zone_count":
+            self._zone.labels(zone=str(event.data["zone"])).set(int(event.data["count"]))
+        elif event.kind == "line_cross":
+            self._crossings.labels(line=str(event.data["line"]), direction=str(event.data["direction"])).inc()
 
     def on_frame(self, frame: np.ndarray, result: FrameResult) -> None:
         if self._server is None:

@@ -2,8 +2,10 @@
 
 Topics under the URL's prefix: ``PREFIX/<kind>`` for every event except ``frame`` (person_enter,
 person_leave, action_start, action_end, transcript, error, ...), ``PREFIX/summary`` at most every ``summary_every_s``
-seconds instead of every frame, and ``PREFIX/status`` (retained ``online``; ``offline`` as the
-last will). Payloads are JSON per ``edge_sdk/schemas/event-v1.schema.json`` plus ``v`` and ``seq``.
+seconds instead of every frame, ``PREFIX/zone_count/<zone>`` (retained: the latest people count of
+each zone, sent when it changes; a consumer that subscribes later gets it at once) and
+``PREFIX/status`` (retained ``online``; ``offline`` as the last will). Payloads are JSON per
+``edge_sdk/schemas/event-v1.schema.json`` plus ``v`` and ``seq``.
 
 Delivery: QoS 1 (at least once; a consumer drops repeats by ``seq``). paho's network thread sends,
 reconnects with exponential backoff (``reconnect_min_s`` .. ``reconnect_max_s``) and resends what
@@ -222,8 +224,10 @@ class MqttSink:
                 return
             payload = {"v": SCHEMA_VERSION, "seq": self._seq, **event.to_dict()}
             self._seq += 1
-            info = self._client.publish(self.topic(event.kind), json.dumps(payload, separators=(",", ":")),
-                                        qos=self.options.qos)
+            retained = event.kind == "zone_count"  # the count now, for whoever subscribes later
+            topic = self.topic(f"zone_count/{event.data.get('zone')}" if retained else event.kind)
+            info = self._client.publish(topic, json.dumps(payload, separators=(",", ":")), qos=self.options.qos,
+                                        retain=retained)
             if info.rc == self._mqtt.MQTT_ERR_QUEUE_SIZE:
                 self._counts["dropped"] += 1
                 if self._counts["dropped"] in (1, 10, 100, 1000) or self._counts["dropped"] % 10_000 == 0:

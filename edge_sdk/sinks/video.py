@@ -1,4 +1,4 @@
-"""AnnotatedVideoSink: every frame with skeletons, a status line, the action and live captions.
+"""AnnotatedVideoSink: every frame with skeletons, zones and lines, a status line, the action and live captions.
 
 The file writer comes from :func:`edge_sdk.video.writer.open_video_writer`, the one place that picks
 the container and codec.
@@ -18,6 +18,7 @@ from ..results import Event, FrameResult
 from ..safe_write import NO_SPACE, free_bytes, output_error
 from ..video.draw import CaptionAnnotator, SkeletonAnnotator, TextAnnotator
 from ..video.writer import VideoWriter, open_video_writer
+from ..zones.draw import ZoneAnnotator
 
 __all__ = ["AnnotatedVideoSink", "MIN_FREE_BYTES"]
 
@@ -51,6 +52,7 @@ class AnnotatedVideoSink:
         self._factory = writer
         self._writer: Any = writer(self.path, self.fps, size) if size is not None else None
         self.skeleton, self.text, self.caption = SkeletonAnnotator(), TextAnnotator(), CaptionAnnotator()
+        self.zones = ZoneAnnotator()
         self._pending: list[str] = []
         self._pose_ms = 0.0
         self._pose_calls = 0
@@ -79,6 +81,7 @@ class AnnotatedVideoSink:
             self._pose_calls += 1
         fps = 1000.0 * self._pose_calls / self._pose_ms if self._pose_ms > 0 else 0.0
         out = frame.copy()
+        self.zones.annotate(out, result)
         self.skeleton.annotate(out, result)
         lines = [f"t={t:6.2f}s  pose {fps:.0f} fps  {len(result.poses)} person(s)"]
         if result.actions:

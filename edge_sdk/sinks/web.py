@@ -135,8 +135,9 @@ class LiveViewSink:
     # -- drawing (own thread) ---------------------------------------------------------------
     def _draw_loop(self) -> None:
         from ..video.draw import CaptionAnnotator, SkeletonAnnotator, TextAnnotator
+        from ..zones.draw import ZoneAnnotator
 
-        skel, text, caption = SkeletonAnnotator(), TextAnnotator(), CaptionAnnotator()
+        skel, text, caption, zones = SkeletonAnnotator(), TextAnnotator(), CaptionAnnotator(), ZoneAnnotator()
         done, last = 0, 0.0
         times: deque[float] = deque(maxlen=20)
         while True:
@@ -154,7 +155,7 @@ class LiveViewSink:
                 time.sleep(wait)
             last = time.monotonic()
             try:
-                jpeg = self._render(frame, result, skel, text, caption, cap_text, cap_t, times)
+                jpeg = self._render(frame, result, (zones, skel), text, caption, cap_text, cap_t, times)
             except Exception as e:  # a bad frame must not end the view
                 log.warning("live view could not draw frame %d: %s: %s", result.frame_index, type(e).__name__, e)
                 continue
@@ -163,11 +164,12 @@ class LiveViewSink:
                 self.counts["encoded"] += 1
                 self._cond.notify_all()
 
-    def _render(self, frame, result, skel, text, caption, cap_text, cap_t, times) -> bytes:
+    def _render(self, frame, result, drawers, text, caption, cap_text, cap_t, times) -> bytes:
         import cv2
 
         img = frame.copy()
-        skel.annotate(img, result)
+        for drawer in drawers:  # zones and lines, then skeletons
+            drawer.annotate(img, result)
         times.append(result.timestamp_s)
         fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
         lines = [f"t={result.timestamp_s:6.2f}s  {len(result.poses)} person(s)  view {fps:4.1f} fps"]

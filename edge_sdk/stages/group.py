@@ -1,5 +1,6 @@
 """The analyzer's stages as a group ``(pose, action, speech)``, None where a stage is off: loaded
-from an :class:`~edge_sdk.config.AnalyzerConfig`, closed, described and accounted for together."""
+from an :class:`~edge_sdk.config.AnalyzerConfig`, closed, described and accounted for together
+(the zone stage, which has no model, is made by :func:`load_zone_stage`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ from .action import ActionStage
 from .base import Stage
 from .pose import PoseStage
 from .speech import SpeechStage
+from .zones import ZoneStage
 
-__all__ = ["load_stages", "close_stages", "describe_stages", "stage_accounts"]
+__all__ = ["load_stages", "load_zone_stage", "close_stages", "describe_stages", "stage_accounts"]
+
+
+def load_zone_stage(config: AnalyzerConfig) -> ZoneStage | None:
+    """The zone stage of ``config.zones`` (an ID unseen for the tracker's ``max_lost_s`` leaves its zones), or None."""
+    if config.zones is None:
+        return None
+    tracking = config.pose.tracking if config.pose is not None else None
+    return ZoneStage(config.zones, tracking.max_lost_s if tracking is not None else 1.5)
 
 
 def load_stages(config: AnalyzerConfig, pose_backend: PoseBackend | None = None,
