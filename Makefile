@@ -19,7 +19,8 @@ RT_STAMP := $(RT_VENV)/.stamp-$(DEPS_HASH)
 ## libportaudio2 (microphone capture), espeak-ng (speech with exact transcripts for the ASR tests), sox (WAV files
 ## in every encoding for the audio-format tests),
 ## mosquitto and chromium (the MQTT and live-view tests start a real broker and a headless browser), pulseaudio
-## (its null sink is the virtual microphone of the `listen` test, through ALSA's pulse plugin),
+## (its null sink is the virtual microphone of the `listen` test, through ALSA's pulse plugin), systemd-analyze
+## (checks the unit `edge-sdk service` writes),
 ## python3-opencv + GStreamer's base plugins (the system OpenCV has GStreamer: the pipeline test uses videotestsrc).
 system-deps:
 	@ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $(SUDO) apt-get update -qq
@@ -28,6 +29,7 @@ system-deps:
 	@command -v sox >/dev/null || $(SUDO) apt-get install -y -qq sox >/dev/null
 	@{ command -v mosquitto || test -x /usr/sbin/mosquitto; } >/dev/null || $(SUDO) apt-get install -y -qq mosquitto >/dev/null
 	@command -v chromium >/dev/null || $(SUDO) apt-get install -y -qq chromium >/dev/null
+	@command -v systemd-analyze >/dev/null || $(SUDO) apt-get install -y -qq systemd >/dev/null
 	@{ command -v pulseaudio && command -v paplay && dpkg -s libasound2-plugins; } >/dev/null 2>&1 || \
 		$(SUDO) apt-get install -y -qq pulseaudio pulseaudio-utils libasound2-plugins >/dev/null
 	@/usr/bin/python3 -c 'import cv2' 2>/dev/null || $(SUDO) apt-get install -y -qq python3-opencv gstreamer1.0-plugins-base >/dev/null

@@ -39,6 +39,8 @@ setup(
         "av>=12; platform_machine == 'x86_64' or platform_machine == 'aarch64'",
         # Resampling 44.1/48/8 kHz audio to 16 kHz (aarch64 wheels for 3.9-3.13).
         "soxr>=0.3",
+        # edge-sdk live --config FILE.toml (tomllib is in the standard library from 3.11)
+        "tomli>=1.1; python_version < '3.11'",
     ],
     extras_require={
         # The legacy tflite-runtime (<= 3.11, numpy < 2) as an alternative runtime.

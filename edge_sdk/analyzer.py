@@ -19,6 +19,7 @@ import numpy as np
 from .config import AnalyzerConfig, RunningMode
 from .errors import AudioFormatError, ConfigError, InvalidFrameError
 from .guard import CallGuard, guarded
+from .identity import RunIdentity
 from .pose import PoseBackend
 from .results import Event, FrameResult, TranscriptSegment
 from .signals import signals_deferred
@@ -39,6 +40,8 @@ class EdgeAnalyzer:
         sinks: more :class:`~edge_sdk.sinks.Sink` s (closed with the analyzer).
         pose_backend: your own :class:`~edge_sdk.pose.PoseBackend` instead of the one ``config.pose``
             names (the analyzer closes it).
+        camera: this camera's name in every event (``camera``; default ``camera``), with a new ``run`` id
+            (:class:`~edge_sdk.identity.RunIdentity`; pass ``identity=`` to set both).
 
     Use as a context manager, or call :meth:`close`. Feed frames from one thread and audio from one
     thread (:meth:`run` does both); a second thread calling in meanwhile gets
@@ -47,14 +50,16 @@ class EdgeAnalyzer:
     """
 
     def __init__(self, config: AnalyzerConfig | None = None, *, timeline: str | os.PathLike | None = None,
-                 sinks: Iterable[Sink] = (), pose_backend: PoseBackend | None = None) -> None:
+                 sinks: Iterable[Sink] = (), pose_backend: PoseBackend | None = None, camera: str | None = None,
+                 identity: RunIdentity | None = None) -> None:
         self.config = c = config or AnalyzerConfig()
+        self.identity = identity or RunIdentity(camera or "camera")
         self._guard = CallGuard("EdgeAnalyzer", ("frames", "audio"))
         self.pose, self.action, self.speech = stages = load_stages(c, pose_backend)
         self.zones = load_zone_stage(c)
         with ExitStack() as undo:  # the timeline failing to open closes the stages
             undo.callback(close_stages, *stages)
-            self.sinks = SinkSet(([TimelineSink(timeline)] if timeline else []) + list(sinks))
+            self.sinks = SinkSet(([TimelineSink(timeline)] if timeline else []) + list(sinks), self.identity)
             undo.pop_all()
         self._t0 = time.monotonic()
         self._last_t: float | None = None

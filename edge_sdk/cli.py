@@ -93,6 +93,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bar = _bar(args.max_frames, "analyze", "frame")
     try:
         summary = analyze_file(args.video, args.out, config, audio=args.audio, annotate=not args.no_video,
+                               camera=args.camera_name,
                                max_frames=args.max_frames, on_result=(lambda _: bar.update(1)) if bar is not None else None)
     finally:
         if bar is not None:
@@ -115,6 +116,7 @@ def _action_options(args: argparse.Namespace):
     from .config import ActionOptions, ModelAsset
 
     if not getattr(args, "action_model", None):
+        action_choices(args)  # --actions without --action is a usage error
         return None
     runtime = getattr(args, "runtime", "auto")  # --runtime applies to every TFLite stage
     return ActionOptions(asset=ModelAsset(args.action_model, None, args.action_threads, runtime),
@@ -123,6 +125,11 @@ def _action_options(args: argparse.Namespace):
 
 def action_choices(args: argparse.Namespace) -> dict[str, Any]:
     """ActionOptions fields from ``--actions``, ``--per-person`` and ``--action-fps``."""
+    if args.action_model is None:
+        given = [f for f, v in (("--actions", args.actions), ("--per-person", args.per_person),
+                                ("--action-fps", args.action_fps)) if v]
+        if given:
+            raise ConfigError(f"{', '.join(given)} need --action (they choose what the action stage reports)")
     return {"actions": args.actions, "per_person": args.per_person, "sample_fps": args.action_fps}
 
 
@@ -197,29 +204,106 @@ def cmd_listen(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_live(args: argparse.Namespace) -> int:
-    from .jobs import analyze_live
-    from .profiles import get_profile
+def _live_plan(args: argparse.Namespace) -> dict[str, Any]:
+    """Everything ``live`` will run, checked, nothing started: analyze_live's arguments but the sinks."""
+    import dataclasses
 
-    args.out = _out_dir(args.out, "live")
+    from .identity import RunIdentity
+    from .profiles import get_profile
+    from .sinks.outputs import camera_from_args, check_output_args
+
+    if args.source is None:
+        raise ConfigError("live needs a SOURCE (a camera index, a device, a URL or a file), or --config FILE with "
+                          "source = ...")
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
-    action = None
-    zones = zone_options(args)  # a bad zone is a usage error before anything starts
-    if args.action_model is not None:  # --action [MODEL]: the profile's options, MODEL if given
-        action = get_profile(args.profile).action_options(args.action_model or None, **action_choices(args))
-    from .sinks.outputs import camera_from_args, outputs_from_args
+    if args.camera_name is not None:
+        RunIdentity(args.camera_name, "check")
+    profile = get_profile(args.profile)
+    if args.model is not None:
+        from .models import resolve_model
 
-    camera = camera_from_args(args)
+        resolve_model(args.model, task="pose")
+        profile = dataclasses.replace(profile, pose_model=args.model)
+    choices, action = action_choices(args), None
+    if args.action_model is not None:  # --action [MODEL]: the profile's options, MODEL if given
+        from .stages.action import ActionStage
+
+        action = profile.action_options(args.action_model or None, **choices)
+        ActionStage(action).close()  # the model, its labels and the chosen actions load: checked before the run
+    check_output_args(args)
+    return dict(source=args.source, profile=profile, replay=args.replay, seconds=args.seconds, camera=args.camera_name,
+                mic=args.mic, audio=args.audio, action=action, zones=zone_options(args),
+                camera_options=camera_from_args(args))
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from .jobs import analyze_live
+    from .sinks.outputs import outputs_from_args
+
+    plan = _live_plan(args)  # a usage error before anything starts
+    args.out = _out_dir(args.out, "live")
     try:
-        analyze_live(args.source, args.out, get_profile(args.profile), replay=args.replay, seconds=args.seconds,
-                     mic=args.mic, audio=args.audio, action=action, zones=zones, sinks=outputs_from_args(args),
-                     camera_options=camera,
-                     announce=lambda line: print(line, file=sys.stderr, flush=True))
+        analyze_live(out_dir=args.out, sinks=outputs_from_args(args),
+                     announce=lambda line: print(line, file=sys.stderr, flush=True), **plan)
     finally:  # also after Ctrl-C or an error: what summary.json says, if the run wrote one
         line = _live_line(Path(args.out) / "summary.json", args.json)
         if line:
             print(line)
+    return 0
+
+
+def _with_config(argv: list[str], args: argparse.Namespace) -> argparse.Namespace:
+    """``live --config FILE ...``: the file's options first, then the command line's (which win)."""
+    from .device_config import load_device_config
+
+    cfg = load_device_config(args.config)
+    i = argv.index("live") + 1
+    source = [cfg.source] if args.source is None and cfg.source is not None else []
+    out = build_parser().parse_args(argv[:i] + source + list(cfg.argv) + argv[i:])
+    out.device_config = cfg
+    return out
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from .device_config import load_device_config
+
+    cfg = load_device_config(args.file)
+    live = build_parser().parse_args(["live", *([cfg.source] if cfg.source else []), *cfg.argv])
+    live.device_config = cfg
+    try:
+        _live_plan(live)
+    except ConfigError as e:
+        raise ConfigError(cfg.where(str(e))) from None
+    if args.json:
+        print(dumps_strict({"file": str(args.file), "command": cfg.command(), "argv": list(cfg.argv)}))
+    else:
+        print(f"{args.file}: ok\n{cfg.command()}")
+    return 0
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    import shlex
+    import shutil
+
+    from .device_config import load_device_config
+
+    cfg = load_device_config(args.config)  # a unit for a file that does not load would restart forever
+    exe = shutil.which("edge-sdk") or str(Path(sys.executable).with_name("edge-sdk"))
+    path = args.config.resolve()
+    lines = ["[Unit]", f"Description={args.name}: edge_sdk live analysis ({path.name})",
+             "Wants=network-online.target", "After=network-online.target", "",
+             "[Service]", "Type=exec", f"ExecStart={shlex.quote(exe)} live --config {shlex.quote(str(path))}",
+             f"WorkingDirectory={path.parent}"]
+    if args.user:
+        lines.append(f"User={args.user}")
+    if os.environ.get("EDGE_SDK_CACHE"):
+        lines.append(f"Environment=EDGE_SDK_CACHE={os.environ['EDGE_SDK_CACHE']}")
+    lines += ["Restart=on-failure", "RestartSec=5",
+              "# SIGTERM ends the run cleanly: files finalized, summary.json status stopped (exit 143)",
+              "KillSignal=SIGTERM", "SuccessExitStatus=143", "TimeoutStopSec=30",
+              "StandardOutput=journal", "StandardError=journal", "", "[Install]", "WantedBy=multi-user.target"]
+    print(f"# {cfg.command()}\n" + "\n".join(lines))
     return 0
 
 
@@ -418,7 +502,8 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"pose": cmd_pose, "analyze": cmd_analyze, "transcribe": cmd_transcribe, "listen": cmd_listen,
-            "live": cmd_live, "bench": cmd_bench, "models": cmd_models, "samples": cmd_samples}
+            "live": cmd_live, "bench": cmd_bench, "models": cmd_models, "samples": cmd_samples, "config": cmd_config,
+            "service": cmd_service}
 
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -428,13 +513,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status: 0 ok, 1 runtime error (a typed EdgeSdkError:
     unreadable input, bad model, source failure, offline), 2 usage error (argparse, or an option value
     the SDK cannot use), 128 + signal when stopped by Ctrl-C (130) or SIGTERM (143), with no traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)  # exits 2 with argparse's usage message
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         with stop_on_signals():  # SIGTERM like Ctrl-C: files finalized, summary "stopped"
+            if args.command == "live" and args.config is not None:
+                args = _with_config(argv, args)
             return int(COMMANDS[args.command](args) or 0)
     except ConfigError as e:
-        print(f"edge-sdk: error: {type(e).__name__}: {e}", file=sys.stderr)
+        cfg = getattr(args, "device_config", None)
+        print(f"edge-sdk: error: {type(e).__name__}: {cfg.where(str(e)) if cfg else e}", file=sys.stderr)
         return EXIT_USAGE
     except EdgeSdkError as e:
         print(f"edge-sdk: error: {type(e).__name__}: {e}", file=sys.stderr)

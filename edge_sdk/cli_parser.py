@@ -51,7 +51,10 @@ def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, def
 
 
 def _zone_args(p: argparse.ArgumentParser) -> None:
-    """``--zone`` / ``--line`` (repeatable), the same in analyze and live."""
+    """``--camera-name``, ``--zone`` / ``--line`` (repeatable), the same in analyze and live."""
+    p.add_argument("--camera-name", dest="camera_name", default=None, metavar="NAME",
+                   help="this camera's name in every event and message (default from the source: camera0, "
+                        "video2, a stream's host, a file's stem)")
     g = p.add_argument_group("zones and lines (frame pixels, or all coordinates in [0, 1] for fractions of the frame)")
     g.add_argument("--zone", action="append", default=[], metavar="NAME:x1,y1,x2,y2,x3,y3[,...]",
                    help="a polygon: zone_enter / zone_leave per person, people per zone (repeatable)")
@@ -114,9 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per transcript segment")
 
     p = sub.add_parser("live", help="live loop on a camera / stream / file: timeline.jsonl + summary.json")
-    p.add_argument("source", help="camera index (0), /dev/videoN, rtsp:// or http:// URL, a video file, "
-                                  "a GStreamer pipeline ending in appsink, or picamera2[:N]")
+    p.add_argument("source", nargs="?", default=None,
+                   help="camera index (0), /dev/videoN, rtsp:// or http:// URL, a video file, "
+                        "a GStreamer pipeline ending in appsink, or picamera2[:N] (or the config file's source)")
+    p.add_argument("--config", type=Path, default=None, metavar="FILE.toml",
+                   help="the device's setup in a TOML file (edge-sdk config check FILE); flags given here win over it")
     p.add_argument("--out", type=Path, default=None, help="output directory (default: runs/live/N, the next N)")
+    p.add_argument("--model", default=None, help="pose model (default: the profile's)")
     p.add_argument("--json", action="store_true", help="print summary.json's content as one JSON object")
     p.add_argument("--replay", action="store_true", help="deliver a file at its native fps (camera stand-in)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
@@ -149,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-peers", action="store_true", help="skip MediaPipe Pose / faster-whisper side by side")
     p.add_argument("--peer-whisper", type=Path, default=None,
                    help="CTranslate2 Whisper dir for faster-whisper (default: <cache>/ct2/whisper-tiny.en)")
+
+    p = sub.add_parser("config", help="check a device config file (edge-sdk live --config FILE)")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help='{"file", "command", "argv"}')
+
+    p = sub.add_parser("service", help="print a systemd unit that runs `edge-sdk live --config FILE` at boot")
+    p.add_argument("--config", type=Path, required=True, metavar="FILE.toml")
+    p.add_argument("--user", default=None, help="run as this user (default: the unit's default, root)")
+    p.add_argument("--name", default="edge-sdk", help="unit name in the description (default edge-sdk)")
 
     p = sub.add_parser("samples", help="the README's sample media (pedestrians, a photo, speech, action clips) "
                                        "into one directory, sha256-checked; prints where")

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 from .analyzer import EdgeAnalyzer
 from .config import ActionOptions, AnalyzerConfig
 from .errors import ConfigError
+from .identity import RunIdentity, camera_name
 from .loop import run
 from .models import model_licenses
 from .profiles import DeviceProfile
@@ -25,17 +26,22 @@ __all__ = ["analyze_file", "analyze_live"]
 
 def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: AnalyzerConfig | None = None, *,
                  audio: str | os.PathLike | None = None, annotate: bool = True,
-                 max_frames: int | None = None, on_result: Callable[[Any], None] | None = None) -> dict[str, Any]:
+                 max_frames: int | None = None, on_result: Callable[[Any], None] | None = None,
+                 camera: str | None = None) -> dict[str, Any]:
     """Every frame of ``video`` (up to ``max_frames``) in media time, with the speech of ``audio`` (an
     audio file or a video's soundtrack, starting with the video) interleaved by timestamp; ``on_result``
-    gets each FrameResult; returns the summary. A failure is recorded in summary.json, then raised."""
+    gets each FrameResult; ``camera``: the name in every event (default: the file's stem). Returns the
+    summary. A failure is recorded in summary.json, then raised."""
     from .audio.sources import WavSource
     from .video.sources import VideoFileSource
 
     out = OutputDir(out_dir)
-    with SummarySink(out.path("summary.json"), input=str(video), audio=str(audio) if audio else None) as summary:
+    identity = RunIdentity(camera or camera_name(video))
+    with SummarySink(out.path("summary.json"), input=str(video), audio=str(audio) if audio else None,
+                     **identity.to_dict()) as summary:
         with VideoFileSource(video, max_frames=max_frames) as src, \
-                EdgeAnalyzer(config, sinks=[TimelineSink(out.fresh("timeline.jsonl")), summary]) as analyzer:
+                EdgeAnalyzer(config, sinks=[TimelineSink(out.fresh("timeline.jsonl")), summary],
+                             identity=identity) as analyzer:
             summary.update(source=src.stats(), effective=analyzer.describe())
             summary.update(licenses=model_licenses(summary.data["effective"]))
             if analyzer.zones is not None:  # a zone or line outside the frame: nothing is analysed
@@ -62,14 +68,15 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                  replay: bool = False, seconds: float | None = None, mic: str | int | None = None,
                  audio: str | os.PathLike | None = None, action: bool | str | ActionOptions = False,
                  zones: ZoneOptions | None = None, sinks: Sequence[Sink] = (), camera_options: Any = None,
-                 announce: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 announce: Callable[[str], None] | None = None, camera: str | None = None) -> dict[str, Any]:
     """The live loop on a camera, stream or (``replay``: paced) file with the profile's models.
 
     Speech: from microphone ``mic`` (``"default"``), or from the audio file ``audio`` played in real
     time on the analyzer's clock from the start (a soundtrack or a recording standing in for a
     microphone). ``action``: True for the profile's action model, a model name, or the ActionOptions
     to use. ``zones``: zones and lines. ``sinks``: more outputs (MQTT, metrics, live view: they are told
-    the models and the source, and ``announce`` gets their URLs). Returns the summary."""
+    the models and the source, and ``announce`` gets their URLs). ``camera``: the name in every event
+    (default from the source: ``camera0``, ``video2``, a stream's host, a file's stem). Returns the summary."""
     from .video.sources import CaptureSource
 
     if mic is not None and audio is not None:
@@ -78,7 +85,9 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     uri = int(source) if isinstance(source, str) and source.isdigit() else source
     live = replay or not Path(str(uri)).is_file()  # stamped on the analyzer's clock; a plain file: media time
     policy = "every_nth" if profile.frame_stride > 1 and not replay else "latest"
-    with SummarySink(out.path("summary.json"), source=str(source), profile=profile.to_dict()) as summary:
+    identity = RunIdentity(camera or camera_name(source))
+    with SummarySink(out.path("summary.json"), source=str(source), profile=profile.to_dict(),
+                     **identity.to_dict()) as summary:
         config = profile.analyzer_config("live", asr=mic is not None or audio is not None, action=bool(action))
         if isinstance(action, ActionOptions):
             config = dataclasses.replace(config, action=action)
@@ -87,7 +96,7 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
         if zones is not None:
             config = dataclasses.replace(config, zones=zones)
         timeline = TimelineSink(out.fresh("timeline.jsonl"))
-        with EdgeAnalyzer(config, sinks=[timeline, summary, *sinks]) as analyzer, \
+        with EdgeAnalyzer(config, sinks=[timeline, summary, *sinks], identity=identity) as analyzer, \
                 ExitStack() as sources:  # closed by run(); here too if run() is never reached
             src = sources.enter_context(closing(CaptureSource(uri, policy=policy, nth=profile.frame_stride, pace=replay,
                                                               clock=analyzer.now if live else None,

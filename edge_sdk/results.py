@@ -243,14 +243,24 @@ class FrameResult:
 
 @dataclass(frozen=True)
 class Event:
-    """One line of the timeline: ``t`` seconds on the analyzer clock, ``kind``, JSON-able ``data``."""
+    """One line of the timeline: ``t`` seconds on the analyzer clock, ``kind``, JSON-able ``data``;
+    as sent to sinks also ``wall`` (Unix seconds when it was emitted), ``camera`` and ``run`` (see
+    :class:`~edge_sdk.identity.RunIdentity`)."""
 
     t: float
     kind: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    wall: float | None = None
+    camera: str | None = None
+    run: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"t": round(self.t, 4), "kind": self.kind, **self.data}
+        d: dict[str, Any] = {"t": round(self.t, 4)}
+        if self.wall is not None:
+            d.update(wall=round(self.wall, 3), camera=self.camera, run=self.run)
+        d["kind"] = self.kind
+        d.update(self.data)
+        return d
 
 
 @dataclass(frozen=True)

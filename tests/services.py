@@ -246,7 +246,7 @@ def feed_run(analyzer, timeline: Path, sinks, frames, *, audio=None, on_frame: b
         lines = timeline.read_text().splitlines()
         for line in lines[done:]:
             d = json.loads(line)
-            event = Event(d.pop("t"), d.pop("kind"), d)
+            event = Event(d.pop("t"), d.pop("kind"), d, d.pop("wall"), d.pop("camera"), d.pop("run"))
             for s in sinks:
                 s.on_event(event)
         done = len(lines)

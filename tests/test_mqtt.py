@@ -71,10 +71,12 @@ def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_pa
     sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/cam1", summary_every_s=0.5))
     try:
         assert sink.wait_connected()
-        with EdgeAnalyzer(config, timeline=timeline) as a:
+        with EdgeAnalyzer(config, timeline=timeline, camera="door-1") as a:
             lines = feed_run(a, timeline, [sink], vtest_frames[:40])
-        sink.on_event(Event(4.1, "transcript", {"start": 0.3, "end": 2.9, "text": "And so my fellow Americans"}))
-        sink.on_event(Event(4.2, "error", {"stage": "sink", "sink": "web", "error": "BrokenPipeError: client left"}))
+            run = a.identity.run
+        stamp = {"wall": time.time(), "camera": "door-1", "run": run}
+        sink.on_event(Event(4.1, "transcript", {"start": 0.3, "end": 2.9, "text": "And so my fellow Americans"}, **stamp))
+        sink.on_event(Event(4.2, "error", {"stage": "sink", "sink": "web", "error": "BrokenPipeError: client left"}, **stamp))
         sink.close()
         for line in lines:
             VALIDATOR.validate(line)
@@ -88,9 +90,11 @@ def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_pa
     assert [e["seq"] for e in got] == list(range(expected))  # once each, in order
     for e in got:
         VALIDATOR.validate(e)
-        assert e["v"] == SCHEMA_VERSION
+        assert e["v"] == SCHEMA_VERSION == 2 and e["camera"] == "door-1" and e["run"] == run
+    walls = [e["wall"] for e in got]
+    assert walls == sorted(walls) and abs(walls[-1] - time.time()) < 120  # Unix seconds, as emitted
     got_actions = [e for e in got if e["kind"] in ("action_start", "action_end")]
-    assert got_actions == [{"v": 1, "seq": e["seq"], **x} for e, x in zip(got_actions, actions)]
+    assert got_actions == [{"v": SCHEMA_VERSION, "seq": e["seq"], **x} for e, x in zip(got_actions, actions)]
     summaries = [e for e in got if e["kind"] == "summary"]
     assert [s["frame"] for s in summaries] == [5, 10, 15, 20, 25, 30, 35]
     assert all(s["frames"] == 5 and s["fps"] == 10.0 for s in summaries)

@@ -109,6 +109,8 @@ def test_sink_error_is_counted_and_written_and_the_run_goes_on(vtest_frames, tmp
     assert stats["frames"] == 4 and stats["sink_errors"] == {"broken": 1} and broken.closed
     ev = _events(tl)
     err = next(e for e in ev if e["kind"] == "error")
+    assert {k: err.pop(k) for k in ("wall", "camera", "run")} == {"wall": pytest.approx(time.time(), abs=60),
+                                                                  "camera": "camera", "run": a.identity.run}
     assert err == {"t": 0.1, "kind": "error", "stage": "sink", "sink": "broken", "error": "OSError: disk full"}
 
 

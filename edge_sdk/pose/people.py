@@ -44,7 +44,9 @@ class PeopleTracking:
             u = self._tracker.update(poses, t_s, frame_size)
             poses = u.poses
             events += [("person_leave", {"track_id": i}) for i in u.left]
-            events += [("person_enter", {"track_id": i}) for i in u.entered]
+            if u.entered:
+                by_id = {p.track_id: p for p in poses}
+                events += [("person_enter", _seen(i, by_id.get(i))) for i in u.entered]
             self._ids += len(u.entered)
             if self._motion is not None:
                 poses, motion_events = self._motion(poses, t_s, frame_size)
@@ -80,3 +82,14 @@ class PeopleTracking:
         if self._motion is not None:  # seconds per motion state, per person ID
             out["motion_dwell_s"] = {str(i): d for i, d in self._motion.tracker.dwell().items()}
         return out
+
+
+def _seen(track_id: int, pose: Pose | None) -> dict[str, Any]:
+    """A ``person_enter`` event's data: the ID, where (box, frame pixels) and how sure (pose score)."""
+    data: dict[str, Any] = {"track_id": track_id}
+    if pose is not None:
+        box = pose.box or pose.bbox()
+        if box is not None:
+            data["box"] = [round(v, 1) for v in box]
+        data["score"] = round(pose.score, 3)
+    return data

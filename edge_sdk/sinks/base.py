@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..errors import OutputError
+from ..identity import RunIdentity
 from ..results import Event, FrameResult
 
 __all__ = ["Sink", "SinkSet"]
@@ -60,10 +62,17 @@ def sink_name(sink: Any) -> str:
 class SinkSet:
     """The analyzer's sinks, called in order under one lock, with the error policy above."""
 
-    def __init__(self, sinks: Iterable[Sink] = ()) -> None:
+    def __init__(self, sinks: Iterable[Sink] = (), identity: RunIdentity | None = None) -> None:
         self.sinks: list[Sink] = list(sinks)
+        self.identity = identity or RunIdentity()
         self._lock = threading.RLock()
         self._errors: dict[str, int] = {}
+
+    def stamp(self, event: Event) -> Event:
+        """``event`` with the wall-clock time now and this run's camera and run id."""
+        if event.wall is not None:
+            return event
+        return Event(event.t, event.kind, event.data, time.time(), self.identity.camera, self.identity.run)
 
     def add(self, sink: Sink) -> None:
         with self._lock:
@@ -74,6 +83,7 @@ class SinkSet:
             self.sinks.remove(sink)
 
     def emit(self, event: Event) -> None:
+        event = self.stamp(event)
         with self._lock:
             for s in list(self.sinks):
                 self._call(s, "on_event", s.on_event, event)
@@ -97,7 +107,8 @@ class SinkSet:
             fatal = isinstance(e, OutputError) and not getattr(who, "optional", False)
             log.warning("sink %s.%s failed (%s): %s: %s", name, what, "the run stops" if fatal else "the run goes on",
                         type(e).__name__, e)
-            report = Event(_time_of(args), "error", {"stage": "sink", "sink": name, "error": f"{type(e).__name__}: {e}"})
+            report = self.stamp(Event(_time_of(args), "error", {"stage": "sink", "sink": name,
+                                                                "error": f"{type(e).__name__}: {e}"}))
             for other in self.sinks:
                 if other is not who:
                     try:

@@ -1,6 +1,6 @@
 """The event payload schema (shared by timeline.jsonl and MQTT) and the per-frame summary.
 
-The JSON Schema ships in the package (``edge_sdk/schemas/event-v1.schema.json``): every timeline
+The JSON Schema ships in the package (``edge_sdk/schemas/event-v2.schema.json``): every timeline
 line and every MQTT payload validates against it. MQTT payloads add ``v`` (:data:`SCHEMA_VERSION`)
 and ``seq``; a new version number means a key changed meaning or a required key was removed.
 """
@@ -8,6 +8,7 @@ and ``seq``; a new version number means a key changed meaning or a required key 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -16,7 +17,7 @@ from ..results import Event
 
 __all__ = ["SCHEMA_VERSION", "schema_path", "load_schema", "SummaryThrottle"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def schema_path() -> Path:
@@ -57,6 +58,6 @@ class SummaryThrottle:
         data: Mapping[str, Any] = event.data
         actions = data.get("actions") or []
         n, self._frames, self._t_last = self._frames, 0, event.t
-        return Event(event.t, "summary", {"frame": int(data.get("frame", 0)), "people": len(data.get("poses", ())),
-                                          "frames": n, "fps": round(n / dt, 2) if dt > 0 else 0.0,
-                                          "action": dict(actions[0]) if actions else None})
+        return replace(event, kind="summary", data={
+            "frame": int(data.get("frame", 0)), "people": len(data.get("poses", ())), "frames": n,
+            "fps": round(n / dt, 2) if dt > 0 else 0.0, "action": dict(actions[0]) if actions else None})

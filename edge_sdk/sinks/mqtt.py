@@ -5,7 +5,7 @@ person_leave, action_start, action_end, transcript, error, ...), ``PREFIX/summar
 seconds instead of every frame, ``PREFIX/zone_count/<zone>`` (retained: the latest people count of
 each zone, sent when it changes; a consumer that subscribes later gets it at once) and
 ``PREFIX/status`` (retained ``online``; ``offline`` as the last will). Payloads are JSON per
-``edge_sdk/schemas/event-v1.schema.json`` plus ``v`` and ``seq``.
+``edge_sdk/schemas/event-v2.schema.json`` plus ``v`` and ``seq``.
 
 Delivery: QoS 1 (at least once; a consumer drops repeats by ``seq``). paho's network thread sends,
 reconnects with exponential backoff (``reconnect_min_s`` .. ``reconnect_max_s``) and resends what

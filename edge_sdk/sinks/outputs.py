@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["add_output_args", "outputs_from_args", "camera_from_args", "parse_hostport"]
+__all__ = ["add_output_args", "check_output_args", "outputs_from_args", "camera_from_args", "parse_hostport"]
 
 
 def parse_hostport(value: str, default_port: int, option: str = "address") -> tuple[str, int]:
@@ -76,16 +76,23 @@ def camera_from_args(args: argparse.Namespace) -> Any:
     return opts if opts.any() else None
 
 
-def outputs_from_args(args: argparse.Namespace) -> list[Any]:
-    """The sinks ``args`` ask for, started (listening / connecting), in the order MQTT, metrics, web."""
+def check_output_args(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Check ``--mqtt`` / ``--metrics`` / ``--serve`` without starting anything; returns the metrics and
+    view (host, port), or None each."""
     mqtt, metrics, serve = (getattr(args, k, None) for k in ("mqtt", "metrics", "serve"))
-    # every address is checked before anything starts: a typo is a usage error, not a half-started run
     if mqtt is not None:
         from .mqtt import parse_url
 
         parse_url(mqtt)
-    metrics_at = parse_hostport(metrics, 9464, "--metrics") if metrics is not None else None
-    serve_at = parse_hostport(serve, 8080, "--serve") if serve is not None else None
+    return (parse_hostport(metrics, 9464, "--metrics") if metrics is not None else None,
+            parse_hostport(serve, 8080, "--serve") if serve is not None else None)
+
+
+def outputs_from_args(args: argparse.Namespace) -> list[Any]:
+    """The sinks ``args`` ask for, started (listening / connecting), in the order MQTT, metrics, web."""
+    mqtt = getattr(args, "mqtt", None)
+    # every address is checked before anything starts: a typo is a usage error, not a half-started run
+    metrics_at, serve_at = check_output_args(args)
     sinks: list[Any] = []
     try:
         if mqtt is not None:
