@@ -118,6 +118,8 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
             summary.update(effective=analyzer.describe())
             summary.update(licenses=model_licenses(summary.data["effective"]))
             for sink in sinks:  # what the metrics and the viewer need to know
+                if hasattr(sink, "set_camera"):
+                    sink.set_camera(identity.camera)
                 if hasattr(sink, "set_models"):
                     sink.set_models(summary.data["effective"])
                 if hasattr(sink, "watch_source"):

@@ -163,7 +163,7 @@ def test_zone_counts_are_retained_on_mqtt_and_a_prometheus_gauge(tmp_path: Path,
 
     with Mosquitto(tmp_path / "broker") as broker:
         sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/cam"))
-        metrics = MetricsSink(port=0)
+        metrics = MetricsSink(port=0, camera="hall")
         assert sink.wait_connected()
         seen: list[int] = []
         with EdgeAnalyzer(AnalyzerConfig(zones=labelled_options()), sinks=[sink, metrics]) as a:
@@ -178,9 +178,9 @@ def test_zone_counts_are_retained_on_mqtt_and_a_prometheus_gauge(tmp_path: Path,
         finally:
             late.close()
     assert max(seen) >= 2  # people were in the zone
-    assert f'edge_sdk_zone_people{{zone="road"}} {float(seen[-1])}' in mid
-    assert 'edge_sdk_line_crossings_total{direction="left->right",line="path"} 1.0' in scrape
-    assert 'edge_sdk_zone_people{zone="road"} 0.0' in scrape
+    assert f'edge_sdk_zone_people{{camera="hall",zone="road"}} {float(seen[-1])}' in mid
+    assert 'edge_sdk_line_crossings_total{camera="hall",direction="left->right",line="path"} 1.0' in scrape
+    assert 'edge_sdk_zone_people{camera="hall",zone="road"} 0.0' in scrape
     assert [(t, e["kind"], e["zone"], e["count"]) for t, e in late.messages if isinstance(e, dict)] == [
         ("cam/zone_count/road", "zone_count", "road", 0)]
     assert ("cam/status", "offline") in late.messages

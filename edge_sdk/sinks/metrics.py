@@ -1,21 +1,22 @@
 """Prometheus sink (prometheus-client, the ``[metrics]`` extra): ``/metrics`` while the loop runs.
 
-Series (own registry, never the global one):
+Series (own registry, never the global one; every series has a ``camera`` label, the run's camera name;
+counters are there from 0 before the first increment; no ``_created`` series):
 
-- ``edge_sdk_stage_seconds{stage, phase}`` histogram: each stage call's pre / invoke / post time.
-- ``edge_sdk_frames_total``, ``edge_sdk_fps`` (frames per wall second over the last ``fps_window`` frames).
-- ``edge_sdk_zone_people{zone}`` gauge (people in each zone), ``edge_sdk_line_crossings_total{line, direction}``.
-- ``edge_sdk_events_total{kind}``, ``edge_sdk_errors_total{stage}`` (stage ``sink`` = a failing sink).
-- ``edge_sdk_source_frames_read_total`` / ``..._delivered_total`` / ``..._dropped_total`` of a watched source.
-- ``edge_sdk_model_info{stage, name, sha256, ...}``: the loaded models (:meth:`MetricsSink.set_models`).
+- ``edge_sdk_stage_seconds{camera, stage, phase}`` histogram: each stage call's pre / invoke / post time.
+- ``edge_sdk_frames_total{camera}`` (fps is ``rate(edge_sdk_frames_total[1m])``).
+- ``edge_sdk_people{camera}`` gauge: people in the latest frame.
+- ``edge_sdk_zone_people{camera, zone}`` gauge (people in each zone), ``edge_sdk_line_crossings_total{camera, line,
+  direction}``.
+- ``edge_sdk_events_total{camera, kind}``, ``edge_sdk_errors_total{camera, stage}`` (stage ``sink`` = a failing sink).
+- ``edge_sdk_source_frames_read_total`` / ``..._delivered_total`` / ``..._dropped_total{camera}`` of a watched source.
+- ``edge_sdk_model_info{camera, stage, name, sha256, ...}``: the loaded models (:meth:`MetricsSink.set_models`).
 - ``process_resident_memory_bytes``, CPU seconds, open fds (prometheus-client's process collector, Linux).
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections import deque
 from typing import Any, Iterator, Mapping
 
 import numpy as np
@@ -26,6 +27,10 @@ from ..results import Event, FrameResult
 
 __all__ = ["MetricsSink"]
 
+# Error and event counters that exist from the start (0 until the first one).
+_STAGES = ("pose", "action", "zones", "speech", "sink", "source")
+_KINDS = ("person_enter", "person_leave", "person_state", "fall", "action_start", "action_end", "zone_enter",
+          "zone_leave", "line_cross", "transcript", "error")
 # Seconds; 0.5 ms .. 2 s covers a pose invoke on a desktop (~2 ms) to an action stride on a Pi 4.
 _BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.0, 2.0)
 
@@ -48,32 +53,32 @@ class MetricsSink:
 
     name = "metrics"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 9464, *, fps_window: int = 30) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 9464, *, camera: str = "camera") -> None:
         if not 0 <= int(port) < 65536:
             raise ConfigError(f"metrics port must be 0..65535, got {port}")
-        if int(fps_window) < 2:
-            raise ConfigError(f"fps_window must be >= 2 frames, got {fps_window}")
         prom = _prom()
+        prom.disable_created_metrics()  # `_created` series are noise for scrapers (Prometheus convention)
         from prometheus_client.core import CounterMetricFamily
 
-        self.host, self.port = host, int(port)
+        self.host, self.port, self.camera = host, int(port), camera
         self.registry = reg = prom.CollectorRegistry(auto_describe=True)
+        cam = ["camera"]
         self._stage = prom.Histogram("edge_sdk_stage_seconds", "Stage call time by phase (pre, invoke, post)",
-                                     ["stage", "phase"], buckets=_BUCKETS, registry=reg)
-        self._frames = prom.Counter("edge_sdk_frames", "Frames analysed", registry=reg)
-        self._fps = prom.Gauge("edge_sdk_fps", "Frames analysed per wall second, recent frames", registry=reg)
-        self._events = prom.Counter("edge_sdk_events", "Events by kind", ["kind"], registry=reg)
-        self._errors = prom.Counter("edge_sdk_errors", "Error events by stage", ["stage"], registry=reg)
-        self._zone = prom.Gauge("edge_sdk_zone_people", "People in the zone now", ["zone"], registry=reg)
-        self._crossings = prom.Counter("edge_sdk_line_crossings", "Line crossings by direction", ["line", "direction"],
-                                       registry=reg)
-        self._models = prom.Info("edge_sdk_model", "Loaded models", ["stage"], registry=reg)
+                                     cam + ["stage", "phase"], buckets=_BUCKETS, registry=reg)
+        self._frames = prom.Counter("edge_sdk_frames", "Frames analysed", cam, registry=reg)
+        self._people = prom.Gauge("edge_sdk_people", "People in the latest frame", cam, registry=reg)
+        self._events = prom.Counter("edge_sdk_events", "Events by kind", cam + ["kind"], registry=reg)
+        self._errors = prom.Counter("edge_sdk_errors", "Error events by stage", cam + ["stage"], registry=reg)
+        self._zone = prom.Gauge("edge_sdk_zone_people", "People in the zone now", cam + ["zone"], registry=reg)
+        self._crossings = prom.Counter("edge_sdk_line_crossings", "Line crossings by direction",
+                                       cam + ["line", "direction"], registry=reg)
+        self._models = prom.Info("edge_sdk_model", "Loaded models", cam + ["stage"], registry=reg)
         prom.ProcessCollector(registry=reg)
         self._sources: list[Any] = []
-        self._times: deque[float] = deque(maxlen=int(fps_window))
         self._server: Any = None
         self._lock = threading.Lock()
         self._closed = False
+        self._zero()
 
         sink = self
 
@@ -81,14 +86,33 @@ class MetricsSink:
             def collect(self) -> Iterator[Any]:
                 stats = [s.stats() for s in list(sink._sources)]
                 for key in ("read", "delivered", "dropped"):
-                    m = CounterMetricFamily(f"edge_sdk_source_frames_{key}", f"Frames {key} by the watched source")
-                    m.add_metric([], float(sum(st.get(key, 0) for st in stats)))
+                    m = CounterMetricFamily(f"edge_sdk_source_frames_{key}", f"Frames {key} by the watched source",
+                                            labels=["camera"])
+                    m.add_metric([sink.camera], float(sum(st.get(key, 0) for st in stats)))
                     yield m
 
             def describe(self) -> list:
                 return []
 
         reg.register(_SourceCollector())
+
+    def _zero(self) -> None:
+        """Every counter this camera can have, at 0, so ``rate()`` and alerts see them from the start."""
+        c = self.camera
+        self._frames.labels(c)
+        self._people.labels(c).set(0)
+        for stage in _STAGES:
+            self._errors.labels(c, stage)
+        for kind in _KINDS:
+            self._events.labels(c, kind)
+
+    def set_camera(self, camera: str) -> None:
+        """The ``camera`` label (the run's camera name; before any frame)."""
+        if camera != self.camera:
+            for metric in (self._frames, self._people, self._errors, self._events):
+                metric.clear()
+            self.camera = camera
+            self._zero()
 
     def watch_source(self, source: Any) -> None:
         """Export ``source.stats()`` counters (read / delivered / dropped) at every scrape."""
@@ -103,7 +127,8 @@ class MetricsSink:
             labels = {k: str(info[k]) for k in ("model", "sha256", "backend", "runtime", "runtime_version") if info.get(k)}
             if "model" not in labels and info.get("backend") == "mediapipe":
                 labels["model"] = f"mediapipe-pose-complexity{info.get('model_complexity')}"
-            self._models.labels(stage=stage).info({("name" if k == "model" else k): v for k, v in labels.items()})
+            self._models.labels(camera=self.camera, stage=stage).info(
+                {("name" if k == "model" else k): v for k, v in labels.items()})
 
     def start(self) -> "MetricsSink":
         """Start serving (idempotent). ``port=0`` picks a free port (then read :attr:`port`)."""
@@ -119,26 +144,25 @@ class MetricsSink:
 
     # -- sink protocol -------------------------------------------------------------------
     def on_event(self, event: Event) -> None:
-        self._events.labels(kind=event.kind).inc()
+        c = self.camera
+        self._events.labels(c, event.kind).inc()
         if event.kind == "error":
-            self._errors.labels(stage=str(event.data.get("stage", "unknown"))).inc()
+            self._errors.labels(c, str(event.data.get("stage", "unknown"))).inc()
         elif event.kind == "zone_count":
-            self._zone.labels(zone=str(event.data["zone"])).set(int(event.data["count"]))
+            self._zone.labels(c, str(event.data["zone"])).set(int(event.data["count"]))
         elif event.kind == "line_cross":
-            self._crossings.labels(line=str(event.data["line"]), direction=str(event.data["direction"])).inc()
+            self._crossings.labels(c, str(event.data["line"]), str(event.data["direction"])).inc()
 
     def on_frame(self, frame: np.ndarray, result: FrameResult) -> None:
         if self._server is None:
             self.start()
+        c = self.camera
         for stage, t in result.timings.items():
-            self._stage.labels(stage, "pre").observe(t.pre_ms / 1e3)
-            self._stage.labels(stage, "invoke").observe(t.infer_ms / 1e3)
-            self._stage.labels(stage, "post").observe(t.post_ms / 1e3)
-        self._frames.inc()
-        now = time.perf_counter()
-        self._times.append(now)
-        if len(self._times) >= 2 and now > self._times[0]:
-            self._fps.set((len(self._times) - 1) / (now - self._times[0]))
+            self._stage.labels(c, stage, "pre").observe(t.pre_ms / 1e3)
+            self._stage.labels(c, stage, "invoke").observe(t.infer_ms / 1e3)
+            self._stage.labels(c, stage, "post").observe(t.post_ms / 1e3)
+        self._frames.labels(c).inc()
+        self._people.labels(c).set(len(result.poses))
 
     def close(self) -> None:
         with self._lock:
