@@ -90,10 +90,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         args.audio = args.video
     config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if args.audio else None,
                             action=_action_options(args), zones=zone_options(args))
+    snapshots = snapshot_options(args)
     bar = _bar(args.max_frames, "analyze", "frame")
     try:
         summary = analyze_file(args.video, args.out, config, audio=args.audio, annotate=not args.no_video,
-                               camera=args.camera_name,
+                               camera=args.camera_name, snapshots=snapshots,
                                max_frames=args.max_frames, on_result=(lambda _: bar.update(1)) if bar is not None else None)
     finally:
         if bar is not None:
@@ -140,6 +141,22 @@ def zone_options(args: argparse.Namespace):
     if not args.zone and not args.line:
         return None
     return ZoneOptions.from_specs(args.zone, args.line)
+
+
+def snapshot_options(args: argparse.Namespace):
+    """:class:`~edge_sdk.sinks.snapshots.SnapshotOptions` from ``--snapshots`` (None without it); checks
+    that ``--out``'s snapshots folder, if there, is a real folder inside it."""
+    from .sinks.snapshots import SnapshotOptions
+
+    if args.snapshots is None:
+        return None
+    kinds = tuple(k.strip() for k in args.snapshots.split(",") if k.strip())
+    opts = SnapshotOptions(kinds=kinds, keep=args.snapshot_keep, max_mb=args.snapshot_mb)
+    if args.out is not None:
+        snap = Path(args.out) / "snapshots"
+        if snap.is_symlink() or (snap.exists() and not snap.is_dir()):
+            raise ConfigError(f"{snap} must be a directory inside {args.out} (it is a symlink or a file)")
+    return opts
 
 
 def _asr_options(args: argparse.Namespace):
@@ -234,7 +251,7 @@ def _live_plan(args: argparse.Namespace) -> dict[str, Any]:
     check_output_args(args)
     return dict(source=args.source, profile=profile, replay=args.replay, seconds=args.seconds, camera=args.camera_name,
                 mic=args.mic, audio=args.audio, action=action, zones=zone_options(args),
-                camera_options=camera_from_args(args))
+                camera_options=camera_from_args(args), snapshots=snapshot_options(args))
 
 
 def cmd_live(args: argparse.Namespace) -> int:

@@ -55,6 +55,12 @@ def _zone_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--camera-name", dest="camera_name", default=None, metavar="NAME",
                    help="this camera's name in every event and message (default from the source: camera0, "
                         "video2, a stream's host, a file's stem)")
+    n = p.add_argument_group("snapshots: a JPEG of the person and of the frame on events, in OUT/snapshots")
+    n.add_argument("--snapshots", nargs="?", const="person_enter,fall,zone_enter,action_start", default=None,
+                   metavar="KINDS", help="on these event kinds (default when given: person_enter,fall,zone_enter,"
+                                         "action_start)")
+    n.add_argument("--snapshot-keep", type=int, default=500, metavar="N", help="keep at most N snapshots (oldest go)")
+    n.add_argument("--snapshot-mb", type=float, default=200.0, metavar="MB", help="keep at most MB megabytes of them")
     g = p.add_argument_group("zones and lines (frame pixels, or all coordinates in [0, 1] for fractions of the frame)")
     g.add_argument("--zone", action="append", default=[], metavar="NAME:x1,y1,x2,y2,x3,y3[,...]",
                    help="a polygon: zone_enter / zone_leave per person, people per zone (repeatable)")

@@ -25,6 +25,9 @@ command line win over the file. Relative paths in the file are relative to the f
     listen = "127.0.0.1:9464"       # --metrics
     [view]
     listen = "127.0.0.1:8080"       # --serve, token: --serve-token
+    [snapshots]                     # --snapshots KINDS, --snapshot-keep, --snapshot-mb
+    kinds = ["person_enter", "fall"]
+    keep = 200
     [[zones]]                       # --zone NAME:x1,y1,... (one table per zone)
     name = "entrance"
     points = [[470, 250], [690, 205], [768, 250], [768, 470]]
@@ -77,6 +80,9 @@ _KEYS: dict[str, tuple[str, tuple[type, ...], bool]] = {
     "metrics.listen": ("--metrics", (str,), False),
     "view.listen": ("--serve", (str,), False),
     "view.token": ("--serve-token", (str,), False),
+    "snapshots.kinds": ("--snapshots", (str, list), False),
+    "snapshots.keep": ("--snapshot-keep", (int,), False),
+    "snapshots.max_mb": ("--snapshot-mb", _NUM, False),
 }
 _SHAPES = {"zones": ("--zone", ("name", "points")), "lines": ("--line", ("name", "points", "sides"))}
 _TABLES = sorted({k.split(".")[0] for k in _KEYS if "." in k})
@@ -180,6 +186,8 @@ def load_device_config(path: str | os.PathLike) -> DeviceConfig:
         flat.pop("action.enabled", None)
     elif any(k.startswith("action.") for k in flat) and "action.enabled" not in flat:
         flat["action.enabled"] = True  # an [action] table turns actions on
+    if any(k.startswith("snapshots.") for k in flat) and "snapshots.kinds" not in flat:
+        raise bad("snapshots", "a [snapshots] table needs kinds = [...], e.g. [\"person_enter\", \"fall\"]")
     argv: list[str] = []
     origin: dict[str, tuple[str, str]] = {}
     source = None

@@ -19,6 +19,7 @@ from .models import model_licenses
 from .profiles import DeviceProfile
 from .safe_write import OutputDir
 from .sinks import AnnotatedVideoSink, Sink, SummarySink, TimelineSink
+from .sinks.snapshots import SnapshotOptions, SnapshotSink
 from .zones import ZoneOptions
 
 __all__ = ["analyze_file", "analyze_live"]
@@ -27,11 +28,12 @@ __all__ = ["analyze_file", "analyze_live"]
 def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: AnalyzerConfig | None = None, *,
                  audio: str | os.PathLike | None = None, annotate: bool = True,
                  max_frames: int | None = None, on_result: Callable[[Any], None] | None = None,
-                 camera: str | None = None) -> dict[str, Any]:
+                 camera: str | None = None, snapshots: SnapshotOptions | None = None) -> dict[str, Any]:
     """Every frame of ``video`` (up to ``max_frames``) in media time, with the speech of ``audio`` (an
     audio file or a video's soundtrack, starting with the video) interleaved by timestamp; ``on_result``
-    gets each FrameResult; ``camera``: the name in every event (default: the file's stem). Returns the
-    summary. A failure is recorded in summary.json, then raised."""
+    gets each FrameResult; ``camera``: the name in every event (default: the file's stem); ``snapshots``:
+    JPEGs on events into ``out_dir/snapshots``. Returns the summary. A failure is recorded in summary.json,
+    then raised."""
     from .audio.sources import WavSource
     from .video.sources import VideoFileSource
 
@@ -46,6 +48,7 @@ def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: A
             summary.update(licenses=model_licenses(summary.data["effective"]))
             if analyzer.zones is not None:  # a zone or line outside the frame: nothing is analysed
                 analyzer.zones.check(src.size)
+            _add_snapshots(analyzer, out, snapshots, summary)
             if annotate:
                 demo = (summary.data["effective"].get("action") or {}).get("demo")
                 video_sink = AnnotatedVideoSink(out.fresh("annotated.mp4"), src.fps, src.size,
@@ -68,7 +71,8 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                  replay: bool = False, seconds: float | None = None, mic: str | int | None = None,
                  audio: str | os.PathLike | None = None, action: bool | str | ActionOptions = False,
                  zones: ZoneOptions | None = None, sinks: Sequence[Sink] = (), camera_options: Any = None,
-                 announce: Callable[[str], None] | None = None, camera: str | None = None) -> dict[str, Any]:
+                 announce: Callable[[str], None] | None = None, camera: str | None = None,
+                 snapshots: SnapshotOptions | None = None) -> dict[str, Any]:
     """The live loop on a camera, stream or (``replay``: paced) file with the profile's models.
 
     Speech: from microphone ``mic`` (``"default"``), or from the audio file ``audio`` played in real
@@ -76,7 +80,8 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     microphone). ``action``: True for the profile's action model, a model name, or the ActionOptions
     to use. ``zones``: zones and lines. ``sinks``: more outputs (MQTT, metrics, live view: they are told
     the models and the source, and ``announce`` gets their URLs). ``camera``: the name in every event
-    (default from the source: ``camera0``, ``video2``, a stream's host, a file's stem). Returns the summary."""
+    (default from the source: ``camera0``, ``video2``, a stream's host, a file's stem); ``snapshots``: JPEGs
+    on events into ``out_dir/snapshots``. Returns the summary."""
     from .video.sources import CaptureSource
 
     if mic is not None and audio is not None:
@@ -105,6 +110,7 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                 src.max_frames = max(1, int(seconds * src.fps))
             if analyzer.zones is not None:  # a zone or line outside the frame: nothing is analysed
                 analyzer.zones.check(src.size)
+            _add_snapshots(analyzer, out, snapshots, summary)
             microphone = None
             if mic is not None:
                 from .audio.capture import MicrophoneSource
@@ -134,3 +140,12 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
             finally:
                 summary.update(stats=stats)
     return summary.data
+
+
+def _add_snapshots(analyzer: EdgeAnalyzer, out: OutputDir, options: SnapshotOptions | None, summary: SummarySink) -> None:
+    """A SnapshotSink on the analyzer's sinks; its counts land in summary.json's ``snapshots``."""
+    if options is None:
+        return
+    sink = SnapshotSink(out.root, options, emit=analyzer.sinks.emit)
+    analyzer.sinks.add(sink)
+    summary.follow("snapshots", sink.stats)

@@ -124,7 +124,18 @@ class SinkSet:
             return dict(self._errors)
 
     def close(self) -> None:
-        """Close every sink (each once; a failing close is logged and the others still close)."""
+        """Close every sink (each once; a failing close is logged and the others still close). Sinks
+        with a ``drain()`` (work of their own threads that still emits events) finish it first, while the
+        others still listen."""
+        with self._lock:
+            sinks = list(self.sinks)
+        for s in sinks:
+            drain = getattr(s, "drain", None)
+            if drain is not None:
+                try:
+                    drain()
+                except Exception as e:
+                    log.warning("sink %s.drain failed: %s: %s", sink_name(s), type(e).__name__, e)
         with self._lock:
             sinks, self.sinks = self.sinks, []
         for s in sinks:

@@ -18,7 +18,7 @@ import contextlib
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -41,8 +41,13 @@ class SummarySink:
         self.path = Path(path)
         self.data: dict[str, Any] = {**fields, "status": "running"}
         self._events: dict[str, int] = {}
+        self._live: dict[str, Callable[[], Any]] = {}
         self._t0 = time.perf_counter()
         self.ok_status = "ok"  # the status of a run that ended without an error
+
+    def follow(self, key: str, value: Callable[[], Any]) -> None:
+        """``key`` is ``value()`` each time the file is written (e.g. another sink's counts)."""
+        self._live[key] = value
 
     def update(self, **fields: Any) -> None:
         self.data.update(fields)
@@ -66,6 +71,7 @@ class SummarySink:
 
     def write(self) -> None:
         self.data["events"] = dict(self._events)
+        self.data.update({k: fn() for k, fn in self._live.items()})
         self.data["wall_s"] = round(time.perf_counter() - self._t0, 3)
         text = dumps_strict(self.data, indent=1) + "\n"
         while True:
