@@ -2,7 +2,10 @@
 
 Rows (interleaved over ``--rounds``, so machine load hits every row alike): ``none``, ``mqtt`` (a
 real mosquitto on 127.0.0.1, summary every second), ``metrics`` (scraped every second), ``web``
-(a client pulling every frame it can), ``web_stalled`` (an MJPEG client that never reads), ``all``.
+(a client pulling every frame it can), ``web_stalled`` (an MJPEG client that never reads), ``all``,
+``integrator`` (a zone and a line that people cross on vtest.avi, snapshots on person_enter / zone_enter
+written to a temporary folder, MQTT: the zone stage is counted in the pipeline, the snapshot hand-over in
+the sinks' time, ``handover_ms_max`` its longest frame).
 Each row runs the cpu profile's live pipeline twice on vtest.avi: flat out (``block`` policy,
 every frame as fast as the pipeline goes: frames / wall seconds of the run, sinks included) and
 replayed at its native 10 fps (``latest`` policy: capture-to-result latency p50/p95).
@@ -24,7 +27,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
-ROWS = ("none", "mqtt", "metrics", "web", "web_stalled", "all")
+ROWS = ("none", "mqtt", "metrics", "web", "web_stalled", "all", "integrator")
+ZONE = "road:470,250,690,205,768,250,768,470,600,420,470,330"  # device_bench/data/vtest_zone_labels.json's shapes
+LINE = "door:300,140,300,350"
 
 
 def _free_port() -> int:
@@ -85,14 +90,18 @@ def _client(stop: threading.Event, fn: Callable[[], None]) -> threading.Thread:
     return t
 
 
-def _sinks(row: str, broker: _Broker | None, stop: threading.Event) -> list[Any]:
+def _sinks(row: str, broker: _Broker | None, stop: threading.Event, tmp: Path) -> list[Any]:
     """The row's sinks, started, with their consumers (scraper, browser-like clients) running."""
     from edge_sdk.sinks.metrics import MetricsSink
     from edge_sdk.sinks.mqtt import MqttOptions, MqttSink
+    from edge_sdk.sinks.snapshots import SnapshotOptions, SnapshotSink
     from edge_sdk.sinks.web import LiveViewSink
 
     out: list[Any] = []
-    if row in ("mqtt", "all"):
+    if row == "integrator":
+        shutil.rmtree(tmp / "out", ignore_errors=True)
+        out.append(SnapshotSink(tmp / "out", SnapshotOptions(kinds=("person_enter", "zone_enter"))))
+    if row in ("mqtt", "all", "integrator"):
         m = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/bench"))
         m.wait_connected()
         out.append(m)
@@ -119,18 +128,26 @@ def _sinks(row: str, broker: _Broker | None, stop: threading.Event) -> list[Any]
     return out
 
 
-def run_row(row: str, video: Path, frames: int, paced: bool, broker: _Broker | None) -> dict[str, Any]:
+def run_row(row: str, video: Path, frames: int, paced: bool, broker: _Broker | None, tmp: Path) -> dict[str, Any]:
+    import dataclasses
+
     from edge_sdk import EdgeAnalyzer
     from edge_sdk.profiles import get_profile
     from edge_sdk.video.sources import CaptureSource
+    from edge_sdk.zones import ZoneOptions
 
     stop = threading.Event()
-    sinks = _sinks(row, broker, stop)
+    sinks = _sinks(row, broker, stop, tmp)
     outputs = [s for s in sinks if not isinstance(s, socket.socket)]
     spent = [0.0]
     try:
         config = get_profile("cpu").analyzer_config("live")
+        if row == "integrator":
+            config = dataclasses.replace(config, zones=ZoneOptions.from_specs([ZONE], [LINE]))
         with EdgeAnalyzer(config, sinks=[_Timed(s, spent) for s in outputs]) as a:
+            for s in outputs:
+                if hasattr(s, "attach"):
+                    s.attach(a.sinks.emit)
             src = CaptureSource(video, policy="latest" if paced else "block", pace=paced, max_frames=frames,
                                 clock=a.now if paced else None)
             t0 = time.perf_counter()
@@ -161,18 +178,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=120, help="frames per flat-out run")
     ap.add_argument("--paced-frames", type=int, default=50, help="frames per 10 fps replay run")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated subset of " + ",".join(ROWS))
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
+    rows_run = [r for r in args.rows.split(",") if r]
+    if "none" not in rows_run or any(r not in ROWS for r in rows_run):
+        ap.error(f"--rows must include none and name rows of {ROWS}")
     video = fetch_all_media() / "vtest.avi"
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         broker = _Broker(Path(tmp))
         try:
-            run_row("none", video, 20, False, broker)  # warm-up: caches, arenas
+            run_row("none", video, 20, False, broker, Path(tmp))  # warm-up: caches, arenas
             for r in range(args.rounds):
-                for row in ROWS:
+                for row in rows_run:
                     for paced in (False, True):
-                        res = run_row(row, video, args.paced_frames if paced else args.frames, paced, broker)
+                        res = run_row(row, video, args.paced_frames if paced else args.frames, paced, broker, Path(tmp))
                         res["round"] = r
                         rows.append(res)
                         keys = ("row", "paced", "fps", "latency_ms", "dropped", "sink_ms_per_frame")
@@ -180,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             broker.close()
     summary = {}
-    for row in ROWS:  # medians over the rounds: this machine's load varies from round to round
+    for row in rows_run:  # medians over the rounds: this machine's load varies from round to round
         flat = [x for x in rows if x["row"] == row and not x["paced"]]
         paced = [x for x in rows if x["row"] == row and x["paced"]]
         summary[row] = {"fps": _median([x["fps"] for x in flat]),
@@ -188,10 +209,15 @@ def main(argv: list[str] | None = None) -> int:
                         "paced_fps": _median([x["fps"] for x in paced]),
                         "latency_p50_ms": _median([x["latency_ms"]["p50"] for x in paced if x["latency_ms"]]),
                         "latency_p95_ms": _median([x["latency_ms"]["p95"] for x in paced if x["latency_ms"]])}
+        snaps = [x["sinks"]["SnapshotSink"] for x in flat + paced if "SnapshotSink" in x["sinks"]]
+        if snaps:
+            summary[row]["snapshots_written"] = sum(x["written"] for x in snaps)
+            summary[row]["snapshots_dropped"] = sum(x["dropped"] for x in snaps)
+            summary[row]["handover_ms_max"] = max(x["handover_ms_max"] for x in snaps)
     base = summary["none"]["fps"]
     none = [x["fps"] for x in rows if x["row"] == "none" and not x["paced"]]
     summary["none"]["fps_range"] = [min(none), max(none)]  # the spread of one setting: the noise floor
-    for row in ROWS:
+    for row in rows_run:
         summary[row]["fps_cost_pct"] = round(100 * (1 - summary[row]["fps"] / base), 1) if base else None
         per_frame_ms = 1e3 / base if base else None  # the pipeline's own time per frame, no sink
         summary[row]["sink_share_pct"] = round(100 * summary[row]["sink_ms_per_frame"] / per_frame_ms, 2) \

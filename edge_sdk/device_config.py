@@ -77,6 +77,7 @@ _KEYS: dict[str, tuple[str, tuple[type, ...], bool]] = {
     "mqtt.url": ("--mqtt", (str,), False),
     "mqtt.summary_s": ("--mqtt-summary", _NUM, False),
     "mqtt.ca": ("--mqtt-ca", (str,), True),
+    "mqtt.discovery": ("--mqtt-discovery", (bool,), False),
     "metrics.listen": ("--metrics", (str,), False),
     "view.listen": ("--serve", (str,), False),
     "view.token": ("--serve-token", (str,), False),

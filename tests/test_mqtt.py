@@ -208,3 +208,36 @@ def test_bad_urls_are_config_errors(monkeypatch):
     monkeypatch.setenv("EDGE_SDK_MQTT_PASSWORD", "pw")
     t = parse_url("mqtts://me@broker.local/site/cam")
     assert (t.host, t.port, t.prefix, t.tls, t.username, t.password) == ("broker.local", 8883, "site/cam", True, "me", "pw")
+
+
+def test_home_assistant_discovery_names_sensors_that_read_real_messages(broker, tmp_path: Path, vtest_frames):
+    """--mqtt-discovery: retained Home Assistant configs for this camera; each sensor's state topic carries
+    the value its template reads (people per summary, the last event's kind, a zone's count)."""
+    from edge_sdk.zones import ZoneOptions
+
+    sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/edge/hall", summary_every_s=0.5, discovery=True))
+    assert sink.wait_connected()
+    zones = ZoneOptions.from_specs(["road:470,250,690,205,768,250,768,470,600,420,470,330"])
+    with EdgeAnalyzer(AnalyzerConfig(zones=zones), timeline=tmp_path / "t.jsonl", camera="hall.1") as a:
+        lines = feed_run(a, tmp_path / "t.jsonl", [sink], vtest_frames[:30])
+    sink.close()
+    ha = Subscriber(broker.port, "homeassistant")  # after the run: what a Home Assistant starting now gets
+    state = Subscriber(broker.port, "edge/hall")
+    try:
+        configs = {t: p for t, p in ha.wait_for(3, 10.0) and ha.messages}
+        retained = dict(state.wait_for(2, 10.0) and state.messages)
+    finally:
+        ha.close()
+        state.close()
+    node = "edge_sdk_hall_1"
+    assert set(configs) == {f"homeassistant/sensor/{node}/{k}/config" for k in ("people", "last_event", "zone_road")}
+    for cfg in configs.values():
+        assert cfg["device"]["identifiers"] == [node] and cfg["availability_topic"] == "edge/hall/status"
+        assert cfg["unique_id"].startswith(node)
+    people = configs[f"homeassistant/sensor/{node}/people/config"]
+    assert people["state_topic"] == "edge/hall/summary" and people["value_template"] == "{{ value_json.people }}"
+    last = retained["edge/hall/last_event"]  # the last non-frame event, retained
+    others = [x for x in lines if x["kind"] not in ("frame", "zone_count")]
+    assert last["kind"] == others[-1]["kind"] and last["camera"] == "hall.1"
+    zone = configs[f"homeassistant/sensor/{node}/zone_road/config"]
+    assert retained[zone["state_topic"]]["count"] == [x for x in lines if x["kind"] == "zone_count"][-1]["count"]

@@ -63,6 +63,10 @@ class MqttOptions:
         reconnect_min_s, reconnect_max_s: reconnect backoff, doubling from min to max.
         max_inflight: messages sent but not yet acknowledged; above 1 the order after a reconnect is
             not kept (more throughput on slow links).
+        discovery: publish Home Assistant MQTT discovery configs (retained, under ``discovery_prefix``):
+            a people-in-view sensor, a last-event sensor (``PREFIX/last_event``, retained) and a people
+            sensor per zone, one device per camera, available while ``PREFIX/status`` is ``online``.
+        discovery_prefix: Home Assistant's discovery prefix.
     """
 
     url: str
@@ -78,6 +82,8 @@ class MqttOptions:
     reconnect_min_s: float = 0.5
     reconnect_max_s: float = 30.0
     max_inflight: int = 1
+    discovery: bool = False
+    discovery_prefix: str = "homeassistant"
 
     def __post_init__(self) -> None:
         parse_url(self.url)
@@ -156,6 +162,8 @@ class MqttSink:
         self._counts = {"published": 0, "acked": 0, "dropped": 0, "connects": 0, "disconnects": 0}
         self._started = self._closed = False
         self._connected = threading.Event()
+        self.camera: str | None = None
+        self._zones: set[str] = set()
         cid = self.options.client_id or f"edge-sdk-{uuid.uuid4().hex[:12]}"
         c = self._mqtt.Client(api.VERSION2, client_id=cid, clean_session=True)
         c.max_queued_messages_set(int(self.options.outbox))
@@ -185,6 +193,36 @@ class MqttSink:
         self._client.loop_start()
         return self
 
+    def set_camera(self, camera: str) -> None:
+        """The run's camera name (before the first event): with ``discovery``, its Home Assistant device."""
+        self.camera = camera
+        if self.options.discovery:
+            self._discover()
+
+    def _discover(self, zones: tuple[str, ...] = ()) -> None:
+        """Home Assistant discovery configs, retained (again on every connect: a broker may have lost them)."""
+        from .._version import DISTRIBUTION, __version__
+
+        cam = self.camera or "camera"
+        node = "edge_sdk_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in cam)
+        device = {"identifiers": [node], "name": f"edge_sdk {cam}", "manufacturer": "edge_sdk",
+                  "model": DISTRIBUTION, "sw_version": __version__}
+        common = {"availability_topic": self.topic("status"), "payload_available": "online",
+                  "payload_not_available": "offline", "device": device}
+        sensors = {"people": {"name": "People", "state_topic": self.topic("summary"),
+                              "value_template": "{{ value_json.people }}", "state_class": "measurement"},
+                   "last_event": {"name": "Last event", "state_topic": self.topic("last_event"),
+                                  "value_template": "{{ value_json.kind }}",
+                                  "json_attributes_topic": self.topic("last_event")}}
+        for z in zones or tuple(sorted(self._zones)):
+            zid = "".join(c if c.isalnum() or c in "_-" else "_" for c in z)
+            sensors[f"zone_{zid}"] = {"name": f"People in {z}", "state_topic": self.topic(f"zone_count/{z}"),
+                                      "value_template": "{{ value_json.count }}", "state_class": "measurement"}
+        for key, cfg in sensors.items():
+            payload = {**cfg, "unique_id": f"{node}_{key}", **common}
+            self._client.publish(f"{self.options.discovery_prefix}/sensor/{node}/{key}/config",
+                                 json.dumps(payload, separators=(",", ":")), qos=1, retain=True)
+
     def wait_connected(self, timeout_s: float = 10.0) -> bool:
         """Block until the broker accepted the connection (True) or ``timeout_s`` passed (False)."""
         self.start()
@@ -192,6 +230,8 @@ class MqttSink:
 
     # -- sink protocol -------------------------------------------------------------------
     def on_event(self, event: Event) -> None:
+        if self.camera is None and event.camera is not None:  # the analyzer stamps it on every event
+            self.set_camera(event.camera)
         if event.kind == "frame":
             summary = self._summary(event)
             if summary is not None:
@@ -226,8 +266,14 @@ class MqttSink:
             self._seq += 1
             retained = event.kind == "zone_count"  # the count now, for whoever subscribes later
             topic = self.topic(f"zone_count/{event.data.get('zone')}" if retained else event.kind)
-            info = self._client.publish(topic, json.dumps(payload, separators=(",", ":")), qos=self.options.qos,
-                                        retain=retained)
+            text = json.dumps(payload, separators=(",", ":"))
+            info = self._client.publish(topic, text, qos=self.options.qos, retain=retained)
+            if self.options.discovery:
+                if retained and event.data.get("zone") not in self._zones:
+                    self._zones.add(str(event.data.get("zone")))
+                    self._discover((str(event.data.get("zone")),))
+                elif not retained and event.kind not in ("summary", "frame"):
+                    self._client.publish(self.topic("last_event"), text, qos=self.options.qos, retain=True)
             if info.rc == self._mqtt.MQTT_ERR_QUEUE_SIZE:
                 self._counts["dropped"] += 1
                 if self._counts["dropped"] in (1, 10, 100, 1000) or self._counts["dropped"] % 10_000 == 0:
@@ -242,6 +288,8 @@ class MqttSink:
             return
         self._counts["connects"] += 1
         client.publish(self.topic("status"), b"online", qos=1, retain=True)
+        if self.options.discovery and self.camera is not None and self._counts["connects"] > 1:
+            self._discover()
         self._connected.set()
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:

@@ -54,6 +54,8 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
                    help="publish events to mqtt://[USER@]HOST[:PORT]/PREFIX or mqtts://... (password: EDGE_SDK_MQTT_PASSWORD)")
     g.add_argument("--mqtt-summary", type=float, default=1.0, metavar="S", help="seconds between summary messages")
     g.add_argument("--mqtt-ca", default=None, metavar="FILE", help="CA bundle that signs the broker's certificate")
+    g.add_argument("--mqtt-discovery", action="store_true",
+                   help="Home Assistant MQTT discovery: people, last event and per-zone sensors for this camera")
     g.add_argument("--metrics", metavar="HOST:PORT", default=None, help="serve Prometheus /metrics (e.g. 127.0.0.1:9464)")
     g.add_argument("--serve", metavar="HOST:PORT", default=None,
                    help="serve the live view page (e.g. 127.0.0.1:8080; 0.0.0.0:8080 for other machines)")
@@ -98,7 +100,8 @@ def outputs_from_args(args: argparse.Namespace) -> list[Any]:
         if mqtt is not None:
             from .mqtt import MqttOptions, MqttSink
 
-            sinks.append(MqttSink(MqttOptions(mqtt, summary_every_s=args.mqtt_summary, ca_certs=args.mqtt_ca)).start())
+            sinks.append(MqttSink(MqttOptions(mqtt, summary_every_s=args.mqtt_summary, ca_certs=args.mqtt_ca,
+                                              discovery=getattr(args, "mqtt_discovery", False))).start())
         if metrics_at is not None:
             from .metrics import MetricsSink
 
