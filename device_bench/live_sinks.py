@@ -100,6 +100,7 @@ def _sinks(row: str, broker: _Broker | None, stop: threading.Event, tmp: Path) -
     out: list[Any] = []
     if row == "integrator":
         shutil.rmtree(tmp / "out", ignore_errors=True)
+        (tmp / "out").mkdir()
         out.append(SnapshotSink(tmp / "out", SnapshotOptions(kinds=("person_enter", "zone_enter"))))
     if row in ("mqtt", "all", "integrator"):
         m = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/bench"))
