@@ -157,9 +157,9 @@ def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap
         wait = start + (i + block) / 16000 - time.perf_counter()
         if wait > 0:
             time.sleep(wait)
-        for s in stage.process(stream[i:i + block], i / 16000).segments:
+        for s in stage.process(stream[i:i + block], i / 16000).result:
             done.append((s.end_s, time.perf_counter() - start, s.text, (s.start_s + s.end_s) / 2))
-    done += [(s.end_s, time.perf_counter() - start, s.text, (s.start_s + s.end_s) / 2) for s in stage.flush().segments]
+    done += [(s.end_s, time.perf_counter() - start, s.text, (s.start_s + s.end_s) / 2) for s in stage.flush().result]
     acc = stage.accounts()
     stage.close()
     lat, hyps = [], []

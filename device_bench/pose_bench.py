@@ -137,6 +137,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
 
     from edge_sdk import ModelAsset, PoseOptions
     from edge_sdk.pose.movenet import MoveNetBackend
+    from edge_sdk.stages.base import FrameInput
     from edge_sdk.stages.pose import PoseStage
 
     single = MoveNetBackend.from_model(model, num_threads=threads)  # the default interpreter, for raw_invoke
@@ -145,7 +146,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
         stage.close()
         single.close()
         return {"model": model, "threads": threads, "lookahead": False}
-    stage.process(frames[0], 0.0, 0)
+    stage.process(FrameInput(frames[0], 0.0, 0))
     copies = stage._lookahead._copies  # the lookahead's own interpreters, for the bare-invoke row
     copy_threads = stage.lookahead_stats()["threads_each"]
     n = len(frames)
@@ -156,7 +157,7 @@ def bench_lookahead(model: str, threads: int, frames: list, blocks: int = 6) -> 
         for i, f in enumerate(frames):
             if i + 1 < n:
                 stage.prefetch(frames[i + 1])
-            stage.process(f, (t0 + i) / 10, t0 + i)
+            stage.process(FrameInput(f, (t0 + i) / 10, t0 + i))
         return n / (time.perf_counter() - w)
 
     def run_raw() -> float:

@@ -41,6 +41,17 @@ def export_baseline(rev: str, into: Path) -> str:
     return commit
 
 
+def _process(stage: Any, frame: Any, i: int) -> Any:
+    """One frame through a pose stage of either tree: ``process(FrameInput)`` now, ``process(frame, t, i)`` before."""
+    import inspect
+
+    if "inp" in inspect.signature(stage.process).parameters:
+        from edge_sdk.stages.base import FrameInput
+
+        return stage.process(FrameInput(frame, i / 10, i))
+    return stage.process(frame, i / 10, i)
+
+
 def run(model: str, threads: int, frames: list, base: Any, warmup: int = 10) -> dict[str, Any]:
     from edge_sdk.config import ModelAsset, PoseOptions
     from edge_sdk.stages.pose import PoseStage
@@ -58,7 +69,7 @@ def run(model: str, threads: int, frames: list, base: Any, warmup: int = 10) -> 
             order = list(stages.items()) if (i + rep) % 2 == 0 else list(stages.items())[::-1]
             for name, st in order:
                 t0 = time.perf_counter()
-                st.process(f, i / 10, i)
+                _process(st, f, i)
                 t1 = time.perf_counter()
                 r = st.backend.invoke_only()
                 if i >= warmup:

@@ -1,10 +1,11 @@
 """EdgeAnalyzer: the clock, the stages, and the fan-out of what they find to the sinks.
 
-It holds no model code and no loop: stages (:mod:`edge_sdk.stages`) do the work, sinks
-(:mod:`edge_sdk.sinks`) receive every :class:`Event` and frame, :func:`edge_sdk.loop.run` drives
-sources through it. Per frame the sinks get the stages' events, then a ``frame`` event
-(``{"frame", "poses"[, "actions"][, "zones", "lines"]}``), then ``on_frame(frame, result)``. A stage error is sent as
-an ``error`` event (``stage``: ``pose``/``action``/``zones``/``speech``), then raised.
+It holds no model code and no loop: stages (:mod:`edge_sdk.stages`) do the work, each returning one
+:class:`~edge_sdk.stages.StageOutput`; sinks (:mod:`edge_sdk.sinks`) receive every :class:`Event` and
+frame; :func:`edge_sdk.loop.run` drives sources through it. Per frame the video stages run in order,
+each getting the people the ones before it found; the sinks get the stages' events, then a ``frame``
+event (``{"frame", "poses"[, "actions"][, "zones", "lines"]}``), then ``on_frame(frame, result)``. A
+stage error is sent as an ``error`` event (``stage``: the stage's name), then raised.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import ExitStack
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -24,7 +25,8 @@ from .pose import PoseBackend
 from .results import Event, FrameResult, TranscriptSegment
 from .signals import signals_deferred
 from .sinks import Sink, SinkSet, TimelineSink
-from .stages.group import close_stages, describe_stages, load_stages, load_zone_stage, stage_accounts
+from .stages.base import FrameInput, Stage, StageOutput
+from .stages.group import close_stages, describe_stages, is_audio_stage, load_stages, stage_accounts
 from .stats import FrameStats
 from .video.frames import check_frame, check_timestamp
 
@@ -32,10 +34,14 @@ __all__ = ["EdgeAnalyzer"]
 
 
 class EdgeAnalyzer:
-    """Runs the configured stages on frames and audio and sends what they find to the sinks.
+    """Runs stages on frames and audio and sends what they find to the sinks.
 
     Args:
-        config: :class:`AnalyzerConfig` (default: MoveNet MultiPose int8, tracked people, video mode).
+        config: :class:`AnalyzerConfig` (default: MoveNet MultiPose int8, tracked people, video mode):
+            the stages it names are built (:meth:`from_config`) unless ``stages`` are given.
+        stages: your own stages instead (any objects of the :mod:`edge_sdk.stages` shape): video
+            stages run in the order given, an audio stage (one with ``flush``) gets the audio. The
+            analyzer closes them.
         timeline: path of a JSONL file that receives every event (appended, flushed per event), or None.
         sinks: more :class:`~edge_sdk.sinks.Sink` s (closed with the analyzer).
         pose_backend: your own :class:`~edge_sdk.pose.PoseBackend` instead of the one ``config.pose``
@@ -49,21 +55,36 @@ class EdgeAnalyzer:
     :class:`~edge_sdk.errors.ClosedError`.
     """
 
-    def __init__(self, config: AnalyzerConfig | None = None, *, timeline: str | os.PathLike | None = None,
-                 sinks: Iterable[Sink] = (), pose_backend: PoseBackend | None = None, camera: str | None = None,
+    def __init__(self, config: AnalyzerConfig | None = None, *, stages: Sequence[Stage] | None = None,
+                 timeline: str | os.PathLike | None = None, sinks: Iterable[Sink] = (),
+                 pose_backend: PoseBackend | None = None, camera: str | None = None,
                  identity: RunIdentity | None = None) -> None:
         self.config = c = config or AnalyzerConfig()
         self.identity = identity or RunIdentity(camera or "camera")
         self._guard = CallGuard("EdgeAnalyzer", ("frames", "audio"))
-        self.pose, self.action, self.speech = stages = load_stages(c, pose_backend)
-        self.zones = load_zone_stage(c)
-        with ExitStack() as undo:  # the timeline failing to open closes the stages
-            undo.callback(close_stages, *stages)
+        if stages is not None and pose_backend is not None:
+            raise ConfigError("give stages or a pose_backend, not both (a PoseStage takes backend=)")
+        self.stages: tuple[Stage, ...] = tuple(load_stages(c, pose_backend) if stages is None else stages)
+        audio = [s for s in self.stages if is_audio_stage(s)]
+        with ExitStack() as undo:  # a bad stage list or the timeline failing to open closes the stages
+            undo.callback(close_stages, self.stages)
+            names = [s.name for s in self.stages]
+            if len(set(names)) != len(names) or len(audio) > 1:
+                raise ConfigError(f"stages need distinct names and at most one audio stage, got {names}")
             self.sinks = SinkSet(([TimelineSink(timeline)] if timeline else []) + list(sinks), self.identity)
             undo.pop_all()
+        self._video = tuple(s for s in self.stages if not is_audio_stage(s))
+        named = {s.name: s for s in self.stages}
+        self.pose, self.action, self.zones = named.get("pose"), named.get("action"), named.get("zones")
+        self.speech = audio[0] if audio else None
         self._t0 = time.monotonic()
         self._last_t: float | None = None
-        self._stats = FrameStats(s.name for s in (self.pose, self.action, self.zones) if s is not None)
+        self._stats = FrameStats(s.name for s in self._video)
+
+    @classmethod
+    def from_config(cls, config: AnalyzerConfig | None = None, **kwargs: Any) -> "EdgeAnalyzer":
+        """The usual stages of ``config`` (pose, action, zones, speech: those it has options for)."""
+        return cls(config, **kwargs)
 
     @property
     def sink_errors(self) -> dict[str, int]:
@@ -92,26 +113,20 @@ class EdgeAnalyzer:
             raise InvalidFrameError(f"timestamps must increase in {self.config.mode.value} mode: got {t} after {self._last_t}")
         self._last_t = t
         w0 = time.perf_counter()
-        outs: dict[str, Any] = {}
+        outs: dict[str, StageOutput] = {}
         poses: tuple = ()
-        if self.pose is not None:
-            outs["pose"] = out = self._stage("pose", t, self.pose.process, frame, t, self._stats.frames)
-            self._stats.add_stage("pose", out.timings)
-            poses = out.poses
-        if self.action is not None:  # per-person actions come back on the poses
-            outs["action"] = out = self._stage("action", t, self.action.process, frame, t, self._stats.frames, poses)
-            self._stats.add_stage("action", out.timings)
-            poses = out.poses
+        index = self._stats.frames
+        for stage in self._video:  # each gets the people the ones before it found (and adds to them)
+            out = outs[stage.name] = self._stage(stage.name, t, stage.process, FrameInput(frame, t, index, poses))
+            self._stats.add_stage(stage.name, out.timings)
+            if out.poses is not None:
+                poses = out.poses
         size = (frame.shape[1], frame.shape[0])
-        if self.zones is not None:  # which zones each person is in comes back on the poses
-            outs["zones"] = out = self._stage("zones", t, self.zones.process, size, t, self._stats.frames, poses)
-            self._stats.add_stage("zones", out.timings)
-            poses = out.poses
         timings = {name: out.timings for name, out in outs.items() if out.timings is not None}
-        actions = outs["action"].predictions if "action" in outs else ()
-        zones = outs["zones"].zones if "zones" in outs else None
-        result = FrameResult(self._stats.frames, t, size, poses, timings, actions, zones)
-        data: dict[str, Any] = {"frame": result.frame_index, "poses": [p.to_dict() for p in poses]}
+        actions = outs["action"].result if "action" in outs else ()
+        zones = outs["zones"].result if "zones" in outs else None
+        result = FrameResult(index, t, size, poses, timings, actions, zones)
+        data: dict[str, Any] = {"frame": index, "poses": [p.to_dict() for p in poses]}
         if "action" in outs:
             data["actions"] = [a.to_dict() for a in actions]
         if zones is not None:
@@ -164,7 +179,7 @@ class EdgeAnalyzer:
         out = self._stage("speech", self.now(), fn, *args)
         for e in out.events:
             self.sinks.emit(e)
-        return out.segments
+        return out.result
 
     @guarded("frames")
     def run(self, video: Any = None, audio_source: Any = None, on_result: Callable[[FrameResult], None] | None = None,
@@ -186,23 +201,19 @@ class EdgeAnalyzer:
 
     def describe(self) -> dict[str, Any]:
         """Effective configuration and the loaded models (for summary.json)."""
-        described = {"config": self.config.to_dict(), **describe_stages(self.pose, self.action, self.speech)}
-        if self.zones is not None:
-            described["zones"] = dict(self.zones.describe().backend)
-        return described
+        return {"config": self.config.to_dict(), **describe_stages(self.stages)}
 
     def close(self) -> None:
         """Close the stages, then the sinks; calls in progress on other threads finish first, later ones
         raise :class:`~edge_sdk.errors.ClosedError` (idempotent)."""
         self._guard.close()
-        if self.action is not None and self._last_t is not None:  # the actions still open end with the stream
-            for e in self.action.finish(self._last_t, self._stats.frames):
-                self.sinks.emit(e)
-        if self.zones is not None and self._last_t is not None:  # so do the stays in zones
-            for e in self.zones.finish(self._last_t, self._stats.frames):
-                self.sinks.emit(e)
-        stages, self.speech, self.pose, self.action = (self.speech, self.pose, self.action), None, None, None
-        close_stages(*stages)
+        if self._last_t is not None:  # what is still open (actions, stays in zones) ends with the stream
+            for stage in self._video:
+                for e in stage.finish(self._last_t, self._stats.frames):
+                    self.sinks.emit(e)
+        stages, self.stages, self._video = self.stages, (), ()
+        self.pose = self.action = self.zones = self.speech = None
+        close_stages(stages)
         self.sinks.close()
 
     def __enter__(self) -> "EdgeAnalyzer":

@@ -94,8 +94,14 @@ def test_action_needs_a_stream_not_images():
 
 
 def test_pose_model_is_not_an_action_model():
-    with pytest.raises(ModelLoadError, match=r"image input \[1, 1, S, S, 3\]|signature"):
+    from edge_sdk import ConfigError
+    from edge_sdk.models import load_manifest
+
+    with pytest.raises(ConfigError, match="is a pose model, not an action model"):  # by name: the manifest says
         EdgeAnalyzer(_config("movenet-lightning-int8"))
+    path = load_manifest().locate(load_manifest()["movenet-lightning-int8"])
+    with pytest.raises(ModelLoadError, match=r"image input \[1, 1, S, S, 3\]|signature"):  # by path: its signature
+        EdgeAnalyzer(_config(str(path)))
 
 
 def test_bad_frame_and_label_count(tmp_path: Path):

@@ -12,6 +12,7 @@ from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, PoseOptions
 from edge_sdk.errors import InvalidFrameError, SourceError
 from edge_sdk.results import FrameResult
 from edge_sdk.runtime import usable_cpus
+from edge_sdk.stages import FrameInput
 from edge_sdk.video.sources import CapturedFrame, MemorySource
 
 pytestmark = pytest.mark.skipif(usable_cpus() < 2, reason="the lookahead needs 2 CPUs")
@@ -62,7 +63,7 @@ def test_prefetched_frames_that_never_come_are_dropped(vtest_frames):
         bad = np.zeros((1, 1, 3), np.uint8)
         assert a.prefetch(bad)  # raised only by the call that gets it
         with pytest.raises(InvalidFrameError, match="at least 2x2"):
-            a.pose.process(bad, 0.1, 1)
+            a.pose.process(FrameInput(bad, 0.1, 1))
         assert a.prefetch(f1)
         assert len(a.process_frame(f1, 0.2).poses) == len(ref_f1)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, OneEuroOptions, Pose, PoseOptions, SourceError
+from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, ModelAsset, OneEuroOptions, Pose, PoseOptions, SourceError
 from edge_sdk.pose.smoothing import OneEuroFilter
 from edge_sdk.results import Event
-from edge_sdk.stages import PoseStage, StageInfo
+from edge_sdk.stages import FrameInput, PoseStage, StageInfo
 from edge_sdk.video.sources import CaptureSource, MemorySource
 
 
@@ -57,7 +57,7 @@ def test_pose_stage_describe_and_steps(messi: np.ndarray):
 
         tag.reset = lambda: None
         s.add_step(tag)
-        a, b = s.process(messi, 0.0, 0), s.process(messi, 0.1, 1)
+        a, b = s.process(FrameInput(messi, 0.0, 0)), s.process(FrameInput(messi, 0.1, 1))
         assert seen == [(1, 0.0, (messi.shape[1], messi.shape[0])), (1, 0.1, (messi.shape[1], messi.shape[0]))]
         assert [e.kind for e in a.events] == ["person_enter"] and b.events == ()
         assert a.timings.infer_ms > 0 and len(b.poses) == 1
@@ -193,3 +193,56 @@ def test_stage_failure_at_construction_closes_the_loaded_stages(monkeypatch: pyt
     with pytest.raises(ModelNotFoundError):
         EdgeAnalyzer(AnalyzerConfig(action=ActionOptions(asset=ModelAsset("/no/such/movinet.tflite"))))
     assert len(closed) == 1
+
+
+class _CountPeople:
+    """A stage of one's own: after the pose stage it gets the people found, and says when their number changes."""
+
+    name = "counter"
+
+    def __init__(self) -> None:
+        self.last, self.closed, self.finished = None, False, []
+
+    def process(self, inp):
+        from edge_sdk.stages import StageOutput
+
+        n = len(inp.poses)
+        events = () if n == self.last else (Event(inp.t_s, "people_count", {"frame": inp.index, "count": n}),)
+        self.last = n
+        return StageOutput(n, None, events)
+
+    def finish(self, t_s, index):
+        self.finished.append(index)
+        return (Event(t_s, "people_final", {"frame": index, "count": self.last}),)
+
+    def reset(self) -> None:
+        self.last = None
+
+    def describe(self) -> StageInfo:
+        return StageInfo(self.name, {"what": "people per frame"})
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_analyzer_composes_any_stages(vtest_frames, tmp_path: Path):
+    """EdgeAnalyzer(stages=[...]): the usual pose stage, then one of the user's own, which sees the poses;
+    its events reach the timeline in order, it is described, finished and closed like the others."""
+    counter = _CountPeople()
+    pose = PoseStage(PoseOptions(), "video")
+    tl = tmp_path / "timeline.jsonl"
+    with EdgeAnalyzer(stages=[pose, counter], timeline=tl) as a:
+        results = [a.process_frame(f, i / 10) for i, f in enumerate(vtest_frames[:12])]
+        described = a.describe()
+    ev = _events(tl)
+    counts = [e for e in ev if e["kind"] == "people_count"]
+    assert counts[0]["frame"] == 0 and counts[0]["count"] == len(results[0].poses)
+    for e in counts:
+        assert e["count"] == len(results[e["frame"]].poses)
+    assert ev[-1]["kind"] == "people_final" and ev[-1]["count"] == len(results[-1].poses)
+    assert described["counter"] == {"what": "people per frame"} and described["pose"]["model"]
+    assert counter.closed and counter.finished == [12] and pose.backend is None  # closed with the analyzer
+    with pytest.raises(ConfigError, match="distinct names"):
+        EdgeAnalyzer(stages=[_CountPeople(), _CountPeople()])
+    with EdgeAnalyzer.from_config(AnalyzerConfig(mode="video")) as a:  # the usual stages of a config
+        assert [s.name for s in a.stages] == ["pose"] and a.pose is a.stages[0]

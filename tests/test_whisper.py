@@ -383,8 +383,8 @@ def test_live_speech_stage_uses_early_transcripts_and_keeps_every_word(q8, jfk16
     texts = {}
     for name, vad in (("live", VadOptions.for_live()), ("file", VadOptions())):
         stage = SpeechStage(AsrOptions(asset=ModelAsset(Q8, num_threads=2), vad=vad), backend=q8)
-        segs = [s for i in range(0, x.size, 1600) for s in stage.process(x[i:i + 1600]).segments]
-        segs += stage.flush().segments
+        segs = [s for i in range(0, x.size, 1600) for s in stage.process(x[i:i + 1600]).result]
+        segs += stage.flush().result
         texts[name] = " ".join(s.text for s in segs)
         acc = stage.accounts()
         if name == "live":

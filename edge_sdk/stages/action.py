@@ -9,31 +9,17 @@ starts, the person leaves or the stream is reset (shot change, :meth:`ActionStag
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..action import ActionBackend, create_action_backend
 from ..action.events import ActionEvents
 from ..config import ActionOptions
-from ..results import ActionPrediction, Event, Pose, StageTimings
+from ..results import Event, Pose, StageTimings
 from ..video.frames import check_frame
-from .base import BackendStage
+from .base import BackendStage, FrameInput, StageOutput
 
-__all__ = ["ActionStage", "ActionStageOutput"]
-
-
-@dataclass(frozen=True)
-class ActionStageOutput:
-    """Top-k ``predictions`` of the whole-frame stream so far (best first; empty in per-person mode);
-    ``poses``: the input poses with their ``actions`` (per-person mode) or as given; ``timings`` None
-    when no model frame ran; ``reset`` True when this frame started a new stream; ``events``."""
-
-    predictions: tuple[ActionPrediction, ...]
-    timings: StageTimings | None
-    reset: bool = False
-    events: tuple[Event, ...] = ()
-    poses: tuple[Pose, ...] = ()
+__all__ = ["ActionStage"]
 
 
 class ActionStage(BackendStage):
@@ -57,9 +43,12 @@ class ActionStage(BackendStage):
 
             self.people = PersonStreams(self.backend, o.max_people)  # type: ignore[arg-type]
 
-    def process(self, frame: np.ndarray, t_s: float, index: int = 0, poses: tuple[Pose, ...] = ()) -> ActionStageOutput:
-        """Feed the next frame (H, W, 3) uint8 BGR at ``t_s`` seconds (``index``: frame count); per-person
-        mode uses ``poses`` (tracked, with boxes)."""
+    def process(self, inp: FrameInput) -> StageOutput:
+        """Feed the next frame. ``result``: the whole-frame stream's top-k :class:`ActionPrediction` s
+        so far (best first; empty in per-person mode); ``poses``: the input poses with their
+        ``actions`` (per-person mode, which needs tracked poses with boxes) or as given; ``timings``
+        None when no model frame ran."""
+        frame, t_s, index, poses = inp.image, inp.t_s, inp.index, inp.poses
         if self.people is not None:
             return self._per_person(frame, t_s, index, poses)
         act = self.backend.step(frame, t_s)
@@ -68,9 +57,9 @@ class ActionStage(BackendStage):
             events += self._events.close_all(t_s, index)
         if act.stepped and act.scores is not None and self._events.names:
             events += self._events.update(None, act.scores, t_s, index)
-        return ActionStageOutput(act.predictions, act.timings if act.stepped else None, act.reset, tuple(events), poses)
+        return StageOutput(act.predictions, act.timings if act.stepped else None, tuple(events), poses)
 
-    def _per_person(self, frame: np.ndarray, t_s: float, index: int, poses: tuple[Pose, ...]) -> ActionStageOutput:
+    def _per_person(self, frame: np.ndarray, t_s: float, index: int, poses: tuple[Pose, ...]) -> StageOutput:
         frame = check_frame(frame)
         b = self.backend
         t0 = time.perf_counter()
@@ -86,7 +75,7 @@ class ActionStage(BackendStage):
             events += self._events.close(tid, t_s, index)
         out = tuple(p._evolve(actions=actions[p.track_id]) if actions.get(p.track_id) else p for p in poses)
         timings = StageTimings(0.0, (time.perf_counter() - t0) * 1e3, 0.0) if stepped else None
-        return ActionStageOutput((), timings, reset, tuple(events), out)
+        return StageOutput((), timings, tuple(events), out)
 
     def finish(self, t_s: float, index: int) -> tuple[Event, ...]:
         """End of the stream: ``action_end`` for every open action."""

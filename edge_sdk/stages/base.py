@@ -1,15 +1,19 @@
 """The shape every stage has.
 
-A stage turns one input (a BGR frame for the video stages, a 16 kHz mono chunk for speech) into a
-frozen output that carries its result, the call's :class:`StageTimings` (None when the call did no
-work, e.g. a frame skipped by a stride) and ``events``: the :class:`Event` s the stage found (an
-action change, a transcript, a person entering). The analyzer forwards those events to its sinks
-unchanged and never looks inside a stage.
+Every stage returns one frozen :class:`StageOutput`: its ``result`` (what the stage is for: poses,
+action predictions, zone counts, transcript segments), the call's :class:`StageTimings` (None when
+the call did no work, e.g. a frame skipped by a stride), the :class:`Event` s it found and, for video
+stages, the people after it (``poses``: the pose stage finds them, later stages add their actions or
+zones). A stage owns all its post-processing; the analyzer chains video stages in order, forwards
+their events to its sinks unchanged and never looks inside a stage.
 
-    process(data, t_s, ...) -> output   # frozen; output.timings, output.events
-    reset()                             # start a new stream (scene cut, new clip)
-    describe() -> StageInfo             # what runs: backend, model, options (summary.json)
-    close()                             # release models; idempotent
+    VideoStage.process(FrameInput) -> StageOutput   # frame, t_s, index, the people so far
+    VideoStage.finish(t_s, index) -> events         # end of the stream (what is still open)
+    AudioStage.process(samples, t_s) -> StageOutput # 16 kHz mono float32 chunk; result: segments
+    AudioStage.flush() -> StageOutput
+    reset()                                         # start a new stream (scene cut, new clip)
+    describe() -> StageInfo                         # what runs: backend, model, options (summary.json)
+    close()                                         # release models; idempotent
 """
 
 from __future__ import annotations
@@ -19,7 +23,44 @@ from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Stage", "VideoStage", "AudioStage", "StageInfo", "BackendStage"]
+from ..results import Event, Pose, StageTimings
+
+__all__ = ["Stage", "VideoStage", "AudioStage", "StageInfo", "StageOutput", "FrameInput", "BackendStage"]
+
+
+@dataclass(frozen=True)
+class FrameInput:
+    """What a video stage gets: ``image`` (H, W, 3) uint8 BGR, ``t_s`` seconds, ``index`` (0-based
+    frame count) and ``poses``: the people the stages before it found (empty for the pose stage)."""
+
+    image: np.ndarray
+    t_s: float
+    index: int = 0
+    poses: tuple[Pose, ...] = ()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) pixels."""
+        return self.image.shape[1], self.image.shape[0]
+
+
+@dataclass(frozen=True)
+class StageOutput:
+    """What every stage returns.
+
+    Attributes:
+        result: the stage's own result: pose: the poses; action: the whole-frame top-k
+            :class:`ActionPrediction` s; zones: the :class:`~edge_sdk.zones.ZoneFrame`; speech: the
+            :class:`TranscriptSegment` s this call finished.
+        timings: pre / invoke / post milliseconds, None when the call ran no model.
+        events: what the stage found, in order.
+        poses: video stages: the people after this stage (None: as they came in).
+    """
+
+    result: Any
+    timings: StageTimings | None
+    events: tuple[Event, ...] = ()
+    poses: tuple[Pose, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,9 +97,11 @@ class Stage(Protocol):
 
 @runtime_checkable
 class VideoStage(Stage, Protocol):
-    """A stage fed frames: ``process(frame (H, W, 3) uint8 BGR, t_s seconds, index 0-based)``."""
+    """A stage fed frames (see the module docstring)."""
 
-    def process(self, frame: np.ndarray, t_s: float, index: int) -> Any: ...
+    def process(self, frame: FrameInput) -> StageOutput: ...
+
+    def finish(self, t_s: float, index: int) -> tuple[Event, ...]: ...
 
 
 @runtime_checkable
@@ -66,17 +109,22 @@ class AudioStage(Stage, Protocol):
     """A stage fed audio: ``process(samples (n,) float32 16 kHz mono, t_s of the first sample)``,
     ``flush()`` at the end of a stream."""
 
-    def process(self, samples: np.ndarray, t_s: float) -> Any: ...
+    def process(self, samples: np.ndarray, t_s: float | None) -> StageOutput: ...
 
-    def flush(self) -> Any: ...
+    def flush(self) -> StageOutput: ...
 
 
 class BackendStage:
-    """``describe()`` and ``close()`` of a stage that wraps one backend (``self.backend``; closed once)."""
+    """``describe()``, ``close()`` and a ``finish()`` with nothing open, for a stage that wraps one
+    backend (``self.backend``; closed once)."""
 
     name = "stage"
     backend: Any = None
     selection: Mapping[str, Any] | None = None
+
+    def finish(self, t_s: float, index: int) -> tuple[Event, ...]:
+        """End of the stream: nothing left open."""
+        return ()
 
     def describe(self) -> StageInfo:
         return StageInfo(self.name, self.backend.describe() if self.backend is not None else {}, self.selection)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -28,21 +27,11 @@ from ..pose import PoseBackend, select_pose_backend
 from ..pose.lookahead import PoseLookahead
 from ..pose.people import PeopleTracking
 from ..results import Event, Pose, StageTimings
-from .base import BackendStage
+from .base import BackendStage, FrameInput, StageOutput
 
-__all__ = ["PoseStage", "PoseStageOutput", "PoseStep", "PeopleStep"]
+__all__ = ["PoseStage", "PoseStep", "PeopleStep"]
 
 log = logging.getLogger("edge_sdk")
-
-
-@dataclass(frozen=True)
-class PoseStageOutput:
-    """``poses`` of one frame (best first, empty if none), ``timings`` (the backend's pre / invoke /
-    post, with the post-processing steps' time added to ``post_ms``) and the ``events`` the steps emitted."""
-
-    poses: tuple[Pose, ...]
-    timings: StageTimings | None
-    events: tuple[Event, ...] = ()
 
 
 class PoseStep(Protocol):
@@ -108,8 +97,11 @@ class PoseStage(BackendStage):
         """Insert a post-processing step (default: first, before the people step)."""
         self.steps.insert(index, step)
 
-    def process(self, frame: np.ndarray, t_s: float, index: int = 0) -> PoseStageOutput:
-        """Poses in ``frame`` (H, W, 3) uint8 BGR at ``t_s`` seconds (``index``: frame count)."""
+    def process(self, inp: FrameInput) -> StageOutput:
+        """The poses in ``inp.image`` (best first, empty if none) as ``result`` and ``poses``; timings:
+        the backend's pre / invoke / post, the post-processing steps' time added to ``post_ms``; events:
+        the steps' (people entering, leaving, changing state)."""
+        frame, t_s, index = inp.image, inp.t_s, inp.index
         la = self._lookahead
         if la is None:
             out = self.backend.estimate(frame)
@@ -127,7 +119,7 @@ class PoseStage(BackendStage):
         timings = out.timings
         if self.steps and timings is not None:  # the tracker and motion states are the stage's cost too
             timings = StageTimings(timings.pre_ms, timings.infer_ms, timings.post_ms + (time.perf_counter() - t0) * 1e3)
-        return PoseStageOutput(poses, timings, events)
+        return StageOutput(poses, timings, events, poses)
 
     def prefetch(self, frame: np.ndarray) -> bool:
         """Start the backend on ``frame``, a frame that :meth:`process` will get after those given

@@ -14,7 +14,6 @@ made by a factory ``(VadOptions, t0_s) -> Segmenter``; :data:`SEGMENTERS` maps n
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -22,9 +21,9 @@ import numpy as np
 from ..config import AsrOptions, VadOptions
 from ..errors import ConfigError
 from ..results import Event, StageTimings, TranscriptSegment
-from .base import BackendStage
+from .base import BackendStage, StageOutput
 
-__all__ = ["SpeechStage", "SpeechStageOutput", "Segmenter", "SegmenterFactory", "SEGMENTERS", "MAX_GAP_S"]
+__all__ = ["SpeechStage", "Segmenter", "SegmenterFactory", "SEGMENTERS", "MAX_GAP_S"]
 
 MAX_GAP_S = 0.25  # a chunk starting further than this from the previous one's end starts a new stream
 
@@ -49,14 +48,6 @@ def _energy(options: VadOptions, t0_s: float) -> Segmenter:
 SEGMENTERS: dict[str, SegmenterFactory] = {"energy": _energy}
 
 
-@dataclass(frozen=True)
-class SpeechStageOutput:
-    """``segments`` finished by this call; ``timings``: pre = segmentation, infer = speech-to-text
-    (milliseconds); ``events``: one ``transcript`` event per segment."""
-
-    segments: tuple[TranscriptSegment, ...]
-    timings: StageTimings | None
-    events: tuple[Event, ...] = ()
 
 
 class SpeechStage(BackendStage):
@@ -91,7 +82,7 @@ class SpeechStage(BackendStage):
         self.audio_s = self.asr_wall_s = 0.0
         self.utterances = 0
 
-    def process(self, samples: np.ndarray, t_s: float | None = None) -> SpeechStageOutput:
+    def process(self, samples: np.ndarray, t_s: float | None = None) -> StageOutput:
         """Feed (n,) float32 16 kHz mono ``samples`` whose first sample is at ``t_s`` (default: right
         after the previous chunk, 0 for the first)."""
         from ..audio.signal import SAMPLE_RATE
@@ -109,12 +100,12 @@ class SpeechStage(BackendStage):
         take = getattr(self._seg, "take_tentative", None) if self.options.vad.early_s is not None else None
         return self._transcribe(utts, w0, take() if take is not None else None)
 
-    def flush(self) -> SpeechStageOutput:
+    def flush(self) -> StageOutput:
         """End of the stream: transcribe the utterance still open, if any."""
         w0 = time.perf_counter()
         return self._transcribe(self._seg.flush() if self._seg is not None else [], w0)
 
-    def _transcribe(self, utterances: list, w0: float, tentative: Any = None) -> SpeechStageOutput:
+    def _transcribe(self, utterances: list, w0: float, tentative: Any = None) -> StageOutput:
         w1 = time.perf_counter()
         segs = []
         for u in utterances:
@@ -132,7 +123,7 @@ class SpeechStage(BackendStage):
         w2 = time.perf_counter()
         self.asr_wall_s += w2 - w1
         events = tuple(Event(s.end_s, "transcript", s.to_dict()) for s in segs)
-        return SpeechStageOutput(tuple(segs), StageTimings((w1 - w0) * 1e3, (w2 - w1) * 1e3, 0.0), events)
+        return StageOutput(tuple(segs), StageTimings((w1 - w0) * 1e3, (w2 - w1) * 1e3, 0.0), events)
 
     def accounts(self) -> dict[str, Any]:
         """Audio seconds fed, utterances decoded, speech-to-text wall seconds, ``speed_x`` (audio seconds per

@@ -7,24 +7,12 @@ Events and their data: :mod:`edge_sdk.zones.tracker` (``zone_enter``, ``zone_lea
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
-from ..results import Event, Pose, StageTimings
-from ..zones import ZoneFrame, ZoneOptions, ZoneTracker
-from .base import StageInfo
+from ..results import Event, StageTimings
+from ..zones import ZoneOptions, ZoneTracker
+from .base import FrameInput, StageInfo, StageOutput
 
-__all__ = ["ZoneStage", "ZoneStageOutput"]
-
-
-@dataclass(frozen=True)
-class ZoneStageOutput:
-    """``poses`` with their ``zones``; ``zones``: counts, crossing totals and pixel shapes now;
-    ``timings``: the step's wall time (as ``post_ms``); ``events``."""
-
-    poses: tuple[Pose, ...]
-    zones: ZoneFrame
-    timings: StageTimings
-    events: tuple[Event, ...] = ()
+__all__ = ["ZoneStage"]
 
 
 class ZoneStage:
@@ -47,13 +35,14 @@ class ZoneStage:
         frames (call before a run, when the source's size is known)."""
         self.tracker.resolve(frame_size)
 
-    def process(self, frame_size: tuple[int, int], t_s: float, index: int, poses: tuple[Pose, ...]) -> ZoneStageOutput:
-        """The poses of frame ``index`` (``frame_size`` = (width, height)) at ``t_s`` seconds."""
+    def process(self, inp: FrameInput) -> StageOutput:
+        """``result``: the :class:`ZoneFrame` (counts, crossing totals, pixel shapes) now; ``poses`` with
+        their ``zones``; ``timings``: the step's wall time (as ``post_ms``)."""
         t0 = time.perf_counter()
-        out, events = self.tracker.update(poses, t_s, frame_size)
+        out, events = self.tracker.update(inp.poses, inp.t_s, inp.size)
         ms = (time.perf_counter() - t0) * 1e3
-        return ZoneStageOutput(out, self.tracker.frame(), StageTimings(0.0, 0.0, ms),
-                               tuple(Event(t_s, kind, {"frame": index, **data}) for kind, data in events))
+        return StageOutput(self.tracker.frame(), StageTimings(0.0, 0.0, ms),
+                           tuple(Event(inp.t_s, kind, {"frame": inp.index, **data}) for kind, data in events), out)
 
     def finish(self, t_s: float, index: int) -> tuple[Event, ...]:
         """End of the stream: ``zone_leave`` (reason ``end``) for everyone still in a zone."""
