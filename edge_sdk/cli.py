@@ -279,6 +279,11 @@ def cmd_models(args: argparse.Namespace) -> int:
                     from .audio.ct2_whisper import check_ct2_dir
 
                     check_ct2_dir(m)
+                if entry.params.get("head"):  # a fine-tuned head on a frozen stream: its .npz too
+                    from .action.head import load_head
+                    from .models import cache_dir
+
+                    load_head(cache_dir() / "models" / str(entry.params["head"]), entry.params.get("head_sha256"))
                 print(f"ok       {name}  {m.sha256}  {m.path}")
             except EdgeSdkError as e:
                 bad += 1
@@ -339,14 +344,14 @@ def _finetune_action(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     r = result.report
-    loo = r["leave_one_out"]
+    cv = r["cross_validation"]
     print(f"{len(r['clips'])} clips, {len(r['labels'])} classes ({', '.join(r['labels'])}), "
           f"{sum(c['model_frames'] for c in r['clips'])} model frames")
-    if loo["judged"]:
-        print(f"leave-one-clip-out: {loo['correct']} of {loo['judged']} clips right (accuracy {loo['accuracy']}, "
-              f"chance {loo['chance']})")
+    how = "leave-one-clip-out" if cv["folds"] == len(r["clips"]) else f"{cv['folds']}-fold cross-validation"
+    if cv["judged"]:
+        print(f"{how}: {cv['correct']} of {cv['judged']} clips right (accuracy {cv['accuracy']}, chance {cv['chance']})")
     else:
-        print("leave-one-clip-out: not measured (a class has a single clip)")
+        print(f"{how}: not measured (a class has a single clip)")
     print(f"head {result.head_path}")
     print(f"registered {result.name} in {user_manifest_path()}: edge-sdk analyze CLIP --action {result.name}")
     return 0

@@ -115,8 +115,8 @@ def test_head_round_trips_and_keeps_the_stage_options(segments, cache_env: Path)
     that changed on disk, or a head on a model without the pooled embedding, is refused."""
     train, _ = segments
     result = finetune_kinetics(train, "scenes-rt")
-    loo = result.report["leave_one_out"]
-    assert loo["judged"] == 6 and loo["chance"] == round(1 / 3, 4)
+    cv = result.report["cross_validation"]
+    assert (cv["folds"], cv["judged"], cv["chance"]) == (6, 6, round(1 / 3, 4))
     from edge_sdk.action.movinet_stream import MovinetActionBackend
 
     with MovinetActionBackend(ActionOptions(asset=ModelAsset("scenes-rt"), actions="arm wrestling,ice=carving ice",
@@ -124,6 +124,9 @@ def test_head_round_trips_and_keeps_the_stage_options(segments, cache_env: Path)
         assert b.label_set.names == ("arm wrestling", "ice")
     with pytest.raises(ConfigError, match="arm wresling"):
         MovinetActionBackend(ActionOptions(asset=ModelAsset("scenes-rt"), actions="arm wresling"))
+    from edge_sdk.cli import main
+
+    assert main(["models", "verify", "scenes-rt"]) == 0
     head = load_head(result.head_path)
     assert head.labels == tuple(sorted(CLIPS)) and head.dim == 480
     data = bytearray(result.head_path.read_bytes())
@@ -131,6 +134,7 @@ def test_head_round_trips_and_keeps_the_stage_options(segments, cache_env: Path)
     result.head_path.write_bytes(bytes(data))
     with pytest.raises(ModelIntegrityError, match="sha256"):
         MovinetActionBackend(ActionOptions(asset=ModelAsset("scenes-rt")))
+    assert main(["models", "verify", "scenes-rt"]) == 1
     with pytest.raises(ModelLoadError, match="official MoViNet stream"):
         finetune_kinetics(train, "on-demo", base="movinet-a0-demo-int8")
     assert "on-demo" not in load_manifest() and user_manifest_path().is_file()
@@ -146,6 +150,25 @@ def test_head_is_above_chance_and_can_fail():
     assert [int(np.argmax(head.logits(x))) for x in test] == [0, 1, 2]
     blind = fit_head([rng.normal(0, 1, (8, 480)) for _ in range(6)], [0, 0, 1, 1, 2, 2], ["a", "b", "c"])
     assert not np.allclose(blind.logits(test[0]), head.logits(test[0]))
+
+
+def test_cross_validation_judges_every_clip_once_without_it():
+    from edge_sdk.action.finetune import cross_validate
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(0, 1, (2, 32))
+    targets = [0] * 14 + [1] * 9
+    feats = [centres[y] + rng.normal(0, 0.3, (5, 32)) for y in targets]
+    seen = []
+
+    def fit(x, y, labels):
+        seen.append(len(x))
+        return fit_head(x, y, labels, steps=100)
+
+    answers = cross_validate(feats, targets, ["a", "b"], fit)
+    assert len(seen) == 10 and sum(23 - m for m in seen) == 23  # 10 folds, each clip left out once
+    assert answers == targets
+    assert cross_validate(feats[:3], [0, 0, 1], ["a", "b"])[2] is None  # its class would have no clip
 
 
 @pytest.mark.parametrize("layout, message", [

@@ -26,7 +26,7 @@ from .head import ActionHead, fit_head
 from .preprocess import to_model_rgb
 
 __all__ = ["VIDEO_SUFFIXES", "LabelledClips", "ClipFeatures", "find_clips", "open_base", "stream_features",
-           "video_features", "leave_one_out", "FinetuneResult", "finetune_kinetics"]
+           "video_features", "cross_validate", "FinetuneResult", "finetune_kinetics"]
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
 
@@ -106,18 +106,25 @@ def video_features(backend: Any, path: str | os.PathLike) -> ClipFeatures:
         return stream_features(backend, ((t, f) for _, t, f in src))
 
 
-def leave_one_out(features: Sequence[np.ndarray], targets: Sequence[int], labels: Sequence[str],
-                  fit: Callable[..., ActionHead] = fit_head) -> list[int | None]:
-    """For each clip, the class a head trained on all the other clips gives it after its last model
-    frame (None where leaving it out would leave a class without clips)."""
-    out: list[int | None] = []
-    for i in range(len(features)):
-        rest = [j for j in range(len(features)) if j != i]
+def cross_validate(features: Sequence[np.ndarray], targets: Sequence[int], labels: Sequence[str],
+                   fit: Callable[..., ActionHead] = fit_head, folds: int = 10) -> list[int | None]:
+    """For each clip, the class that a head trained without its fold gives it after its last model frame
+    (None where leaving the fold out would leave a class without clips). Up to ``folds`` clips: one clip
+    per fold (leave-one-clip-out); more: each class's clips dealt round the folds in turn."""
+    n = len(features)
+    k = min(n, folds)
+    fold_of = [0] * n
+    for r, i in enumerate(sorted(range(n), key=lambda i: targets[i])):
+        fold_of[i] = r % k
+    out: list[int | None] = [None] * n
+    for f in range(k):
+        rest = [j for j in range(n) if fold_of[j] != f]
         if len({targets[j] for j in rest}) < len(labels):
-            out.append(None)
             continue
         head = fit([features[j] for j in rest], [targets[j] for j in rest], labels)
-        out.append(int(np.argmax(head.logits(features[i][-1]))))
+        for i in range(n):
+            if fold_of[i] == f:
+                out[i] = int(np.argmax(head.logits(features[i][-1])))
     return out
 
 
@@ -137,8 +144,8 @@ def finetune_kinetics(data: str | os.PathLike, name: str, *, base: str = DEFAULT
 
     Writes ``<cache>/models/<name>-head.npz`` and ``<name>-report.json`` and (``register``) the user
     manifest entry ``name``: the base file (its own sha256) + ``params.head`` / ``head_sha256``. The
-    report holds every clip's frame count and the leave-one-clip-out accuracy (each clip judged by a
-    head trained without it). Raises :class:`ConfigError` for a bad data layout or name,
+    report holds every clip's frame count and the cross-validated accuracy (each clip judged by a head
+    trained without it: :func:`cross_validate`). Raises :class:`ConfigError` for a bad data layout or name,
     :class:`~edge_sdk.errors.SourceError` for a video that cannot be decoded.
     """
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
@@ -164,8 +171,8 @@ def finetune_kinetics(data: str | os.PathLike, name: str, *, base: str = DEFAULT
     def fit(x, y, labels):
         return fit_head(x, y, labels, l2=l2, steps=steps, base_sha256=base_model.sha256)
 
-    loo = leave_one_out(emb, targets, found.labels, fit)
-    judged = [(p, y) for p, y in zip(loo, targets) if p is not None]
+    cv = cross_validate(emb, targets, found.labels, fit)
+    judged = [(p, y) for p, y in zip(cv, targets) if p is not None]
     head = fit(emb, targets, found.labels)
     models = cache_dir() / "models"
     models.mkdir(parents=True, exist_ok=True)
@@ -176,7 +183,7 @@ def finetune_kinetics(data: str | os.PathLike, name: str, *, base: str = DEFAULT
         "l2": l2, "steps": steps,
         "clips": [{"path": str(p), "label": found.labels[y], "model_frames": len(f.embedding)}
                   for (p, y), f in zip(found.clips, feats)],
-        "leave_one_out": {"judged": len(judged), "correct": sum(p == y for p, y in judged),
+        "cross_validation": {"folds": min(len(emb), 10), "judged": len(judged), "correct": sum(p == y for p, y in judged),
                           "accuracy": round(sum(p == y for p, y in judged) / len(judged), 4) if judged else None,
                           "chance": round(1 / len(found.labels), 4)},
         "head": str(head_path), "head_sha256": sha256_file(head_path),
