@@ -395,6 +395,11 @@ def cmd_models(args: argparse.Namespace) -> int:
                     from .audio.ct2_whisper import check_ct2_dir
 
                     check_ct2_dir(m)
+                if entry.params.get("head"):  # a fine-tuned head on a frozen stream: its .npz too
+                    from .action.head import load_head
+                    from .models import cache_dir
+
+                    load_head(cache_dir() / "models" / str(entry.params["head"]), entry.params.get("head_sha256"))
                 print(f"ok       {name}  {m.sha256}  {m.path}")
             except EdgeSdkError as e:
                 bad += 1
@@ -414,18 +419,58 @@ def cmd_models(args: argparse.Namespace) -> int:
             raise EdgeSdkError("name the models to build (edge-sdk models list)")
         return subprocess.call([sys.executable, "-m", "conversion.build", *args.names], cwd=root, env=os.environ.copy())
     if args.action == "finetune-action":
-        root = _source_checkout("finetune-action")
-        if args.data is None or not args.name:
-            raise EdgeSdkError("finetune-action needs --data DIR (DIR/<label>/*.mp4) and --name NAME")
+        return _finetune_action(args)
+    raise AssertionError(args.action)
+
+
+def _finetune_action(args: argparse.Namespace) -> int:
+    if args.data is None or not args.name:
+        raise ConfigError("finetune-action needs --data DIR (DIR/<label>/*.mp4) and --name NAME")
+    start = args.start or ("scratch" if args.init else "kinetics")
+    if start == "scratch":
+        if args.base is not None:
+            raise ConfigError("--base is the frozen stream of --from kinetics; --from scratch trains its own")
+        root = _source_checkout("finetune-action --from scratch")
         if not Path(args.data).is_dir():
-            raise EdgeSdkError(f"--data {args.data}: not a directory")
+            raise ConfigError(f"--data {args.data}: not a directory (expected DIR/<label>/*.mp4)")
         cmd = [sys.executable, "-m", "conversion.movinet_train", "--data", str(Path(args.data).resolve()),
-               "--name", args.name, "--epochs", str(args.epochs), "--steps", str(args.steps), "--size", str(args.size),
-               "--seed", str(args.seed), "--register"]
+               "--name", args.name, "--epochs", str(args.epochs), "--steps", str(args.steps or 40),
+               "--size", str(args.size), "--seed", str(args.seed), "--register"]
         if args.init:
             cmd += ["--init", str(Path(args.init).resolve())]
         return subprocess.call(cmd, cwd=root, env=os.environ.copy())
-    raise AssertionError(args.action)
+    if args.init:
+        raise ConfigError("--init starts the TensorFlow path (--from scratch); --from kinetics keeps the Kinetics-600 "
+                          "stream frozen")
+    from .action.finetune import finetune_kinetics
+    from .config import DEFAULT_ACTION_MODEL
+    from .models import user_manifest_path
+
+    bar = _bar(None, "clips", "clip")
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        result = finetune_kinetics(args.data, args.name, base=args.base or DEFAULT_ACTION_MODEL, l2=args.l2,
+                                   steps=args.steps or 400, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    r = result.report
+    cv = r["cross_validation"]
+    print(f"{len(r['clips'])} clips, {len(r['labels'])} classes ({', '.join(r['labels'])}), "
+          f"{sum(c['model_frames'] for c in r['clips'])} model frames")
+    how = "leave-one-clip-out" if cv["folds"] == len(r["clips"]) else f"{cv['folds']}-fold cross-validation"
+    if cv["judged"]:
+        print(f"{how}: {cv['correct']} of {cv['judged']} clips right (accuracy {cv['accuracy']}, chance {cv['chance']})")
+    else:
+        print(f"{how}: not measured (a class has a single clip)")
+    print(f"head {result.head_path}")
+    print(f"registered {result.name} in {user_manifest_path()}: edge-sdk analyze CLIP --action {result.name}")
+    return 0
 
 
 @contextlib.contextmanager

@@ -185,12 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--sha256", default=None, help="pull URL: the digest the download must have")
     p.add_argument("-q", "--quiet", action="store_true", help="pull: no progress bars")
-    g = p.add_argument_group("finetune-action (MoViNet-A0 stream, ReLU6, no SE; needs the [convert] extra)")
-    g.add_argument("--data", type=Path, help="DIR/<label>/*.mp4")
-    g.add_argument("--name", help="model name: movinet-a0-<name>-int8 / -fp16 in the user manifest")
-    g.add_argument("--epochs", type=int, default=8)
-    g.add_argument("--steps", type=int, default=40, help="steps per epoch")
-    g.add_argument("--size", type=int, default=64, help="input resolution (square)")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--init", help="start from our .weights.h5 or an official MoViNet-A0 checkpoint (backbone)")
+    g = p.add_argument_group(
+        "finetune-action (default: a small head on the frozen Kinetics-600 stream, numpy only; "
+        "--from scratch: the whole A0 stream in TensorFlow, needs the source checkout and the [convert] extra)")
+    g.add_argument("--data", type=Path, help="DIR/<label>/*.mp4: one directory per class, a few clips each")
+    g.add_argument("--name", help="model name in the user manifest (--from scratch: movinet-a0-<name>-int8 / -fp16)")
+    g.add_argument("--from", dest="start", choices=["kinetics", "scratch"], default=None,
+                   help="kinetics (default): train a head on the Kinetics-600 stream's pooled embedding, the file "
+                        "stays frozen; scratch: train the small A0 stream (ReLU6, no SE) in TensorFlow, from random "
+                        "weights or --init (default with --init)")
+    g.add_argument("--base", default=None, help="kinetics: the frozen stream model (default movinet-a0-stream-k600-int8)")
+    g.add_argument("--l2", type=float, default=1e-2, help="kinetics: weight decay of the head")
+    g.add_argument("--epochs", type=int, default=8, help="scratch: epochs")
+    g.add_argument("--steps", type=int, default=None, help="scratch: steps per epoch (40); kinetics: head steps (400)")
+    g.add_argument("--size", type=int, default=64, help="scratch: input resolution (square)")
+    g.add_argument("--seed", type=int, default=0, help="scratch: seed")
+    g.add_argument("--init", help="scratch: start from our .weights.h5 or an official MoViNet-A0 checkpoint (backbone)")
     return ap

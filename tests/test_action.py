@@ -227,7 +227,7 @@ def test_finetune_action_cli_learns_new_classes_from_the_demo_checkpoint(tmp_pat
     data = write_dataset(tmp_path / "clips", clips_per_class=20, frames=24, seed=5, classes=("moving_up", "moving_down"))
     init = ROOT / "tflite_models" / "movinet-a0-demo.weights.h5"
     r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "models", "finetune-action", "--data", str(data),
-                        "--name", "updown", "--epochs", "3", "--steps", "40", "--init", str(init)],
+                        "--name", "updown", "--from", "scratch", "--epochs", "3", "--steps", "40", "--init", str(init)],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert "registered in" in r.stdout

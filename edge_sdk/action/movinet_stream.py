@@ -13,6 +13,10 @@ Two model layouts are understood, both by their signature names:
   count passes it, buffer and count are scaled down together (the mean the graph computes is
   unchanged), so the pools become an exponentially weighted mean over ~``pool_frames`` frames.
 
+A manifest entry with ``params.head`` (``edge-sdk models finetune-action``) runs a ``graph`` file frozen
+and classifies its pooled embedding (:meth:`StreamModel.embedding`) with that numpy head instead of the
+file's own classifier (:mod:`edge_sdk.action.head`).
+
 States are matched input -> output by name (never by order); int8 states start at their zero
 point, and an output whose quantization differs from its input's is requantized before it is fed
 back. Images go in as RGB in [0, 1] (quantized through a 256-entry table for int8 inputs).
@@ -31,12 +35,13 @@ from typing import Any
 import numpy as np
 
 from ..config import ActionOptions, ModelAsset
-from ..errors import ConfigError, InvalidFrameError, ModelLoadError, ModelNotFoundError
+from ..errors import ConfigError, InvalidFrameError, ModelIntegrityError, ModelLoadError, ModelNotFoundError
 from ..models import ResolvedModel, cache_dir, resolve_model, shipped_dir
 from ..results import ActionPrediction, StageTimings
 from ..runtime import LoadedInterpreter, load_interpreter
 from ..video.frames import check_frame
 from .base import ActionOutput
+from .head import ActionHead, load_head
 from .labels import LabelSet
 from .preprocess import to_model_rgb
 from .sampler import FrameSampler
@@ -118,6 +123,7 @@ class StreamModel:
         self.quantized_sums = tuple(s.name for s in self._states
                                     if s.name.endswith("pool_buffer") and s.dtype in (np.int8, np.uint8))
         self._pools = self._find_pools(path)
+        self._head_pool = next(((b, c) for b, c in self._pools if b.name.endswith("head_pool_buffer")), None)
         scale, zp = image["quantization"]
         if image["dtype"] in (np.int8, np.uint8):
             info = np.iinfo(image["dtype"])
@@ -144,6 +150,23 @@ class StreamModel:
             if cnt.dtype == np.int32 and buf.dtype == np.float32 and int(np.prod(cnt.shape)) == 1:
                 pools.append((buf, cnt))  # else an int8 sum (``quantized_sums``): rescaling it would lose it
         return pools
+
+    @property
+    def embedding_dim(self) -> int | None:
+        """D of :meth:`embedding` (the graph's pooled head features), None when the file keeps no such pool."""
+        return int(np.prod(self._head_pool[0].shape)) if self._head_pool else None
+
+    def embedding(self) -> np.ndarray:
+        """(D,) float32: the running mean of the last block's features after the last :meth:`step`, which
+        is what the file's own classifier reads (its ``head_pool`` state: buffer / frame count; zeros
+        before the first step). A ``graph`` file with a float head pool only (:attr:`embedding_dim`)."""
+        if self._head_pool is None:
+            raise ModelLoadError("this stream model keeps no float head pool state (state_head_pool_buffer / "
+                                 "_frame_count): it has no embedding to read")
+        buf, cnt = self._head_pool
+        k = int(self._interp.tensor(cnt.in_index)().reshape(-1)[0])
+        b = self._interp.get_tensor(buf.in_index).reshape(-1).astype(np.float32)
+        return b / np.float32(k) if k > 0 else np.zeros_like(b)
 
     @property
     def pool_count(self) -> int:
@@ -275,6 +298,8 @@ class MovinetActionBackend:
         asset: the stream model: manifest name or path of a stream .tflite, sha256, threads, runtime.
         classifier: split layout only: the float classifier (name or path). Default: the manifest's
             ``params.classifier``, else ``<model stem minus precision>-classifier.tflite`` next to the model.
+        (head): a manifest entry's ``params.head`` (.npz, sha256 ``params.head_sha256``) replaces the
+            file's classifier: its classes and labels are the head's.
         labels: label file (one per line). Default: the manifest's ``params.labels`` in
             ``tflite_models/``, else ``<stem>-labels.txt`` next to the model, else ``class_<i>``.
         actions: the reported subset / groups of labels (:class:`~edge_sdk.action.labels.LabelSet`).
@@ -302,7 +327,12 @@ class MovinetActionBackend:
         _warn_in_graph_sum(self.stream, self.model.path)
         self.classifier: ResolvedModel | None = None
         self._cls: LoadedInterpreter | None = None
-        if self.stream.layout == "split":
+        self.head: ActionHead | None = None
+        self.head_path: Path | None = None
+        if self._entry_param("head"):
+            self.head = self._load_head()
+            self.num_classes = len(self.head.labels)
+        elif self.stream.layout == "split":
             self.classifier = self._find_classifier(o.classifier)
             self._cls = load_interpreter(self.classifier.path, 1, runtime)
             cin = self._cls.interpreter.get_input_details()[0]
@@ -314,7 +344,7 @@ class MovinetActionBackend:
             self.num_classes = int(self._cls.interpreter.get_output_details()[0]["shape"][-1])
         else:
             self.num_classes = self.stream.output_dim
-        self.labels = self._find_labels(o.labels)
+        self.labels = self.head.labels if self.head is not None and o.labels is None else self._find_labels(o.labels)
         if len(self.labels) != self.num_classes:
             raise ConfigError(f"{len(self.labels)} labels for a model with {self.num_classes} classes: the label file "
                               "must list one label per model output, in output order")
@@ -356,6 +386,22 @@ class MovinetActionBackend:
         if sib.is_file():
             return resolve_model(sib)
         raise ModelNotFoundError(f"{self.model.path} emits features: pass its classifier (e.g. {sib.name})")
+
+    def _load_head(self) -> ActionHead:
+        """The manifest entry's ``params.head`` (an .npz in ``<cache>/models``, sha256 ``params.head_sha256``)
+        on this stream's pooled embedding."""
+        name = str(self._entry_param("head"))
+        path = next((d / name for d in (cache_dir() / "models", shipped_dir()) if (d / name).is_file()),
+                    cache_dir() / "models" / name)
+        head = load_head(path, self._entry_param("head_sha256") or None)
+        if self.stream.embedding_dim != head.dim:
+            raise ModelLoadError(f"action head {path} reads a {head.dim}-value embedding; {self.model.path} keeps "
+                                 f"{self.stream.embedding_dim or 'no'} pooled embedding")
+        if head.base_sha256 and head.base_sha256 != self.model.sha256:
+            raise ModelIntegrityError(f"action head {path} was trained on the stream file with sha256 "
+                                      f"{head.base_sha256}, not on {self.model.path} ({self.model.sha256})")
+        self.head_path = path
+        return head
 
     def _find_labels(self, labels: str | os.PathLike | None) -> tuple[str, ...]:
         if labels is not None:
@@ -447,6 +493,8 @@ class MovinetActionBackend:
                             reset=was_reset, scores=probs)
 
     def _classify(self, y: np.ndarray) -> np.ndarray:
+        if self.head is not None:
+            return self.head.logits(self.stream.embedding())
         if self._cls is None:
             return y
         self._count += 1
@@ -477,6 +525,7 @@ class MovinetActionBackend:
             "backend": self.name, "model": m.name, "path": str(m.path), "sha256": m.sha256,
             "demo": bool(self._entry_param("demo")),
             "classifier": str(self.classifier.path) if self.classifier else None,
+            "head": str(self.head_path) if self.head_path else None,
             "layout": self.stream.layout, "input_size": self.stream.input_size, "classes": self.num_classes,
             "actions": len(self.label_set), "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,
             "int8_running_sum_in_graph": bool(self.stream.quantized_sums),
