@@ -19,7 +19,8 @@ import numpy as np
 
 
 def run(frames: list[np.ndarray], fps: float, crop_tracking: bool, smoothing: bool) -> dict[str, Any]:
-    from edge_sdk import AnalyzerConfig, EdgeAnalyzer, OneEuroOptions, PoseOptions
+    from edge_sdk import AnalyzerConfig, EdgeAnalyzer, PoseOptions
+    from edge_sdk.config import OneEuroOptions
 
     opts = PoseOptions(crop_tracking=crop_tracking, smoothing=OneEuroOptions() if smoothing else None)
     kps, scores = [], []

@@ -6,15 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_sdk import (
-    AnalyzerConfig,
-    AnnotatedVideoSink,
-    CaptionAnnotator,
-    EdgeAnalyzer,
-    Event,
-    SkeletonAnnotator,
-    TextAnnotator,
-)
+from edge_sdk import AnalyzerConfig, EdgeAnalyzer, Event
+from edge_sdk.sinks.video import AnnotatedVideoSink
+from edge_sdk.video.draw import CaptionAnnotator, SkeletonAnnotator, TextAnnotator
 
 
 def _result(messi: np.ndarray):

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge_sdk import AudioFormatError
 from edge_sdk.audio.signal import SAMPLE_RATE, read_wav, resample, to_mono_16k
 from edge_sdk.audio.vad import VadOptions, VoiceActivityDetector, find_utterances, merge_utterances
+from edge_sdk.errors import AudioFormatError
 
 ENERGY = VadOptions(method="energy")  # the energy VAD's own behaviour (Silero: tests/test_vad.py)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from edge_sdk import BackendUnavailableError, ConfigError, SourceError
+from edge_sdk import ConfigError, SourceError
+from edge_sdk.errors import BackendUnavailableError
 from edge_sdk.video.cameras import CameraOptions, is_gstreamer_pipeline, opencv_has_gstreamer
 from edge_sdk.video.sources import CaptureSource
 

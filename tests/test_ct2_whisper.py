@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 
 from conversion.metrics import normalize, wer
-from edge_sdk import EdgeSdkError, ModelIntegrityError, ModelNotFoundError
+from edge_sdk import EdgeSdkError, ModelNotFoundError
 from edge_sdk.audio.signal import read_wav, to_mono_16k
 from edge_sdk.config import DEFAULT_ASR_MODEL, AsrOptions, ModelAsset
+from edge_sdk.errors import ModelIntegrityError
 
 if not os.environ.get("EDGE_SDK_REQUIRE_ASR"):  # `make test` sets it: a missing extra fails there
     pytest.importorskip("ctranslate2", reason="needs the [asr] extra")

@@ -19,16 +19,9 @@ import pytest
 from test_cli import MESSI_BOXES, run_cli
 
 from conversion.metrics import box_iou, pck
-from edge_sdk import (
-    AnalyzerConfig,
-    BackendUnavailableError,
-    EdgeAnalyzer,
-    MediaPipeOptions,
-    ModelAsset,
-    ModelIntegrityError,
-    ModelNotFoundError,
-    PoseOptions,
-)
+from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, ModelNotFoundError, PoseOptions
+from edge_sdk.config import MediaPipeOptions
+from edge_sdk.errors import BackendUnavailableError, ModelIntegrityError
 from edge_sdk.pose.movenet import MoveNetBackend
 from edge_sdk.results import BLAZEPOSE_LANDMARKS, COCO_FROM_BLAZEPOSE, COCO_KEYPOINTS
 

@@ -33,6 +33,17 @@ def test_everything_exported_exists():
     assert missing == [] and len(set(edge_sdk.__all__)) == len(edge_sdk.__all__)
 
 
+def test_the_top_level_stays_small_and_every_error_is_reachable():
+    """~30 names at the top (faster-whisper: 7, MediaPipe Tasks: a handful per task); the rest in modules."""
+    import inspect
+
+    from edge_sdk import errors
+
+    assert 20 <= len(edge_sdk.__all__) <= 32, len(edge_sdk.__all__)
+    tree = [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, errors.EdgeSdkError)]
+    assert len(tree) >= 15 and all(c.__module__ == "edge_sdk.errors" for c in tree)
+
+
 def test_name_tables_match_the_implementations():
     from edge_sdk.config import POSE_BACKENDS, RUNTIME_CHOICES
     from edge_sdk.pose import POSE_FACTORIES

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, ModelAsset, OneEuroOptions, Pose, PoseOptions, SourceError
+from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, ModelAsset, Pose, PoseOptions, SourceError
+from edge_sdk.config import OneEuroOptions
 from edge_sdk.pose.smoothing import OneEuroFilter
 from edge_sdk.results import Event
 from edge_sdk.stages import FrameInput, PoseStage, StageInfo

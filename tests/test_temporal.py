@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, ModelAsset, OneEuroOptions, Pose, PoseOptions
+from edge_sdk import AnalyzerConfig, ConfigError, EdgeAnalyzer, ModelAsset, Pose, PoseOptions
+from edge_sdk.config import OneEuroOptions
 from edge_sdk.pose.cropping import next_crop_region
 from edge_sdk.pose.smoothing import OneEuroFilter
 

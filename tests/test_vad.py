@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge_sdk import ModelIntegrityError, ModelNotFoundError
+from edge_sdk import ModelNotFoundError
 from edge_sdk.audio.vad import VadOptions, VoiceActivityDetector, find_utterances
+from edge_sdk.errors import ModelIntegrityError
 
 pytest.importorskip("onnxruntime", reason="needs the [asr] extra")
 
