@@ -82,14 +82,13 @@ def cmd_pose(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .audio.decode import has_audio_track
-    from .config import AnalyzerConfig
+    from .cli_config import analyzer_config, snapshot_options
     from .jobs import analyze_file
 
     args.out = _out_dir(args.out, "analyze")
     if args.audio is None and has_audio_track(args.video):  # the video's own soundtrack, unless --audio
         args.audio = args.video
-    config = AnalyzerConfig(pose=_pose_options(args), mode="video", asr=_asr_options(args) if args.audio else None,
-                            action=_action_options(args), zones=zone_options(args))
+    config = analyzer_config(args, "video", speech=args.audio is not None)
     snapshots = snapshot_options(args)
     bar = _bar(args.max_frames, "analyze", "frame")
     try:
@@ -113,57 +112,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _action_options(args: argparse.Namespace):
-    from .config import ActionOptions, ModelAsset
-
-    if not getattr(args, "action_model", None):
-        action_choices(args)  # --actions without --action is a usage error
-        return None
-    runtime = getattr(args, "runtime", "auto")  # --runtime applies to every TFLite stage
-    return ActionOptions(asset=ModelAsset(args.action_model, None, args.action_threads, runtime),
-                         frame_stride=args.action_stride, **action_choices(args))
-
-
-def action_choices(args: argparse.Namespace) -> dict[str, Any]:
-    """ActionOptions fields from ``--actions``, ``--per-person`` and ``--action-fps``."""
-    if args.action_model is None:
-        given = [f for f, v in (("--actions", args.actions), ("--per-person", args.per_person),
-                                ("--action-fps", args.action_fps)) if v]
-        if given:
-            raise ConfigError(f"{', '.join(given)} need --action (they choose what the action stage reports)")
-    return {"actions": args.actions, "per_person": args.per_person, "sample_fps": args.action_fps}
-
-
-def zone_options(args: argparse.Namespace):
-    """:class:`~edge_sdk.zones.ZoneOptions` from ``--zone`` / ``--line``, or None without either."""
-    from .zones import ZoneOptions
-
-    if not args.zone and not args.line:
-        return None
-    return ZoneOptions.from_specs(args.zone, args.line)
-
-
-def snapshot_options(args: argparse.Namespace):
-    """:class:`~edge_sdk.sinks.snapshots.SnapshotOptions` from ``--snapshots`` (None without it); checks
-    that ``--out``'s snapshots folder, if there, is a real folder inside it."""
-    from .sinks.snapshots import SnapshotOptions
-
-    if args.snapshots is None:
-        return None
-    kinds = tuple(k.strip() for k in args.snapshots.split(",") if k.strip())
-    opts = SnapshotOptions(kinds=kinds, keep=args.snapshot_keep, max_mb=args.snapshot_mb)
-    if args.out is not None:
-        snap = Path(args.out) / "snapshots"
-        if snap.is_symlink() or (snap.exists() and not snap.is_dir()):
-            raise ConfigError(f"{snap} must be a directory inside {args.out} (it is a symlink or a file)")
-    return opts
-
-
 def _asr_options(args: argparse.Namespace):
     from .config import AsrOptions, ModelAsset
 
-    if hasattr(args, "asr_model"):  # analyze: --model is the pose model
-        return AsrOptions(asset=ModelAsset(args.asr_model, None, args.threads))
     return AsrOptions(asset=ModelAsset(args.model, args.sha256, args.threads), language=args.language, window=args.window)
 
 
@@ -223,10 +174,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 def _live_plan(args: argparse.Namespace) -> dict[str, Any]:
     """Everything ``live`` will run, checked, nothing started: analyze_live's arguments but the sinks."""
-    import dataclasses
-
+    from .cli_config import analyzer_config, profile_from_args, snapshot_options
     from .identity import RunIdentity
-    from .profiles import get_profile
+    from .models import resolve_model
     from .sinks.outputs import camera_from_args, check_output_args
 
     if args.source is None:
@@ -236,21 +186,16 @@ def _live_plan(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
     if args.camera_name is not None:
         RunIdentity(args.camera_name, "check")
-    profile = get_profile(args.profile)
+    config = analyzer_config(args, "live", speech=args.mic is not None or args.audio is not None)
     if args.model is not None:
-        from .models import resolve_model
-
         resolve_model(args.model, task="pose")
-        profile = dataclasses.replace(profile, pose_model=args.model)
-    choices, action = action_choices(args), None
-    if args.action_model is not None:  # --action [MODEL]: the profile's options, MODEL if given
+    if config.action is not None:
         from .stages.action import ActionStage
 
-        action = profile.action_options(args.action_model or None, **choices)
-        ActionStage(action).close()  # the model, its labels and the chosen actions load: checked before the run
+        ActionStage(config.action).close()  # the model, its labels and the chosen actions load: checked before the run
     check_output_args(args)
-    return dict(source=args.source, profile=profile, replay=args.replay, seconds=args.seconds, camera=args.camera_name,
-                mic=args.mic, audio=args.audio, action=action, zones=zone_options(args),
+    return dict(source=args.source, profile=profile_from_args(args), config=config, replay=args.replay,
+                seconds=args.seconds, camera=args.camera_name, mic=args.mic, audio=args.audio,
                 camera_options=camera_from_args(args), snapshots=snapshot_options(args))
 
 
@@ -520,7 +465,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.plot:
         require_matplotlib()  # before the run, not after it
-    result = run_bench(args.video, frames=args.frames, profile=args.profile, action_model=args.action_model,
+    from .cli_config import profile_from_args
+
+    result = run_bench(args.video, frames=args.frames, profile=profile_from_args(args), action_model=args.action_model,
                        audio=args.audio, audio_passes=args.audio_passes, flat_out=args.flat_out,
                        progress=sys.stderr.isatty(), min_seconds=args.seconds, peers=not args.no_peers,
                        peer_whisper=args.peer_whisper)

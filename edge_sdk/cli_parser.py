@@ -14,23 +14,32 @@ from .config import (
     POSE_BACKEND_CHOICES,
     POSE_BACKENDS,
     RUNTIME_CHOICES,
-    VIDEO_POSE_MODEL,
 )
 
 __all__ = ["build_parser"]
 
 
-def _asset_args(p: argparse.ArgumentParser, model: str) -> None:
-    p.add_argument("--model", default=model, help=f"manifest name or .tflite path (default {model}; "
+def _asset_args(p: argparse.ArgumentParser, model: str | None) -> None:
+    """The pose model and backend. ``model`` None: the profile's (``--profile``), as analyze, live and bench."""
+    default = model or "the profile's"
+    p.add_argument("--model", default=model, help=f"pose model: manifest name or .tflite path (default {default}; "
                    "single-person: movenet-lightning-int8, movenet-thunder-int8)")
     p.add_argument("--sha256", default=None, help="expected sha256 of a --model path (checked if given)")
-    p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    p.add_argument("--threads", type=int, default=None, help="pose inference threads (default: the profile's / all cores)")
     p.add_argument("--runtime", default="auto", choices=RUNTIME_CHOICES)
     p.add_argument("--backend", default="movenet", choices=POSE_BACKEND_CHOICES,
                    help="pose backend; auto = --prefer first, the other if its package/runtime/model is missing")
     p.add_argument("--prefer", default="movenet", choices=POSE_BACKENDS, help="first choice of --backend auto")
     p.add_argument("--mp-complexity", type=int, default=1, choices=[1],
                    help="MediaPipe model complexity (1: the model the mediapipe wheel ships; 0 and 2 need a download)")
+
+
+def _profile_args(p: argparse.ArgumentParser) -> None:
+    """``--profile`` and what overrides it, the same in analyze, live and bench (edge_sdk.cli_config)."""
+    p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides "
+                                                     "auto): the models, threads and strides to start from")
+    p.add_argument("--asr-model", dest="asr_model", default=None, help="speech model (default: the profile's, "
+                                                                       f"{DEFAULT_ASR_MODEL})")
 
 
 def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, default_help: str,
@@ -48,6 +57,9 @@ def _action_arg(p: argparse.ArgumentParser, default: str | None, const: str, def
     g.add_argument("--per-person", action="store_true", help="one action stream per tracked person (crop around them)")
     g.add_argument("--action-fps", type=float, default=None,
                    help="model frames per second of video (default: the model's own rate, 5)")
+    g.add_argument("--action-threads", type=int, default=None, help="action inference threads (default 1)")
+    g.add_argument("--action-stride", type=int, default=None,
+                   help="models without their own rate: every n-th frame (default: the profile's)")
 
 
 def _zone_args(p: argparse.ArgumentParser) -> None:
@@ -102,11 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", type=Path, default=None,
                    help="audio file (wav, flac, mp3, m4a, opus) with the scene's speech, starting with the video; "
                         "default: the video's own soundtrack, if any")
-    p.add_argument("--asr-model", dest="asr_model", default=DEFAULT_ASR_MODEL)
-    _action_arg(p, default=None, const=DEFAULT_ACTION_MODEL, default_help=f"{DEFAULT_ACTION_MODEL}, Kinetics-600")
-    p.add_argument("--action-threads", type=int, default=1)
-    p.add_argument("--action-stride", type=int, default=1, help="models without their own rate: every n-th frame")
-    _asset_args(p, VIDEO_POSE_MODEL)
+    _profile_args(p)
+    _asset_args(p, None)
+    _action_arg(p, default=None, const="", default_help=f"the profile's, {DEFAULT_ACTION_MODEL} (Kinetics-600)")
     _zone_args(p)
 
     p = sub.add_parser("transcribe", help="speech-to-text of an audio file (Whisper: CTranslate2 or whisper.cpp)")
@@ -129,17 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, default=None, metavar="FILE.toml",
                    help="the device's setup in a TOML file (edge-sdk config check FILE); flags given here win over it")
     p.add_argument("--out", type=Path, default=None, help="output directory (default: runs/live/N, the next N)")
-    p.add_argument("--model", default=None, help="pose model (default: the profile's)")
     p.add_argument("--json", action="store_true", help="print summary.json's content as one JSON object")
     p.add_argument("--replay", action="store_true", help="deliver a file at its native fps (camera stand-in)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this much video")
-    p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides auto)")
     speech = p.add_mutually_exclusive_group()
     speech.add_argument("--mic", nargs="?", const="default", default=None, help="also transcribe this microphone")
     speech.add_argument("--audio", type=Path, default=None, metavar="FILE",
                         help="also transcribe this audio file (or a video's soundtrack), played in real time from the "
                              "start, as a microphone would hear it")
-    _action_arg(p, default=None, const="", default_help="the profile's model")
+    _profile_args(p)
+    _asset_args(p, None)
+    _action_arg(p, default=None, const="", default_help=f"the profile's, {DEFAULT_ACTION_MODEL} (Kinetics-600)")
     _zone_args(p)
     from .sinks.outputs import add_output_args
 
@@ -149,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("video", type=Path, help="a video file (frames are decoded first, then fed as fast as possible)")
     p.add_argument("--frames", type=int, default=300)
     p.add_argument("--seconds", type=float, default=10.0, help="each run cycles the frames for at least this long")
-    p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto")
+    _profile_args(p)
+    p.add_argument("--model", default=None, help="pose model (default: the profile's)")
+    p.add_argument("--threads", type=int, default=None, help="pose inference threads (default: the profile's)")
     _action_arg(p, default=DEFAULT_ACTION_MODEL, const=DEFAULT_ACTION_MODEL,
                 default_help=f"{DEFAULT_ACTION_MODEL}; the bench always measures it", options=False)
     p.add_argument("--audio", type=Path, default=None, help="WAV replayed in real time during the full run")

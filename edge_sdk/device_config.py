@@ -67,6 +67,8 @@ _KEYS: dict[str, tuple[str, tuple[type, ...], bool]] = {
     "capture.fps": ("--camera-fps", _NUM, False),
     "capture.fourcc": ("--fourcc", (str,), False),
     "pose.model": ("--model", (str,), False),
+    "pose.threads": ("--threads", (int,), False),
+    "speech.model": ("--asr-model", (str,), False),
     "action.enabled": ("--action", (bool,), False),
     "action.model": ("--action", (str,), False),
     "action.actions": ("--actions", (str, list), False),

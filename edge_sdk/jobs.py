@@ -72,7 +72,7 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                  audio: str | os.PathLike | None = None, action: bool | str | ActionOptions = False,
                  zones: ZoneOptions | None = None, sinks: Sequence[Sink] = (), camera_options: Any = None,
                  announce: Callable[[str], None] | None = None, camera: str | None = None,
-                 snapshots: SnapshotOptions | None = None) -> dict[str, Any]:
+                 snapshots: SnapshotOptions | None = None, config: AnalyzerConfig | None = None) -> dict[str, Any]:
     """The live loop on a camera, stream or (``replay``: paced) file with the profile's models.
 
     Speech: from microphone ``mic`` (``"default"``), or from the audio file ``audio`` played in real
@@ -81,7 +81,9 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     to use. ``zones``: zones and lines. ``sinks``: more outputs (MQTT, metrics, live view: they are told
     the models and the source, and ``announce`` gets their URLs). ``camera``: the name in every event
     (default from the source: ``camera0``, ``video2``, a stream's host, a file's stem); ``snapshots``: JPEGs
-    on events into ``out_dir/snapshots``. Returns the summary."""
+    on events into ``out_dir/snapshots``; ``config``: the whole configuration (e.g. from
+    :func:`edge_sdk.cli_config.analyzer_config`) instead of the profile's with ``action`` and ``zones``
+    (the profile still sets the frame stride). Returns the summary."""
     from .video.sources import CaptureSource
 
     if mic is not None and audio is not None:
@@ -93,13 +95,14 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     identity = RunIdentity(camera or camera_name(source))
     with SummarySink(out.path("summary.json"), source=str(source), profile=profile.to_dict(),
                      **identity.to_dict()) as summary:
-        config = profile.analyzer_config("live", asr=mic is not None or audio is not None, action=bool(action))
-        if isinstance(action, ActionOptions):
-            config = dataclasses.replace(config, action=action)
-        elif isinstance(action, str) and action:
-            config = dataclasses.replace(config, action=profile.action_options(action))
-        if zones is not None:
-            config = dataclasses.replace(config, zones=zones)
+        if config is None:
+            config = profile.analyzer_config("live", asr=mic is not None or audio is not None, action=bool(action))
+            if isinstance(action, ActionOptions):
+                config = dataclasses.replace(config, action=action)
+            elif isinstance(action, str) and action:
+                config = dataclasses.replace(config, action=profile.action_options(action))
+            if zones is not None:
+                config = dataclasses.replace(config, zones=zones)
         timeline = TimelineSink(out.fresh("timeline.jsonl"))
         with EdgeAnalyzer(config, sinks=[timeline, summary, *sinks], identity=identity) as analyzer, \
                 ExitStack() as sources:  # closed by run(); here too if run() is never reached

@@ -1,0 +1,90 @@
+"""The one way from command-line options to a configuration, shared by ``analyze``, ``live`` and ``bench``
+(and, through :mod:`edge_sdk.device_config`, the config file): a device profile plus the options given.
+
+    --profile NAME        the profile (auto: from the board): pose / speech / action models, threads, strides
+    --model, --threads    override the profile's pose model and threads; --asr-model its speech model
+    --runtime, --sha256, --backend, --prefer, --mp-complexity   the pose backend
+    --action [MODEL], --action-threads, --action-stride, --actions, --per-person, --action-fps
+    --zone, --line, --snapshots, --camera-name
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from .config import ActionOptions, AnalyzerConfig, MediaPipeOptions, ModelAsset
+from .errors import ConfigError
+from .profiles import DeviceProfile, get_profile
+
+__all__ = ["profile_from_args", "analyzer_config", "action_options", "action_choices", "zone_options",
+           "snapshot_options"]
+
+
+def profile_from_args(args: argparse.Namespace) -> DeviceProfile:
+    """``--profile`` with ``--model``, ``--threads`` and ``--asr-model`` put in place of its own."""
+    profile = get_profile(getattr(args, "profile", None))
+    over = {k: v for k, v in (("pose_model", getattr(args, "model", None)), ("threads", getattr(args, "threads", None)),
+                              ("asr_model", getattr(args, "asr_model", None))) if v is not None}
+    return dataclasses.replace(profile, **over) if over else profile
+
+
+def analyzer_config(args: argparse.Namespace, mode: str, *, speech: bool) -> AnalyzerConfig:
+    """The configuration a ``mode`` (``video``: a file in media time; ``live``) run of ``args`` asks for,
+    with a speech stage when ``speech``."""
+    profile = profile_from_args(args)
+    base = profile.analyzer_config(mode, asr=speech)
+    pose = dataclasses.replace(
+        base.pose, asset=ModelAsset(profile.pose_model, args.sha256, profile.threads, args.runtime),
+        backend=args.backend, prefer=args.prefer, mediapipe=MediaPipeOptions(model_complexity=args.mp_complexity))
+    return dataclasses.replace(base, pose=pose, action=action_options(args, profile), zones=zone_options(args))
+
+
+def action_options(args: argparse.Namespace, profile: DeviceProfile | None = None) -> ActionOptions | None:
+    """``--action [MODEL]`` (the profile's model if no MODEL) with the action options, or None."""
+    choices = action_choices(args)  # --actions without --action is a usage error
+    if getattr(args, "action_model", None) is None:
+        return None
+    profile = profile or profile_from_args(args)
+    runtime = getattr(args, "runtime", "auto")  # --runtime applies to every TFLite stage
+    stride = getattr(args, "action_stride", None)
+    return ActionOptions(asset=ModelAsset(args.action_model or profile.action_model, None,
+                                          getattr(args, "action_threads", None) or 1, runtime),
+                         frame_stride=stride if stride is not None else profile.action_stride, **choices)
+
+
+def action_choices(args: argparse.Namespace) -> dict[str, Any]:
+    """ActionOptions fields from ``--actions``, ``--per-person`` and ``--action-fps``."""
+    actions, per_person, fps = (getattr(args, k, None) for k in ("actions", "per_person", "action_fps"))
+    if getattr(args, "action_model", None) is None:
+        given = [f for f, v in (("--actions", actions), ("--per-person", per_person), ("--action-fps", fps)) if v]
+        if given:
+            raise ConfigError(f"{', '.join(given)} need --action (they choose what the action stage reports)")
+    return {"actions": actions, "per_person": bool(per_person), "sample_fps": fps}
+
+
+def zone_options(args: argparse.Namespace) -> Any:
+    """:class:`~edge_sdk.zones.ZoneOptions` from ``--zone`` / ``--line``, or None without either."""
+    from .zones import ZoneOptions
+
+    if not getattr(args, "zone", None) and not getattr(args, "line", None):
+        return None
+    return ZoneOptions.from_specs(args.zone, args.line)
+
+
+def snapshot_options(args: argparse.Namespace) -> Any:
+    """:class:`~edge_sdk.sinks.snapshots.SnapshotOptions` from ``--snapshots`` (None without it); checks
+    that ``--out``'s snapshots folder, if there, is a real folder inside it."""
+    from .sinks.snapshots import SnapshotOptions
+
+    if getattr(args, "snapshots", None) is None:
+        return None
+    kinds = tuple(k.strip() for k in args.snapshots.split(",") if k.strip())
+    opts = SnapshotOptions(kinds=kinds, keep=args.snapshot_keep, max_mb=args.snapshot_mb)
+    if args.out is not None:
+        snap = Path(args.out) / "snapshots"
+        if snap.is_symlink() or (snap.exists() and not snap.is_dir()):
+            raise ConfigError(f"{snap} must be a directory inside {args.out} (it is a symlink or a file)")
+    return opts
