@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from ..config import PoseOptions
-from ..results import Pose
+from ..results import Event, Pose
 from .motion import MotionStep
 from .smoothing import OneEuroFilter
 from .tracking import PoseTracker
@@ -22,7 +22,7 @@ __all__ = ["PeopleTracking"]
 
 class PeopleTracking:
     """Feed it every analyzed frame's poses in time order; returns the poses to report and the
-    events of that frame as (kind, data) pairs."""
+    events of that frame (:class:`Event` s, built once: the pose stage only adds the frame index)."""
 
     def __init__(self, options: PoseOptions, multi_person: bool) -> None:
         self._tracker: PoseTracker | None = None
@@ -38,20 +38,20 @@ class PeopleTracking:
         self._ids = 0
 
     def __call__(self, poses: tuple[Pose, ...], t_s: float, frame_size: tuple[int, int],
-                 ) -> tuple[tuple[Pose, ...], list[tuple[str, dict[str, Any]]]]:
-        events: list[tuple[str, dict[str, Any]]] = []
+                 ) -> tuple[tuple[Pose, ...], list[Event]]:
+        events: list[Event] = []
         if self._tracker is not None:
             u = self._tracker.update(poses, t_s, frame_size)
             poses = u.poses
-            events += [("person_leave", {"track_id": i}) for i in u.left]
+            events += [Event(t_s, "person_leave", {"track_id": i}) for i in u.left]
             if u.entered:
                 by_id = {p.track_id: p for p in poses}
-                events += [("person_enter", _seen(i, by_id.get(i))) for i in u.entered]
+                events += [Event(t_s, "person_enter", _seen(i, by_id.get(i))) for i in u.entered]
             self._ids += len(u.entered)
             if self._motion is not None:
                 poses, motion_events = self._motion(poses, t_s, frame_size)
                 self._motion.tracker.forget(u.left)
-                events += [(e.kind, dict(e.data)) for e in motion_events]
+                events += motion_events
         elif self._smoother is not None:
             if poses:
                 poses = (self._smoother(poses[0], t_s, frame_size),) + poses[1:]

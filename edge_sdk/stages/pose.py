@@ -53,7 +53,7 @@ class PeopleStep:
     def __call__(self, poses: tuple[Pose, ...], t_s: float, frame_size: tuple[int, int],
                  ) -> tuple[tuple[Pose, ...], tuple[Event, ...]]:
         poses, events = self.people(poses, t_s, frame_size)
-        return poses, tuple(Event(t_s, kind, data) for kind, data in events)
+        return poses, tuple(events)
 
     def reset(self) -> None:
         self.people.reset()
