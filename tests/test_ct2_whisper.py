@@ -80,7 +80,7 @@ def test_log_mel_equals_faster_whispers_features(jfk16k):
 
 
 def test_transcribes_jfk_exactly(ct2, jfk16k):
-    from conversion.fetch import JFK_TEXT
+    from edge_sdk.pull.samples import JFK_TEXT
 
     t = ct2.transcribe(jfk16k)
     assert normalize(t.text) == normalize(JFK_TEXT)

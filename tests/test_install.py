@@ -52,7 +52,7 @@ def user_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Path, tmp_path: Path):
     from test_cli import MESSI_BOXES
 
-    from conversion.fetch import JFK_TEXT
+    from edge_sdk.pull.samples import JFK_TEXT
 
     home = tmp_path / "user"
     home.mkdir()

@@ -96,7 +96,7 @@ def test_converted_files_match_the_ggml_layout_whisper_cpp_expects():
 
 
 def test_transcribes_jfk_exactly(q8, jfk16k):
-    from conversion.fetch import JFK_TEXT
+    from edge_sdk.pull.samples import JFK_TEXT
 
     t = q8.transcribe(jfk16k)
     assert normalize(t.text) == normalize(JFK_TEXT)
@@ -345,9 +345,9 @@ def _encode(path: Path, codec: str, audio: np.ndarray, frames: list | None = Non
 def test_compressed_audio_files_transcribe(jfk16k, tmp_path: Path, suffix, codec):
     """Each format decoded by a fresh context: a whisper.cpp context's output can depend on what it decoded
     before (seen after this module's other tests: 2 word errors on the mp3 instead of 0), not on the codec."""
-    from conversion.fetch import JFK_TEXT
     from edge_sdk.audio.decode import read_audio
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+    from edge_sdk.pull.samples import JFK_TEXT
 
     pytest.importorskip("av")
     x, sr = read_audio(_encode(tmp_path / f"jfk{suffix}", codec, jfk16k))
