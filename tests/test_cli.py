@@ -265,6 +265,7 @@ def test_live_replays_an_audio_file_as_its_microphone(media: Path, tmp_path: Pat
     assert r.returncode == 2 and "not allowed with" in r.stderr
 
 
+@pytest.mark.service
 def test_listen_at_a_terminal_hears_a_virtual_microphone(media: Path, tmp_path: Path):
     """``edge-sdk listen`` as a person runs it, with a microphone: PulseAudio's null sink stands in for
     one (jfk.wav played into it in real time); Ctrl-C after the last words ends it with 130."""
@@ -286,6 +287,7 @@ def test_listen_at_a_terminal_hears_a_virtual_microphone(media: Path, tmp_path: 
     assert "utterance(s)" in screen and "0.0 s dropped" in screen and "stopped by SIGINT" in screen, screen
 
 
+@pytest.mark.network
 def test_bench_and_samples_at_a_terminal(media: Path, tmp_path: Path):
     from terminal import run_in_terminal
 

@@ -96,6 +96,7 @@ def test_a_bad_config_is_a_usage_error_naming_the_line_and_key(tmp_path: Path, t
     assert r.returncode == 2 and "Traceback" not in r.stderr and not (tmp_path / "run").exists(), r.stderr  # nothing started
 
 
+@pytest.mark.service
 def test_the_service_unit_verifies_and_its_command_stops_cleanly_on_sigterm(device: Path, tmp_path: Path):
     exe = Path(sys.executable).with_name("edge-sdk")
     env = {**os.environ, "PATH": f"{exe.parent}:{os.environ['PATH']}"}

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.network, pytest.mark.slow]  # a fresh venv from the index, models pulled from PyPI
+
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(".git", ".venv*", ".cache", "build", "dist", "demo_out", "*.egg-info", "__pycache__",
                               ".pytest_cache", ".ruff_cache")

@@ -152,6 +152,7 @@ def test_counts_and_crossings_on_vtest_agree_with_the_labels(media: Path, tmp_pa
     assert len(enters) == len(leaves)  # everyone's stay ends: walked out, gone, or the end of the stream
 
 
+@pytest.mark.service
 @pytest.mark.skipif(shutil.which("mosquitto") is None, reason="needs the mosquitto broker")
 def test_zone_counts_are_retained_on_mqtt_and_a_prometheus_gauge(tmp_path: Path, vtest_frames):
     from prometheus_client import generate_latest
