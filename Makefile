@@ -81,8 +81,8 @@ demo: env media asr-models models-verify
 lint: dev-env
 	$(BIN)/ruff check edge_sdk conversion device_bench tests examples
 
-## The fast tier: lint + the tests that need no service, no TensorFlow and no network (on the real small
-## models and media already in the cache); `make test` runs every tier.
+## The fast tier: lint + the tests that need no service, no TensorFlow and no network, on the real small
+## models and media in the cache (`make media asr-models` once); `make test` runs every tier.
 check: dev-env
 	$(BIN)/ruff check edge_sdk conversion device_bench tests examples
 	$(BIN)/pytest -q -ra -m "not service and not tf and not network and not slow"

@@ -210,6 +210,7 @@ def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_p
     assert [e["label"] for e in starts] == ["arm wrestling"], starts
 
 
+@pytest.mark.slow
 def test_live_replay_at_a_terminal_stops_cleanly_on_ctrl_c(media: Path, tmp_path: Path):
     from terminal import run_in_terminal
 
@@ -249,6 +250,7 @@ def test_analyze_without_out_and_with_json(tmp_path: Path):
     assert summary["stats"]["loop"]["fps"] == pytest.approx(5 / summary["stats"]["loop"]["wall_s"], rel=0.02)
 
 
+@pytest.mark.slow
 def test_live_replays_an_audio_file_as_its_microphone(media: Path, tmp_path: Path):
     """Speech + video through the live loop without a microphone: jfk.wav played in real time on the
     analyzer's clock next to the paced vtest.avi replay."""

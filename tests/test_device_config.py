@@ -61,6 +61,7 @@ def test_config_check_says_what_live_will_run(device: Path):
     assert f"--out {device.parent / 'runs/hall'}" in got["command"]  # relative to the file, not the caller
 
 
+@pytest.mark.slow
 def test_live_with_a_config_file_and_flags_that_win(device: Path, tmp_path: Path):
     out = tmp_path / "run"
     r = cli("live", "--config", str(device), "--seconds", "3", "--camera-name", "hall-2", "--out", str(out),

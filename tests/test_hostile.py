@@ -329,6 +329,7 @@ print("alive")
 """
 
 
+@pytest.mark.slow
 def test_stalled_network_camera_raises_and_leaves_no_reader_behind(media: Path):
     r = run_child(STALLED_CAMERA, str(media / "vtest.avi"), timeout=90)
     assert r.returncode == 0, (r.returncode, r.stdout, r.stderr[-1500:])
@@ -707,6 +708,7 @@ def _noise_wav(path: Path, seconds: float, rate: int = 48000) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
 def test_transcribe_memory_does_not_grow_with_the_recording(tmp_path: Path, whisper_file: Path):
     """10 s and 10 min of 48 kHz audio: peak RSS may differ by the model-independent few MB of one

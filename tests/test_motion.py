@@ -125,6 +125,7 @@ def test_options_are_checked():
         MotionOptions(window_s=0.5, min_window_s=1.0)
 
 
+@pytest.mark.slow
 def test_no_pedestrian_in_vtest_is_called_running(media: Path):
     """vtest.avi frames 0-279 through the analyzer with the default pose model: everyone there walks
     or stands. A window that spans a tracker gap (the ID re-found on another person) or a fast walker's

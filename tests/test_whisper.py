@@ -124,6 +124,7 @@ def test_min_window_frames_is_checked_and_used():
     assert window_frames(40.0, 1.0, 256) == 1500
 
 
+@pytest.mark.slow
 def test_a_decode_does_not_depend_on_the_ones_before(q8):
     """The same utterance gives the same text after calls with longer windows (real noisy speech)."""
     from conversion.speech_corpus import _read16k, real_speech_corpus
@@ -137,6 +138,7 @@ def test_a_decode_does_not_depend_on_the_ones_before(q8):
         assert q8.transcribe_utterance(u) == first
 
 
+@pytest.mark.slow
 def test_q8_0_wer_no_worse_than_f16_plus_one_point(q8, corpus):
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
 
@@ -179,6 +181,7 @@ def _recognised(ref: str, hyp: str) -> dict[str, int]:
     return {w: min(n, h[w]) for w, n in r.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", ["jfk", "asterisk_demo-echotest", "alsa_Front_Left", "vm-record-prepend_snr20"])
 def test_every_word_survives_segmentation(q8, clip):
     """The default segmentation loses no word: each utterance of a recording (Silero, merged as ``transcribe``
@@ -196,6 +199,7 @@ def test_every_word_survives_segmentation(q8, clip):
     assert not lost, (clip, lost)
 
 
+@pytest.mark.slow
 def test_integer_stereo_and_44k_input_give_the_same_words(q8, jfk16k):
     from edge_sdk.audio.signal import resample
 
@@ -248,6 +252,7 @@ def test_cli_transcribe_json_contract(media: Path):
     assert r.returncode == 1 and "AudioFormatError" in r.stderr
 
 
+@pytest.mark.slow
 def test_analyzer_process_audio_streams_transcripts_into_the_timeline(jfk16k, messi, tmp_path: Path):
     from edge_sdk import AnalyzerConfig, EdgeAnalyzer
 
@@ -298,6 +303,7 @@ def test_listen_through_a_virtual_microphone(media: Path, tmp_path: Path):
     assert [e["kind"] for e in events] == ["transcript"] * len(segs)
 
 
+@pytest.mark.slow
 def test_analyze_video_with_speech_track(media: Path, tmp_path: Path):
     out = tmp_path / "run"
     run_cli("analyze", str(media / "vtest.avi"), "--audio", str(media / "jfk.wav"), "--out", str(out),
@@ -341,6 +347,7 @@ def _encode(path: Path, codec: str, audio: np.ndarray, frames: list | None = Non
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix, codec", [(".flac", "flac"), (".mp3", "libmp3lame"), (".m4a", "aac"), (".opus", "libopus")])
 def test_compressed_audio_files_transcribe(jfk16k, tmp_path: Path, suffix, codec):
     """Each format decoded by a fresh context: a whisper.cpp context's output can depend on what it decoded
@@ -358,6 +365,7 @@ def test_compressed_audio_files_transcribe(jfk16k, tmp_path: Path, suffix, codec
     assert e <= 1, (suffix, e, text)
 
 
+@pytest.mark.slow
 def test_analyze_uses_the_videos_own_soundtrack(media: Path, tmp_path: Path, jfk16k, vtest_frames):
     pytest.importorskip("av")
     video = _encode(tmp_path / "scene.mp4", "aac", jfk16k, vtest_frames[:40])
