@@ -132,6 +132,7 @@ def test_pose_save_draws_every_person_with_a_box(media: Path, tmp_path: Path):
         assert diff[y0, x0 + 2:x1 - 2].mean() > 100  # the box's top edge is drawn (PNG: exact)
 
 
+@pytest.mark.slow
 def test_version_module_entry_and_exit_codes(media: Path, tmp_path: Path):
     from edge_sdk import __version__
 
@@ -180,6 +181,7 @@ def test_ctrl_c_is_a_clean_stop(media: Path, tmp_path: Path):
     assert json.loads((out / "summary.json").read_text())["status"] == "stopped"
 
 
+@pytest.mark.slow
 def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path: Path):
     run_cli("analyze", str(media / "vtest.avi"), "--max-frames", "6", "--no-video", "--action", "--out", str(tmp_path / "a"))
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
@@ -195,6 +197,7 @@ def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path
     assert r.returncode == 1 and "cannot read image" in r.stderr and "no such file" in r.stderr and "WARN" not in r.stderr
 
 
+@pytest.mark.slow
 def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_path: Path):
     """As a person runs it: stdout and stderr a pseudo-terminal (tqdm draws its bar there; a bar
     without a known total once crashed on its first update)."""
@@ -237,6 +240,7 @@ def test_other_commands_at_a_terminal(media: Path, args: list[str], shows: str):
     assert rc == 0 and shows in screen.lower() and "Traceback" not in screen, screen
 
 
+@pytest.mark.slow
 def test_analyze_without_out_and_with_json(tmp_path: Path):
     clip = ROOT / "edge_sdk" / "samples" / "carving_ice.mp4"
     for n in (1, 2):

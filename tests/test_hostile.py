@@ -463,6 +463,7 @@ def _playable_frames(video: Path) -> int:
         return sum(1 for _ in c.decode(video=0))
 
 
+@pytest.mark.slow
 def test_sigterm_during_analyze_finalizes_summary_and_video(media: Path, tmp_path: Path, whisper_file: Path):
     import signal
 
@@ -627,6 +628,7 @@ print("offline ok")
 """
 
 
+@pytest.mark.slow
 def test_commands_never_touch_the_network(media: Path, tmp_path: Path, whisper_file: Path):
     r = run_child(NO_NETWORK, str(media / "vtest.avi"), str(media / "jfk.wav"), str(tmp_path / "out"),
                   str(media / "messi5.jpg"), timeout=300)

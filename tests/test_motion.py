@@ -15,6 +15,7 @@ from edge_sdk.results import Pose
 LABELS = Path(__file__).resolve().parents[1] / "device_bench" / "data" / "vtest_motion_labels.json"
 
 
+@pytest.mark.slow
 def test_states_match_the_hand_labels_on_real_people(media: Path):
     """vtest.avi frames 520-620 through the analyzer (shipped MultiPose int8, tracker, motion states):
     the tracked people inside the boxes labelled by eye (walking people, two who stand) have the

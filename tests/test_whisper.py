@@ -104,6 +104,7 @@ def test_transcribes_jfk_exactly(q8, jfk16k):
     assert t.audio_s == pytest.approx(11.0, abs=0.01) and t.wall_s > 0
 
 
+@pytest.mark.slow
 def test_fitted_window_keeps_the_text_of_the_full_window(jfk16k):
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
 
@@ -281,6 +282,7 @@ def test_microphone_errors_are_clear():
         MicrophoneSource("no-such-device-here")
 
 
+@pytest.mark.service
 def test_listen_through_a_virtual_microphone(media: Path, tmp_path: Path):
     """ALSA's file plugin as the default capture device, replaying jfk.wav (unpaced, read in blocks)."""
     (tmp_path / ".asoundrc").write_text(
@@ -380,6 +382,7 @@ def test_analyze_uses_the_videos_own_soundtrack(media: Path, tmp_path: Path, jfk
     assert r.returncode == 1 and "AudioFormatError" in r.stderr and "cannot decode audio" in r.stderr
 
 
+@pytest.mark.slow
 def test_live_speech_stage_uses_early_transcripts_and_keeps_every_word(q8, jfk16k):
     """``VadOptions.for_live()``: transcripts decoded at the pause are used as the utterances' texts; a pause
     that speech follows is decoded in vain and its text never shows; the words are those of jfk.wav."""

@@ -117,6 +117,7 @@ def test_walking_round_the_end_of_a_line_is_not_a_crossing():
 
 
 # -- real footage ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_counts_and_crossings_on_vtest_agree_with_the_labels(media: Path, tmp_path: Path):
     """Frames 0-109 of vtest.avi with the labelled road zone and path line: counts within +-1 of the
     labels at frames 0, 25, 50, 75, 100; the three labelled crossings (5 left->right, 71 right->left,
