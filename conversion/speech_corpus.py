@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from conversion.fetch import JFK_TEXT, _run, fetch_jfk, media_dir
+from conversion.fetch import _run, fetch_jfk, media_dir
 from edge_sdk.models import sha256_file
+from edge_sdk.pull.samples import JFK_TEXT
 
 ASTERISK_DEBS = ("asterisk-core-sounds-en-wav=1.6.1-1", "asterisk-core-sounds-en=1.6.1-1")
 ASTERISK_DIR = "usr/share/asterisk/sounds/en_US_f_Allison"

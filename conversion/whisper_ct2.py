@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from edge_sdk.convert.whisper_ggml import FTYPES, bpe_token_bytes, convert, ggml_tensors, mel_filters, parse_name, quantize_q8_0
+from edge_sdk.convert.whisper_ggml import FTYPES, convert, parse_name
 
-__all__ = ["FTYPES", "build", "convert", "mel_filters", "quantize_q8_0", "ggml_tensors", "bpe_token_bytes", "parse_name"]
+__all__ = ["build", "main"]
 
 
 def build(name: str, out_dir: Path) -> Path:

@@ -193,7 +193,7 @@ def load_corpus(name: str) -> list[tuple[str, np.ndarray, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from device_bench.pose_bench import machine_info
+    from device_bench.common import machine_info
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", nargs="*", type=int, default=[1, 2], help="thread counts of the WER/speed rows (none: skip)")

@@ -20,42 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from device_bench.common import iter_frames, machine_info
+
 DEFAULT_MODELS = ("movenet-lightning-int8", "movenet-lightning-fp16", "movenet-thunder-int8")
-
-
-def machine_info() -> dict[str, Any]:
-    from edge_sdk.runtime import runtime_versions
-
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "machine": platform.machine(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-        "runtimes": runtime_versions(),
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-
-
-def iter_frames(video: Path, n: int):
-    """Decode up to ``n`` frames, yielding each as soon as it is decoded (the live regime)."""
-    from edge_sdk.video.sources import VideoFileSource
-
-    with VideoFileSource(video, max_frames=n) as src:
-        for _, _, frame in src:
-            yield frame
 
 
 def invoke_stalls(model: str, n: int = 400) -> dict[str, float]:

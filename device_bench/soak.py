@@ -51,7 +51,7 @@ class _LoopedReplay:
 
 def main(argv: list[str] | None = None) -> int:
     from conversion.fetch import fetch_all_media
-    from device_bench.pose_bench import machine_info
+    from device_bench.common import machine_info
     from edge_sdk import AnalyzerConfig, AsrOptions, EdgeAnalyzer, ModelAsset
     from edge_sdk.audio.sources import WavSource
     from edge_sdk.loop import run

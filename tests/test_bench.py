@@ -15,6 +15,7 @@ if not os.environ.get("EDGE_SDK_REQUIRE_ASR"):  # `make test` sets it: a missing
     pytest.importorskip("ctranslate2", reason="needs the [asr] extra")
 
 
+@pytest.mark.slow
 def test_bench_cli_writes_json_and_plot(tmp_path: Path, media: Path):
     out, png = tmp_path / "bench.json", tmp_path / "bench.png"
     r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "bench", str(media / "vtest.avi"), "--frames", "40",

@@ -133,6 +133,7 @@ def test_pose_save_draws_every_person_with_a_box(media: Path, tmp_path: Path):
         assert diff[y0, x0 + 2:x1 - 2].mean() > 100  # the box's top edge is drawn (PNG: exact)
 
 
+@pytest.mark.slow
 def test_version_module_entry_and_exit_codes(media: Path, tmp_path: Path):
     from edge_sdk import __version__
 
@@ -181,6 +182,7 @@ def test_ctrl_c_is_a_clean_stop(media: Path, tmp_path: Path):
     assert json.loads((out / "summary.json").read_text())["status"] == "stopped"
 
 
+@pytest.mark.slow
 def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path: Path):
     run_cli("analyze", str(media / "vtest.avi"), "--max-frames", "6", "--no-video", "--action", "--out", str(tmp_path / "a"))
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
@@ -196,6 +198,7 @@ def test_one_action_flag_and_model_licenses_in_the_summary(media: Path, tmp_path
     assert r.returncode == 1 and "cannot read image" in r.stderr and "no such file" in r.stderr and "WARN" not in r.stderr
 
 
+@pytest.mark.slow
 def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_path: Path):
     """As a person runs it: stdout and stderr a pseudo-terminal (tqdm draws its bar there; a bar
     without a known total once crashed on its first update)."""
@@ -211,6 +214,7 @@ def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_p
     assert [e["label"] for e in starts] == ["arm wrestling"], starts
 
 
+@pytest.mark.slow
 def test_live_replay_at_a_terminal_stops_cleanly_on_ctrl_c(media: Path, tmp_path: Path):
     from terminal import run_in_terminal
 
@@ -237,6 +241,7 @@ def test_other_commands_at_a_terminal(media: Path, args: list[str], shows: str):
     assert rc == 0 and shows in screen.lower() and "Traceback" not in screen, screen
 
 
+@pytest.mark.slow
 def test_analyze_without_out_and_with_json(tmp_path: Path):
     clip = ROOT / "edge_sdk" / "samples" / "carving_ice.mp4"
     for n in (1, 2):
@@ -250,6 +255,7 @@ def test_analyze_without_out_and_with_json(tmp_path: Path):
     assert summary["stats"]["loop"]["fps"] == pytest.approx(5 / summary["stats"]["loop"]["wall_s"], rel=0.02)
 
 
+@pytest.mark.slow
 def test_live_replays_an_audio_file_as_its_microphone(media: Path, tmp_path: Path):
     """Speech + video through the live loop without a microphone: jfk.wav played in real time on the
     analyzer's clock next to the paced vtest.avi replay."""
@@ -266,6 +272,7 @@ def test_live_replays_an_audio_file_as_its_microphone(media: Path, tmp_path: Pat
     assert r.returncode == 2 and "not allowed with" in r.stderr
 
 
+@pytest.mark.service
 def test_listen_at_a_terminal_hears_a_virtual_microphone(media: Path, tmp_path: Path):
     """``edge-sdk listen`` as a person runs it, with a microphone: PulseAudio's null sink stands in for
     one (jfk.wav played into it in real time); Ctrl-C after the last words ends it with 130."""
@@ -287,6 +294,7 @@ def test_listen_at_a_terminal_hears_a_virtual_microphone(media: Path, tmp_path: 
     assert "utterance(s)" in screen and "0.0 s dropped" in screen and "stopped by SIGINT" in screen, screen
 
 
+@pytest.mark.network
 def test_bench_and_samples_at_a_terminal(media: Path, tmp_path: Path):
     from terminal import run_in_terminal
 

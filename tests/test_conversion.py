@@ -16,6 +16,7 @@ from edge_sdk.models import load_manifest, sha256_file
 
 @requires_tf
 @pytest.mark.conversion
+@pytest.mark.slow
 def test_rebuild_lightning_int8_reproduces_the_shipped_model(tmp_path: Path, messi):
     """Rebuilt from the npm package: bit-identical on the machine that built the shipped file; on
     another CPU the int8 calibration's float round-off moves activation scales by ~1e-4 relative,

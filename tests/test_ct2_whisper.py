@@ -81,13 +81,14 @@ def test_log_mel_equals_faster_whispers_features(jfk16k):
 
 
 def test_transcribes_jfk_exactly(ct2, jfk16k):
-    from conversion.fetch import JFK_TEXT
+    from edge_sdk.pull.samples import JFK_TEXT
 
     t = ct2.transcribe(jfk16k)
     assert normalize(t.text) == normalize(JFK_TEXT)
     assert len(t.segments) == 1 and 10.5 < t.segments[0].end_s <= 11.01
 
 
+@pytest.mark.slow
 def test_real_speech_wer_matches_whisper_cpp(ct2, clips):
     """Same weights, same VAD and window policy: CTranslate2 int8 within one point of whisper.cpp q8_0 on
     real clean and noisy recordings, and far from random."""
@@ -100,6 +101,7 @@ def test_real_speech_wer_matches_whisper_cpp(ct2, clips):
     assert ours < 0.15, ours
 
 
+@pytest.mark.slow
 def test_a_decode_does_not_depend_on_the_ones_before(ct2, clips):
     """The same utterance gives the same text after other windows and after sampled re-decodes, and a
     fresh model gives it too."""

@@ -61,6 +61,7 @@ def test_config_check_says_what_live_will_run(device: Path):
     assert f"--out {device.parent / 'runs/hall'}" in got["command"]  # relative to the file, not the caller
 
 
+@pytest.mark.slow
 def test_live_with_a_config_file_and_flags_that_win(device: Path, tmp_path: Path):
     out = tmp_path / "run"
     r = cli("live", "--config", str(device), "--seconds", "3", "--camera-name", "hall-2", "--out", str(out),
@@ -96,6 +97,7 @@ def test_a_bad_config_is_a_usage_error_naming_the_line_and_key(tmp_path: Path, t
     assert r.returncode == 2 and "Traceback" not in r.stderr and not (tmp_path / "run").exists(), r.stderr  # nothing started
 
 
+@pytest.mark.service
 def test_the_service_unit_verifies_and_its_command_stops_cleanly_on_sigterm(device: Path, tmp_path: Path):
     exe = Path(sys.executable).with_name("edge-sdk")
     env = {**os.environ, "PATH": f"{exe.parent}:{os.environ['PATH']}"}

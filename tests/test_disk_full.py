@@ -52,6 +52,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_analyze_fills_the_disk_and_ends_with_a_typed_error_and_a_final_summary(media: Path, tiny: Path):
     out = tiny / "run"
     r = _cli("analyze", str(media / "vtest.avi"), "--out", str(out))
@@ -75,6 +76,7 @@ def test_no_room_to_start_is_a_typed_error_and_no_summary(media: Path, tiny: Pat
     assert not (out / "summary.json").exists()
 
 
+@pytest.mark.slow
 def test_room_for_the_record_but_not_the_video(media: Path, small: Path):
     """9 MB free: the annotated video stops when less than its 8 MB margin is free (reported once,
     counted); the timeline and the final summary carry on in the room left."""

@@ -329,6 +329,7 @@ print("alive")
 """
 
 
+@pytest.mark.slow
 def test_stalled_network_camera_raises_and_leaves_no_reader_behind(media: Path):
     r = run_child(STALLED_CAMERA, str(media / "vtest.avi"), timeout=90)
     assert r.returncode == 0, (r.returncode, r.stdout, r.stderr[-1500:])
@@ -462,6 +463,7 @@ def _playable_frames(video: Path) -> int:
         return sum(1 for _ in c.decode(video=0))
 
 
+@pytest.mark.slow
 def test_sigterm_during_analyze_finalizes_summary_and_video(media: Path, tmp_path: Path, whisper_file: Path):
     import signal
 
@@ -626,6 +628,7 @@ print("offline ok")
 """
 
 
+@pytest.mark.slow
 def test_commands_never_touch_the_network(media: Path, tmp_path: Path, whisper_file: Path):
     r = run_child(NO_NETWORK, str(media / "vtest.avi"), str(media / "jfk.wav"), str(tmp_path / "out"),
                   str(media / "messi5.jpg"), timeout=300)
@@ -707,6 +710,7 @@ def _noise_wav(path: Path, seconds: float, rate: int = 48000) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
 def test_transcribe_memory_does_not_grow_with_the_recording(tmp_path: Path, whisper_file: Path):
     """10 s and 10 min of 48 kHz audio: peak RSS may differ by the model-independent few MB of one

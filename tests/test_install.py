@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.network, pytest.mark.slow]  # a fresh venv from the index, models pulled from PyPI
+
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(".git", ".venv*", ".cache", "build", "dist", "demo_out", "*.egg-info", "__pycache__",
                               ".pytest_cache", ".ruff_cache")
@@ -52,7 +54,7 @@ def user_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_in_a_fresh_venv_pulls_whisper_and_runs(user_venv: Path, media: Path, tmp_path: Path):
     from test_cli import MESSI_BOXES
 
-    from conversion.fetch import JFK_TEXT
+    from edge_sdk.pull.samples import JFK_TEXT
 
     home = tmp_path / "user"
     home.mkdir()

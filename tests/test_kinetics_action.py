@@ -85,6 +85,7 @@ def test_sampler_slots():
     assert [s(None) for _ in range(6)] == [True, False, False, True, False, False]
 
 
+@pytest.mark.slow
 def test_bounded_pools_stay_right_where_the_official_stream_decays(carving):
     """1500 model frames (5 minutes at 5 fps) of the clip looped: the file as released decays (its
     in-graph running sums saturate); with the pools bounded the first answer holds."""
@@ -154,6 +155,7 @@ def test_unknown_action_names_and_bad_label_files(tmp_path: Path):
         AnalyzerConfig(pose=None, action=ActionOptions(per_person=True))
 
 
+@pytest.mark.slow
 def test_per_person_streams_follow_track_ids(tmp_path: Path):
     """Arm wrestling, one stream per tracked person: each person's top actions ride on their pose,
     events carry the track ID, streams are kept only for people in view."""

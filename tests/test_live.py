@@ -19,6 +19,7 @@ def _edge_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("edge_sdk-")]
 
 
+@pytest.mark.slow
 def test_replay_runs_at_native_fps_with_latency_and_drops(media: Path, tmp_path: Path):
     timeline = tmp_path / "timeline.jsonl"
     slow = []
@@ -54,6 +55,7 @@ def test_camera_that_does_not_open_is_a_clear_error():
         CaptureSource("/no/such/video.mp4")
 
 
+@pytest.mark.slow
 def test_disconnect_mid_stream_keeps_what_was_written(media: Path, tmp_path: Path):
     cut = tmp_path / "cut.avi"  # the first 40% of the file: the header still promises 795 frames
     data = (media / "vtest.avi").read_bytes()
@@ -101,6 +103,7 @@ def test_timeline_survives_a_stage_exception(media: Path, tmp_path: Path):
     assert _edge_threads() == []
 
 
+@pytest.mark.slow
 def test_live_cli_writes_summary_with_latency(media: Path, tmp_path: Path):
     from test_cli import run_cli
 

@@ -10,11 +10,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 from services import Mosquitto, free_port
 from test_mqtt import VALIDATOR, Subscriber
 
 
+@pytest.mark.service
 def test_live_command_with_mqtt_metrics_and_the_view(media: Path, tmp_path: Path):
     with Mosquitto(tmp_path / "broker") as broker:
         sub = Subscriber(broker.port, "site/cam1")

@@ -7,6 +7,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from services import feed_run
 
@@ -23,6 +24,7 @@ def scrape(url: str) -> dict[tuple[str, tuple], float]:
             for fam in text_string_to_metric_families(text) for s in fam.samples}
 
 
+@pytest.mark.slow
 def test_metrics_scraped_during_a_replayed_run(media: Path, tmp_path: Path):
     sink = MetricsSink(port=0).start()
     sink.set_camera("hall")

@@ -15,6 +15,7 @@ from edge_sdk.results import Pose
 LABELS = Path(__file__).resolve().parents[1] / "device_bench" / "data" / "vtest_motion_labels.json"
 
 
+@pytest.mark.slow
 def test_states_match_the_hand_labels_on_real_people(media: Path):
     """vtest.avi frames 520-620 through the analyzer (shipped MultiPose int8, tracker, motion states):
     the tracked people inside the boxes labelled by eye (walking people, two who stand) have the
@@ -125,6 +126,7 @@ def test_options_are_checked():
         MotionOptions(window_s=0.5, min_window_s=1.0)
 
 
+@pytest.mark.slow
 def test_no_pedestrian_in_vtest_is_called_running(media: Path):
     """vtest.avi frames 0-279 through the analyzer with the default pose model: everyone there walks
     or stands. A window that spans a tracker gap (the ID re-found on another person) or a fast walker's

@@ -64,6 +64,7 @@ def broker(tmp_path: Path):
         yield b
 
 
+@pytest.mark.service
 def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_path: Path, vtest_frames):
     sub = Subscriber(broker.port, "cam1")
     timeline = tmp_path / "timeline.jsonl"
@@ -106,6 +107,7 @@ def test_every_event_arrives_once_in_order_and_matches_the_schema(broker, tmp_pa
     assert st["dropped"] == 0 and st["published"] == expected and st["disconnects"] == 0
 
 
+@pytest.mark.service
 def test_broker_killed_mid_stream_loses_nothing_within_the_outbox(broker, tmp_path: Path, vtest_frames):
     sub = Subscriber(broker.port, "cam")
     timeline = tmp_path / "timeline.jsonl"
@@ -143,6 +145,7 @@ def test_broker_killed_mid_stream_loses_nothing_within_the_outbox(broker, tmp_pa
     assert wall < 60 * 0.05 + 20  # the pipeline did not wait for the broker
 
 
+@pytest.mark.service
 def test_outbox_full_drops_and_counts_without_blocking(broker):
     sub = Subscriber(broker.port, "x")
     sink = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/x", summary_every_s=0, outbox=10, reconnect_min_s=0.2,
@@ -167,6 +170,7 @@ def test_outbox_full_drops_and_counts_without_blocking(broker):
         sub.close()
 
 
+@pytest.mark.service
 def test_username_password_and_bad_credentials(tmp_path: Path):
     with Mosquitto(tmp_path / "b", passwords={"edge": "s3cret"}) as b:
         sub = Subscriber(b.port, "p", username="edge", password="s3cret")
@@ -182,6 +186,7 @@ def test_username_password_and_bad_credentials(tmp_path: Path):
             sub.close()
 
 
+@pytest.mark.service
 def test_tls_broker_verified_by_its_certificate(tmp_path: Path):
     with Mosquitto(tmp_path / "b", tls=True) as b:
         good = MqttSink(MqttOptions(f"mqtts://127.0.0.1:{b.port}/s", ca_certs=str(b.cert)))

@@ -90,6 +90,7 @@ def test_landscape_file_finds_the_square_files_people(media: Path, vtest_frames)
     assert np.median(found) <= 0.05, street
 
 
+@pytest.mark.slow
 def test_tracker_keeps_ids_through_labelled_vtest_crossings(media: Path):
     """Human-labelled crossings of vtest.avi (device_bench/labels): with the default video MultiPose file
     the tracker never hands one labelled person's ID to another."""

@@ -52,6 +52,7 @@ def test_every_command_line_runs_or_says_what_it_needs():
         assert runnable or ln.split("# needs ", 1)[1].strip(), ln
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line", [ln for ln in _command_lines() if "# needs " not in ln])
 def test_readme_command_line_runs_as_written(line: str, media: Path, tmp_path: Path):
     import shlex

@@ -163,6 +163,7 @@ def test_audio_source_failure_ends_the_run_and_is_raised(media: Path, tmp_path: 
         assert len({e["t"] for e in after}) <= 1, [(e["kind"], e["t"]) for e in after]
 
 
+@pytest.mark.slow
 @needs_asr
 def test_media_time_interleaves_speech_and_frames_by_timestamp(media: Path, tmp_path: Path, vtest_frames):
     from edge_sdk import AsrOptions, ModelAsset

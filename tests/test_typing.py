@@ -59,6 +59,7 @@ def models() -> list[str]:
 '''
 
 
+@pytest.mark.slow
 def test_user_code_type_checks_strictly_against_the_package(tmp_path: Path):
     prog = tmp_path / "user_program.py"
     prog.write_text(USER_PROGRAM)

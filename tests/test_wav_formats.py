@@ -66,6 +66,7 @@ def test_every_encoding_decodes_to_the_same_signal(files, original):
         assert corr >= (0.95 if "8k" in name or "alaw" in name else 0.999), (name, corr)
 
 
+@pytest.mark.slow
 def test_every_encoding_gives_the_originals_transcript(files, original, asr):
     want = asr.transcribe(original).text
     assert "ask not what your country can do for you" in want.lower()

@@ -63,9 +63,9 @@ def _libggml_base() -> ctypes.CDLL:
 
 
 def test_q8_0_blocks_are_bit_exact_with_libggml():
-    from conversion.ct2 import read_ct2
     from conversion.fetch import whisper_ct2_dir
-    from conversion.whisper_ct2 import quantize_q8_0
+    from edge_sdk.convert.whisper_ggml import quantize_q8_0
+    from edge_sdk.whisper_files.ct2 import read_ct2
 
     lib = _libggml_base()
     m = read_ct2(whisper_ct2_dir("tiny.en") / "model.bin")
@@ -86,8 +86,8 @@ def test_q8_0_blocks_are_bit_exact_with_libggml():
 
 
 def test_converted_files_match_the_ggml_layout_whisper_cpp_expects():
-    from edge_sdk.audio.ggml_file import inspect_ggml
     from edge_sdk.models import resolve_model
+    from edge_sdk.whisper_files.ggml import inspect_ggml
 
     q, f = inspect_ggml(resolve_model(Q8).path), inspect_ggml(resolve_model(F16).path)
     assert q.hparams == f.hparams and q.hparams["n_vocab"] == 51864 and q.hparams["n_audio_layer"] == 4
@@ -97,7 +97,7 @@ def test_converted_files_match_the_ggml_layout_whisper_cpp_expects():
 
 
 def test_transcribes_jfk_exactly(q8, jfk16k):
-    from conversion.fetch import JFK_TEXT
+    from edge_sdk.pull.samples import JFK_TEXT
 
     t = q8.transcribe(jfk16k)
     assert normalize(t.text) == normalize(JFK_TEXT)
@@ -105,6 +105,7 @@ def test_transcribes_jfk_exactly(q8, jfk16k):
     assert t.audio_s == pytest.approx(11.0, abs=0.01) and t.wall_s > 0
 
 
+@pytest.mark.slow
 def test_fitted_window_keeps_the_text_of_the_full_window(jfk16k):
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
 
@@ -125,6 +126,7 @@ def test_min_window_frames_is_checked_and_used():
     assert window_frames(40.0, 1.0, 256) == 1500
 
 
+@pytest.mark.slow
 def test_a_decode_does_not_depend_on_the_ones_before(q8):
     """The same utterance gives the same text after calls with longer windows (real noisy speech)."""
     from conversion.speech_corpus import _read16k, real_speech_corpus
@@ -138,6 +140,7 @@ def test_a_decode_does_not_depend_on_the_ones_before(q8):
         assert q8.transcribe_utterance(u) == first
 
 
+@pytest.mark.slow
 def test_q8_0_wer_no_worse_than_f16_plus_one_point(q8, corpus):
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
 
@@ -180,6 +183,7 @@ def _recognised(ref: str, hyp: str) -> dict[str, int]:
     return {w: min(n, h[w]) for w, n in r.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", ["jfk", "asterisk_demo-echotest", "alsa_Front_Left", "vm-record-prepend_snr20"])
 def test_every_word_survives_segmentation(q8, clip):
     """The default segmentation loses no word: each utterance of a recording (Silero, merged as ``transcribe``
@@ -197,6 +201,7 @@ def test_every_word_survives_segmentation(q8, clip):
     assert not lost, (clip, lost)
 
 
+@pytest.mark.slow
 def test_integer_stereo_and_44k_input_give_the_same_words(q8, jfk16k):
     from edge_sdk.audio.signal import resample
 
@@ -249,6 +254,7 @@ def test_cli_transcribe_json_contract(media: Path):
     assert r.returncode == 1 and "AudioFormatError" in r.stderr
 
 
+@pytest.mark.slow
 def test_analyzer_process_audio_streams_transcripts_into_the_timeline(jfk16k, messi, tmp_path: Path):
     from edge_sdk import AnalyzerConfig, EdgeAnalyzer
 
@@ -277,6 +283,7 @@ def test_microphone_errors_are_clear():
         MicrophoneSource("no-such-device-here")
 
 
+@pytest.mark.service
 def test_listen_through_a_virtual_microphone(media: Path, tmp_path: Path):
     """ALSA's file plugin as the default capture device, replaying jfk.wav (unpaced, read in blocks)."""
     (tmp_path / ".asoundrc").write_text(
@@ -299,6 +306,7 @@ def test_listen_through_a_virtual_microphone(media: Path, tmp_path: Path):
     assert [e["kind"] for e in events] == ["transcript"] * len(segs)
 
 
+@pytest.mark.slow
 def test_analyze_video_with_speech_track(media: Path, tmp_path: Path):
     out = tmp_path / "run"
     run_cli("analyze", str(media / "vtest.avi"), "--audio", str(media / "jfk.wav"), "--out", str(out),
@@ -342,13 +350,14 @@ def _encode(path: Path, codec: str, audio: np.ndarray, frames: list | None = Non
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix, codec", [(".flac", "flac"), (".mp3", "libmp3lame"), (".m4a", "aac"), (".opus", "libopus")])
 def test_compressed_audio_files_transcribe(jfk16k, tmp_path: Path, suffix, codec):
     """Each format decoded by a fresh context: a whisper.cpp context's output can depend on what it decoded
     before (seen after this module's other tests: 2 word errors on the mp3 instead of 0), not on the codec."""
-    from conversion.fetch import JFK_TEXT
     from edge_sdk.audio.decode import read_audio
     from edge_sdk.audio.whisper_cpp import WhisperCppBackend
+    from edge_sdk.pull.samples import JFK_TEXT
 
     pytest.importorskip("av")
     x, sr = read_audio(_encode(tmp_path / f"jfk{suffix}", codec, jfk16k))
@@ -359,6 +368,7 @@ def test_compressed_audio_files_transcribe(jfk16k, tmp_path: Path, suffix, codec
     assert e <= 1, (suffix, e, text)
 
 
+@pytest.mark.slow
 def test_analyze_uses_the_videos_own_soundtrack(media: Path, tmp_path: Path, jfk16k, vtest_frames):
     pytest.importorskip("av")
     video = _encode(tmp_path / "scene.mp4", "aac", jfk16k, vtest_frames[:40])
@@ -373,6 +383,7 @@ def test_analyze_uses_the_videos_own_soundtrack(media: Path, tmp_path: Path, jfk
     assert r.returncode == 1 and "AudioFormatError" in r.stderr and "cannot decode audio" in r.stderr
 
 
+@pytest.mark.slow
 def test_live_speech_stage_uses_early_transcripts_and_keeps_every_word(q8, jfk16k):
     """``VadOptions.for_live()``: transcripts decoded at the pause are used as the utterances' texts; a pause
     that speech follows is decoded in vain and its text never shows; the words are those of jfk.wav."""

@@ -117,6 +117,7 @@ def test_walking_round_the_end_of_a_line_is_not_a_crossing():
 
 
 # -- real footage ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_counts_and_crossings_on_vtest_agree_with_the_labels(media: Path, tmp_path: Path):
     """Frames 0-109 of vtest.avi with the labelled road zone and path line: counts within +-1 of the
     labels at frames 0, 25, 50, 75, 100; the three labelled crossings (5 left->right, 71 right->left,
@@ -152,6 +153,7 @@ def test_counts_and_crossings_on_vtest_agree_with_the_labels(media: Path, tmp_pa
     assert len(enters) == len(leaves)  # everyone's stay ends: walked out, gone, or the end of the stream
 
 
+@pytest.mark.service
 @pytest.mark.skipif(shutil.which("mosquitto") is None, reason="needs the mosquitto broker")
 def test_zone_counts_are_retained_on_mqtt_and_a_prometheus_gauge(tmp_path: Path, vtest_frames):
     from prometheus_client import generate_latest

@@ -10,7 +10,7 @@ log-probability) gives no text.
 
 Safety: the model (a CTranslate2 directory: model.bin, vocabulary.txt, config.json) is resolved through
 the manifest (sha256 of all three) or checked as a path; model.bin's whole layout is walked
-(:func:`edge_sdk.convert.ct2.parse_ct2`) and the vocabulary matched to its embeddings before CTranslate2
+(:func:`edge_sdk.whisper_files.ct2.parse_ct2`) and the vocabulary matched to its embeddings before CTranslate2
 opens the directory; a model CTranslate2 still rejects raises :class:`ModelLoadError`.
 """
 
@@ -29,8 +29,8 @@ from .._version import install_hint
 from ..config import AsrOptions
 from ..errors import BackendUnavailableError, ConfigError, ModelIntegrityError, ModelLoadError
 from ..models import CT2_MAGIC, ResolvedModel, resolve_model
-from ..pull.whisper import CT2_SIDECARS
 from ..runtime import distribution_version
+from ..whisper_files.ct2 import CT2_SIDECARS
 from .mel import log_mel
 from .recognizer import UtteranceRecognizer, default_threads
 
@@ -64,7 +64,7 @@ def check_ct2_dir(resolved: ResolvedModel) -> Ct2Info:
     """Walk the model ``resolved`` points at (the model.bin of a CTranslate2 directory) before CTranslate2
     opens it: model.bin must still have ``resolved.sha256`` and a complete Whisper layout, vocabulary.txt
     one token per embedding, config.json an object; manifest models also pin those two files' digests."""
-    from ..convert.ct2 import parse_ct2
+    from ..whisper_files.ct2 import parse_ct2
 
     path = resolved.path
     if path.name != "model.bin":
@@ -128,7 +128,7 @@ class Ct2WhisperBackend(UtteranceRecognizer):
     compute_type = "int8"
 
     def __init__(self, options: AsrOptions | None = None) -> None:
-        from ..convert.whisper_ggml import bpe_token_bytes
+        from ..whisper_files.tokens import bpe_token_bytes
 
         self.options = options or AsrOptions()
         a = self.options.asset

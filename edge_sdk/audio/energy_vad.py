@@ -20,7 +20,7 @@ from .signal import SAMPLE_RATE
 from .utterance import Utterance
 
 if TYPE_CHECKING:
-    from .vad import VadOptions
+    from ..config import VadOptions
 
 __all__ = ["EnergyVad"]
 

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..whisper_files.mel import mel_filters
+
 __all__ = ["log_mel", "N_FFT", "HOP"]
 
 N_FFT = 400
@@ -20,8 +22,6 @@ HOP = 160
 
 @lru_cache(maxsize=2)
 def _filters(n_mels: int) -> np.ndarray:
-    from ..convert.whisper_ggml import mel_filters
-
     return mel_filters(n_mels=n_mels).astype(np.float32)  # (n_mels, 201)
 
 

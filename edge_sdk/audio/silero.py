@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from .._native import quiet_stderr
+from ..config import VadOptions
 from ..errors import BackendUnavailableError, ModelIntegrityError
 from ..models import ResolvedModel, resolve_model
 from .signal import SAMPLE_RATE
 from .utterance import Utterance
-from .vad import VadOptions
 
 __all__ = ["FRAME", "CONTEXT", "SileroModel", "SileroSegmenter", "speech_probabilities"]
 

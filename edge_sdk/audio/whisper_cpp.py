@@ -1,7 +1,7 @@
 """Speech-to-text with whisper.cpp (ggml f16/q8_0 models) through pywhispercpp's bindings.
 
 Safety: the model file is resolved through the manifest (sha256) or checked as a path, and its whole
-ggml layout is walked (:mod:`edge_sdk.audio.ggml_file`) before whisper.cpp opens it; a file
+ggml layout is walked (:mod:`edge_sdk.whisper_files.ggml`) before whisper.cpp opens it; a file
 whisper.cpp still rejects raises :class:`ModelLoadError`. Audio is validated and converted to
 16 kHz mono float32 first. No model name ever reaches pywhispercpp (that path downloads).
 
@@ -24,7 +24,7 @@ from ..config import AsrOptions, ModelAsset
 from ..errors import BackendUnavailableError, ConfigError, EdgeSdkError, ModelLoadError
 from ..models import ResolvedModel, resolve_model
 from ..runtime import distribution_version
-from .ggml_file import GgmlInfo, inspect_ggml
+from ..whisper_files.ggml import GgmlInfo, inspect_ggml
 from .recognizer import FULL_CTX, MIN_CTX, Transcript, UtteranceRecognizer, default_threads, looks_broken, window_frames
 from .signal import SAMPLE_RATE
 

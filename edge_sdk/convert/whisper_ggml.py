@@ -19,38 +19,17 @@ from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 
-from ..audio.ggml_file import HPARAMS, MAGIC, TYPE_NAMES
 from ..errors import ConfigError, ModelIntegrityError
-from .ct2 import Ct2Model, read_ct2
+from ..whisper_files.ct2 import Ct2Model, read_ct2
+from ..whisper_files.ggml import HPARAMS, MAGIC, TYPE_NAMES
+from ..whisper_files.mel import mel_filters
+from ..whisper_files.tokens import bpe_token_bytes
 
-__all__ = ["FTYPES", "convert", "mel_filters", "quantize_q8_0", "ggml_tensors", "bpe_token_bytes", "parse_name"]
+__all__ = ["FTYPES", "convert", "quantize_q8_0", "ggml_tensors", "parse_name"]
 
 FTYPES = {"f32": 0, "f16": 1, "q8_0": 2007}  # q8_0: GGML_QNT_VERSION (2) * 1000 + GGML_FTYPE_MOSTLY_Q8_0 (7)
 TTYPE = {name: code for code, name in TYPE_NAMES.items()}  # the codes the SDK's file check reads back
 QK8_0 = 32
-
-
-def mel_filters(sr: int = 16000, n_fft: int = 400, n_mels: int = 80) -> np.ndarray:
-    """(n_mels, n_fft // 2 + 1) float32 Slaney-normalised mel filter bank on the Slaney mel scale."""
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
-
-    def hz_to_mel(f: np.ndarray) -> np.ndarray:
-        f = np.asarray(f, dtype=np.float64)
-        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep, f / f_sp)
-
-    def mel_to_hz(m: np.ndarray) -> np.ndarray:
-        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
-
-    fft_freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
-    mel_f = mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(sr / 2), n_mels + 2))
-    fdiff = np.diff(mel_f)
-    ramps = np.subtract.outer(mel_f, fft_freqs)
-    lower = -ramps[:-2] / fdiff[:-1, None]
-    upper = ramps[2:] / fdiff[1:, None]
-    weights = np.maximum(0, np.minimum(lower, upper))
-    weights *= (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]
-    return weights.astype(np.float32)
 
 
 def quantize_q8_0(x: np.ndarray) -> bytes:
@@ -69,23 +48,6 @@ def quantize_q8_0(x: np.ndarray) -> bytes:
     out["d"] = d.astype(np.float16)
     out["qs"] = q
     return out.tobytes()
-
-
-N_BPE = 50257  # entries of whisper's tiktoken files (gpt2: ranks 0-50256, 50256 = <|endoftext|>; multilingual: 0-50256)
-
-
-def bpe_token_bytes(vocabulary: list[str]) -> list[bytes]:
-    """The byte strings of the first 50257 tokens, as whisper's tiktoken files list them, decoded from
-    GPT-2's printable byte-level alphabet. whisper.cpp derives the other special tokens from n_vocab."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    codes, n = printable[:], 0
-    for b in range(256):
-        if b not in printable:
-            printable.append(b)
-            codes.append(256 + n)
-            n += 1
-    decoder = {chr(c): b for b, c in zip(printable, codes)}
-    return [tok.encode() if tok.startswith("<|") else bytes(decoder[ch] for ch in tok) for tok in vocabulary[:N_BPE]]
 
 
 def ggml_tensors(m: Ct2Model) -> Iterator[tuple[str, np.ndarray]]:
@@ -160,7 +122,7 @@ def tensor_type(name: str, arr: np.ndarray, ftype: str) -> str:
 
 
 def hparams(m: Ct2Model, n_vocab: int) -> dict[str, int]:
-    """The ten header integers, named as :data:`edge_sdk.audio.ggml_file.HPARAMS` (file order)."""
+    """The ten header integers, named as :data:`edge_sdk.whisper_files.ggml.HPARAMS` (file order)."""
     enc_pos, dec_pos = m["encoder/position_encodings/encodings"], m["decoder/position_encodings/encodings"]
     return {
         "n_vocab": n_vocab, "n_audio_ctx": enc_pos.shape[0], "n_audio_state": enc_pos.shape[1],

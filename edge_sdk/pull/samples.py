@@ -31,7 +31,7 @@ from ..errors import ModelDownloadError, ModelIntegrityError, OutputError
 from ..models import cache_dir, sha256_file
 from .fetch import DEFAULT_TIMEOUT, download_url
 
-__all__ = ["SAMPLES", "SHIPPED", "fetch_samples", "fetch_opencv_doc", "fetch_pypi_file", "fetch_jfk"]
+__all__ = ["SAMPLES", "SHIPPED", "JFK_TEXT", "fetch_samples", "fetch_opencv_doc", "fetch_pypi_file", "fetch_jfk"]
 
 SHIPPED = Path(__file__).resolve().parent.parent / "samples"
 # file -> sha256
@@ -46,6 +46,8 @@ SAMPLES = {
 # PyPI sdist -> (project, sha256): whisper.cpp's sources with samples/jfk.wav (11 s of real speech)
 PYPI_FILES = {"pywhispercpp-1.5.1.tar.gz": ("pywhispercpp",
                                            "5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5")}
+# the words of jfk.wav (the reference transcript of the speech tests and benchmarks)
+JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 _OPENCV_DOC_DATA = "usr/share/doc/opencv-doc/examples/data"
 Progress = Callable[[str, int, "int | None"], None]
 

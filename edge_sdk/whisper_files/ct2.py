@@ -15,7 +15,10 @@ import numpy as np
 
 from ..errors import ModelIntegrityError
 
-__all__ = ["Ct2Model", "read_ct2", "parse_ct2"]
+__all__ = ["Ct2Model", "read_ct2", "parse_ct2", "CT2_MEMBERS", "CT2_SIDECARS"]
+
+CT2_MEMBERS = ("model.bin", "vocabulary.txt", "config.json")  # what CTranslate2 loads from a Whisper directory
+CT2_SIDECARS = CT2_MEMBERS[1:]  # the small files beside model.bin (their digests are pinned in the manifest)
 
 DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}  # 5 = bfloat16 (unsupported here)
 
