@@ -7,6 +7,8 @@ round so machine noise hits all rows alike:
 
 * ``sdk``: the default recogniser (Silero VAD, fitted encoder window, CTranslate2 int8);
 * ``sdk-whisper.cpp``: the same pipeline on whisper.cpp q8_0 (``--model whisper-tiny.en-q8_0``);
+* ``sdk-nomerge``: the default without joining utterances <= 1 s apart (``VadOptions(merge_gap_s=0)``, as live
+  streams run);
 * ``sdk-energy``: the default with the energy VAD (``VadOptions(method="energy")``);
 * ``sdk-novad``: the default's fitted window, no VAD (each clip cut into <= 29 s pieces);
 * ``whisper.cpp-plain``: one ``whisper_full`` call per clip, 30 s window, no VAD (plain whisper.cpp q8_0);
@@ -86,6 +88,7 @@ def bench(threads: int, rounds: int, clips: list[tuple[str, np.ndarray, str]],
         "sdk": _sdk(threads),
         "sdk-whisper.cpp": _sdk(threads, model=Q8),
         **{f"sdk-min{m}-margin{g:g}": _sdk(threads, min_window_frames=m, window_margin_s=g) for m, g in windows},
+        "sdk-nomerge": _sdk(threads, vad=VadOptions(merge_gap_s=0)),
         "sdk-energy": _sdk(threads, vad=VadOptions(method="energy")),
         "sdk-novad": _novad(threads),
         "whisper.cpp-plain": _plain(threads),
@@ -147,7 +150,7 @@ def live_latency(clips: list[tuple[str, np.ndarray, str]], threads: int = 2, gap
         parts += [x, gap]
         t += (x.size + gap.size) / 16000
     stream = np.concatenate(parts)
-    vad = VadOptions(early_s=early_s, hangover_s=hangover_s)
+    vad = VadOptions.for_live(early_s=early_s, hangover_s=hangover_s)
     model = model or DEFAULT_ASR_MODEL
     stage = SpeechStage(AsrOptions(asset=ModelAsset(model, num_threads=threads), vad=vad))
     stage.backend.transcribe_utterance(stream[:16000])  # warm up

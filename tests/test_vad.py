@@ -140,7 +140,7 @@ def test_bad_model_files_raise_typed_errors(tmp_path: Path, official: Path):
 
 def test_energy_method_is_explicit(corpus):
     x = corpus["jfk"][0]
-    assert VoiceActivityDetector()._impl.__class__.__name__ == "SileroSegmenter"
+    assert isinstance(VoiceActivityDetector().scorer, SileroModel)
     energy = find_utterances(x, VadOptions(method="energy"))
     assert energy and energy != find_utterances(x)
     with pytest.raises(ValueError):
@@ -161,7 +161,8 @@ def test_early_utterances_are_the_ones_their_pauses_close(corpus):
         if t is not None:
             early.append(t)
     finals += vad.flush()
-    assert [(u.start_s, u.end_s) for u in finals] == [(u.start_s, u.end_s) for u in find_utterances(x)]
+    unmerged = find_utterances(x, VadOptions(merge_gap_s=0))
+    assert [(u.start_s, u.end_s) for u in finals] == [(u.start_s, u.end_s) for u in unmerged]
     assert len(finals) >= 3 and len(early) >= len(finals)
     by_key = {(t.start_s, t.speech_end_s): t for t in early}
     for u in finals:
@@ -175,3 +176,47 @@ def test_early_s_must_come_before_the_hangover():
 
     with pytest.raises(ConfigError, match="early_s"):
         VadOptions(early_s=0.3, hangover_s=0.3)
+
+
+def test_options_split_per_scorer_keep_the_old_keywords():
+    from edge_sdk import ConfigError
+    from edge_sdk.config import AsrOptions, EnergyVadOptions, SileroOptions
+
+    o = VadOptions(model="my.onnx", model_sha256="a" * 64, margin_db=6.0, hangover_s=0.5)
+    assert o.silero == SileroOptions("my.onnx", "a" * 64) and o.energy == EnergyVadOptions(margin_db=6.0)
+    assert o.hangover_s == 0.5 and VadOptions().silero.model == "silero-vad-v6.2"
+    assert AsrOptions(merge_gap_s=0.5).vad.merge_gap_s == 0.5 and VadOptions.for_live().merge_gap_s == 0
+    for bad in (dict(energy=SileroOptions()), dict(margin_db=-1.0), dict(max_flatness=0.0), dict(merge_gap_s=-1.0),
+                dict(model=""), dict(early_s=0.1),  # early transcripts need merge_gap_s 0
+                dict(threshold=0.2, neg_threshold=0.3)):
+        with pytest.raises(ConfigError):
+            VadOptions(**bad)
+
+
+def test_one_segmenter_over_both_scorers(corpus):
+    """Silero and energy differ only in their frame probabilities: fed the same probabilities, the segmenter
+    cuts the same, and energy's 0/1 scores of jfk give utterances that hold its speech."""
+    from edge_sdk.audio.energy_vad import EnergyScorer
+    from edge_sdk.audio.segmenter import UtteranceSegmenter
+
+    class Replay:  # Silero's probabilities of the clip, handed back frame by frame
+        frame = FRAME
+
+        def __init__(self, p: np.ndarray) -> None:
+            self.p, self.i = p, 0
+
+        def reset(self) -> None:
+            self.i = 0
+
+        def __call__(self, frames: np.ndarray) -> np.ndarray:
+            self.i += len(frames)
+            return self.p[self.i - len(frames): self.i]
+
+    x = corpus["narration_snr10"][0]
+    replay = UtteranceSegmenter(Replay(speech_probabilities(x)), VadOptions())
+    assert [(u.start_s, u.end_s) for u in replay.push(x) + replay.flush()] == \
+        [(u.start_s, u.end_s) for u in find_utterances(x)]
+    jfk = corpus["jfk"][0]
+    energy = find_utterances(jfk, VadOptions(method="energy"))
+    assert isinstance(VoiceActivityDetector(VadOptions(method="energy")).scorer, EnergyScorer)
+    assert energy and energy[0].start_s < 0.5 and energy[-1].end_s > 10.0

@@ -1,5 +1,5 @@
 """What every speech-to-text backend shares: the fitted encoder window, the broken-output check, and
-whole recordings cut into utterances by the VAD (:class:`UtteranceRecognizer`).
+whole recordings through the one speech path (:class:`~edge_sdk.audio.stream.SpeechStream`, as every command).
 
 A backend implements ``_decode(audio16k, window_frames, max_tokens) -> (text, tokens, mean logprob)``
 for one utterance with an encoder window of ``window_frames`` (50 per second of audio; 1500 = whisper's
@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -25,7 +25,8 @@ from ..results import TranscriptSegment
 from ..runtime import usable_cpus
 from .decode import audio_16k_blocks
 from .signal import SAMPLE_RATE, to_mono_16k
-from .vad import Utterance, VoiceActivityDetector, find_utterances, merge_utterances
+from .stream import SpeechStream
+from .vad import Utterance, find_utterances
 
 __all__ = ["UtteranceRecognizer", "Transcript", "window_frames", "looks_broken", "default_threads",
            "FULL_CTX", "CTX_PER_S", "CTX_BUCKET", "MIN_CTX"]
@@ -139,49 +140,30 @@ class UtteranceRecognizer:
 
     # -- whole recordings --------------------------------------------------------------------
     def transcribe(self, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, t0_s: float = 0.0) -> Transcript:
-        """Transcribe a recording of any length: validate/convert, VAD into utterances, decode each.
-        Silence and noise give no segments (the model is never run on them)."""
+        """Transcribe a recording of any length: validate/convert, then the speech path every command uses
+        (:class:`~edge_sdk.audio.stream.SpeechStream`: VAD into utterances, decode each). Silence and noise
+        give no segments (the model is never run on them)."""
         start = time.perf_counter()
         x = to_mono_16k(audio, sample_rate)
-        segs: list[TranscriptSegment] = []
-        for u in self.utterances(x, t0_s):
-            self._append(segs, u)
-        return Transcript(" ".join(s.text for s in segs), tuple(segs), x.size / SAMPLE_RATE, time.perf_counter() - start)
+        return self._run([x], t0_s, start)
 
     def transcribe_wav(self, path: str | os.PathLike, t0_s: float = 0.0) -> Transcript:
         """:meth:`transcribe` of an audio file (any WAV, or what :func:`~edge_sdk.audio.decode.read_audio`
         reads) read, resampled and segmented block by block: the same utterances, with memory that
         stays flat however long the recording is."""
-        start, o = time.perf_counter(), self.options
-        vad = VoiceActivityDetector(o.vad, t0_s)
-        segs: list[TranscriptSegment] = []
-        held: list[Utterance] = []  # the last utterance, until the next shows whether they merge
-        n = 0
+        return self._run(audio_16k_blocks(path), t0_s, time.perf_counter())
 
-        def take(utts: list[Utterance]) -> None:
-            for u in utts:
-                held[:] = merge_utterances(held + [u], o.merge_gap_s, o.vad.max_utterance_s)
-                if len(held) == 2:
-                    self._append(segs, held.pop(0))
-
-        for block in audio_16k_blocks(path):
-            n += block.size
-            take(vad.push(block))
-        take(vad.flush())
-        for u in held:
-            self._append(segs, u)
-        return Transcript(" ".join(s.text for s in segs), tuple(segs), n / SAMPLE_RATE, time.perf_counter() - start)
-
-    def _append(self, segs: list[TranscriptSegment], u: Utterance) -> None:
-        text = self.transcribe_utterance(u.audio)
-        if text:
-            segs.append(TranscriptSegment(u.start_s, u.end_s, text))
+    def _run(self, blocks: Iterable[np.ndarray], t0_s: float, start: float) -> Transcript:
+        stream, segs = SpeechStream(self.options, self), []
+        for i, block in enumerate(blocks):
+            segs += stream.process(block, t0_s if i == 0 else None)[0]
+        segs += stream.flush()[0]
+        return Transcript(" ".join(s.text for s in segs), tuple(segs), stream.audio_s, time.perf_counter() - start)
 
     def utterances(self, audio16k: np.ndarray, t0_s: float = 0.0) -> list[Utterance]:
-        """How :meth:`transcribe` cuts a recording: VAD utterances, neighbours <= ``merge_gap_s`` apart joined
-        (each <= ``vad.max_utterance_s``)."""
-        o = self.options
-        return merge_utterances(find_utterances(audio16k, o.vad, t0_s), o.merge_gap_s, o.vad.max_utterance_s)
+        """How :meth:`transcribe` cuts a recording (``options.vad``: merged neighbours, each <=
+        ``vad.max_utterance_s``)."""
+        return find_utterances(audio16k, self.options.vad, t0_s)
 
     def close(self) -> None:
         raise NotImplementedError
