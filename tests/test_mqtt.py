@@ -26,7 +26,8 @@ class Subscriber:
     def __init__(self, port: int, prefix: str, **auth: str) -> None:
         self.messages: list[tuple[str, dict]] = []
         self._got = threading.Condition()
-        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-sub-{port}", clean_session=False)
+        cid = f"test-sub-{port}-{prefix.replace('/', '_')}"  # one per prefix: two subscribers must not take over each other
+        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=cid, clean_session=False)
         if auth:
             self.c.username_pw_set(auth["username"], auth["password"])
         self.c.reconnect_delay_set(0.2, 1)
