@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .profiles import DeviceProfile, get_profile
 
 __all__ = ["profile_from_args", "analyzer_config", "action_options", "action_choices", "zone_options",
-           "snapshot_options"]
+           "snapshot_options", "live_plan"]
 
 
 def profile_from_args(args: argparse.Namespace) -> DeviceProfile:
@@ -88,3 +88,29 @@ def snapshot_options(args: argparse.Namespace) -> Any:
         if snap.is_symlink() or (snap.exists() and not snap.is_dir()):
             raise ConfigError(f"{snap} must be a directory inside {args.out} (it is a symlink or a file)")
     return opts
+
+
+def live_plan(args: argparse.Namespace) -> dict[str, Any]:
+    """Everything ``live`` will run, checked, nothing started: analyze_live's arguments but the sinks."""
+    from .identity import RunIdentity
+    from .models import resolve_model
+    from .sinks.outputs import camera_from_args, check_output_args
+
+    if args.source is None:
+        raise ConfigError("live needs a SOURCE (a camera index, a device, a URL or a file), or --config FILE with "
+                          "source = ...")
+    if args.seconds is not None and not args.seconds > 0:
+        raise ConfigError(f"--seconds must be > 0, got {args.seconds}")
+    if args.camera_name is not None:
+        RunIdentity(args.camera_name, "check")
+    config = analyzer_config(args, "live", speech=args.mic is not None or args.audio is not None)
+    if args.model is not None:
+        resolve_model(args.model, task="pose")
+    if config.action is not None:
+        from .stages.action import ActionStage
+
+        ActionStage(config.action).close()  # the model, its labels and the chosen actions load: checked before the run
+    check_output_args(args)
+    return dict(source=args.source, profile=profile_from_args(args), config=config, replay=args.replay,
+                seconds=args.seconds, camera=args.camera_name, mic=args.mic, audio=args.audio,
+                camera_options=camera_from_args(args), snapshots=snapshot_options(args))
