@@ -143,8 +143,11 @@ class EdgeAnalyzer:
     def prefetch(self, frame: np.ndarray) -> bool:
         """Recorded video: hand over the frame that comes after the next :meth:`process_frame` call,
         so the pose backend starts on it meanwhile (``PoseOptions.lookahead``; :func:`edge_sdk.loop.run`
-        does this for sources with ``recorded = True``). Errors in it are raised by the
-        :meth:`process_frame` call that gets the frame. False if nothing was started."""
+        does this for sources with ``recorded = True``), in ``video`` mode only (:class:`RunningMode`).
+        Errors in it are raised by the :meth:`process_frame` call that gets the frame. False if nothing was
+        started."""
+        if self.config.mode is not RunningMode.VIDEO:  # live frames are analysed as they come; images alone
+            return False
         prefetch = getattr(self.pose, "prefetch", None)
         return prefetch is not None and isinstance(frame, np.ndarray) and frame.flags.c_contiguous and prefetch(frame)
 

@@ -126,3 +126,12 @@ def test_a_copy_that_cannot_load_leaves_the_backend_frame_by_frame(vtest_frames,
         assert "analyzing frame by frame" in caplog.text
         assert a.process_frame(vtest_frames[0], 0.0).poses
         assert not a.prefetch(vtest_frames[1])  # not tried again
+
+
+def test_the_running_mode_decides_the_lookahead(vtest_frames):
+    """Recorded video (``video`` mode) runs ahead; live frames and images never do: one place decides."""
+    for mode, ahead in (("video", True), ("live", False), ("image", False)):
+        with EdgeAnalyzer(AnalyzerConfig(mode=mode)) as a:
+            assert a.prefetch(vtest_frames[1]) is ahead, mode
+            a.process_frame(vtest_frames[0], 0.0)
+            a.process_frame(vtest_frames[1], 0.1)

@@ -29,8 +29,11 @@ class RunningMode(str, Enum):
     """How frames relate to each other.
 
     IMAGE: independent images (no temporal state). VIDEO: consecutive frames of one stream,
-    timestamps must increase. LIVE: the stages behave as in VIDEO; it records that frames come from a
-    live source, whose drop policy (``CaptureSource(policy=...)``), not the analyzer, skips frames.
+    timestamps must increase; a recorded source is read one frame ahead so the pose model works on the
+    next frame meanwhile (``PoseOptions.lookahead``). LIVE: the stages behave as in VIDEO but never run
+    ahead (a live frame is analysed as it comes, with the lowest latency); the source's drop policy
+    (``CaptureSource(policy=...)``), not the analyzer, skips frames. :meth:`EdgeAnalyzer.prefetch
+    <edge_sdk.EdgeAnalyzer.prefetch>` is the one place that reads the mode for this.
     """
 
     IMAGE = "image"
