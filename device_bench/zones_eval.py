@@ -86,12 +86,13 @@ def variants(poses: list[tuple], opts: ZoneOptions, labels: dict[str, Any], fps:
     return rows
 
 
-def run(video: Path, labels: dict[str, Any], max_frames: int | None = None) -> dict[str, Any]:
+def run(video: Path, labels: dict[str, Any], max_frames: int | None = None,
+        handoff: float = 0.5) -> dict[str, Any]:
     import cv2
 
     z, ln = labels["zone"], labels["line"]
     opts = ZoneOptions((Zone(z["name"], tuple(map(tuple, z["points"]))),),
-                       (Line(ln["name"], tuple(map(tuple, ln["points"]))),))
+                       (Line(ln["name"], tuple(map(tuple, ln["points"]))),), handoff=handoff)
     events: list[Any] = []
     counts: dict[int, int] = {}
     draw_ms: list[float] = []
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--video", type=Path, default=None, help="default: <cache>/media/vtest.avi")
     ap.add_argument("--max-frames", type=int, default=None)
+    ap.add_argument("--handoff", type=float, default=0.5, help="ZoneOptions.handoff, box heights (0: off)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     from edge_sdk.models import cache_dir
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = json.loads(LABELS.read_text(encoding="utf-8"))
     out = {"video": str(video.name), "labels": str(LABELS.name), "machine": platform.machine(),
            "command": "python -m device_bench.zones_eval" + (f" --json {args.json}" if args.json else ""),
-           **run(video, labels, args.max_frames)}
+           **run(video, labels, args.max_frames, args.handoff)}
     c, x = out["counts"], out["crossings"]
     print(f"counts within +-{c['tolerance']}: {c['within_tolerance']}/{c['labelled_frames']} ({c['agreement']:.1%}), "
           f"exact {c['exact']}")

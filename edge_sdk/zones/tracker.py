@@ -68,7 +68,7 @@ class ZoneFrame:
 
 
 class _Person:
-    __slots__ = ("seen", "inside", "since", "zrun", "side", "srun", "last", "first")
+    __slots__ = ("seen", "inside", "since", "zrun", "side", "srun", "last", "first", "point")
 
     def __init__(self, n_zones: int, n_lines: int) -> None:
         self.seen = 0.0
@@ -79,6 +79,7 @@ class _Person:
         self.srun = [0] * n_lines
         self.last: list[np.ndarray | None] = [None] * n_lines  # last point on the confirmed side
         self.first: list[np.ndarray | None] = [None] * n_lines  # first point of the run on the other side
+        self.point: tuple[float, float] | None = None  # where the person was last seen
 
 
 class ZoneTracker:
@@ -123,6 +124,7 @@ class ZoneTracker:
         o = self.options
         events: list[tuple[str, dict[str, Any]]] = []
         out: list[Pose] = []
+        present = {p.track_id for p in poses}
         for pose in poses:
             tid = pose.track_id
             pt = person_point(pose, o.point, o.min_keypoint_score) if tid is not None else None
@@ -131,8 +133,8 @@ class ZoneTracker:
                 continue
             st = self._people.get(tid)
             if st is None:
-                st = self._people[tid] = _Person(len(self._zones), len(self._lines))
-            st.seen = t_s
+                st = self._people[tid] = self._handoff(pose, pt, present) or _Person(len(self._zones), len(self._lines))
+            st.seen, st.point = t_s, pt
             for i, c in enumerate(self._contours):
                 dist = cv2.pointPolygonTest(c, pt, True)  # pixels, > 0 inside
                 raw = st.inside[i] if abs(dist) <= o.margin_px else dist > 0
@@ -166,6 +168,23 @@ class ZoneTracker:
             events += self._drop(tid, t_s, "gone")
         events += self._count_events(first)
         return tuple(out), events
+
+    def _handoff(self, pose: Pose, pt: tuple[float, float], present: set) -> _Person | None:
+        """A new ID whose point is within ``handoff`` x its box height of where an ID absent from this
+        frame was last seen takes that person's zones and line sides: the tracker lost them and found them
+        again under a new ID (typically where people pass each other); the old ID goes without leaving its
+        zones (the count stays), and its crossing is counted once, under the new ID."""
+        box = pose.box if pose.box is not None else pose.bbox(self.options.min_keypoint_score)
+        if not self.options.handoff or box is None:
+            return None
+        best, best_d = None, self.options.handoff * (box[3] - box[1])
+        for tid, st in self._people.items():
+            if tid in present or st.point is None:
+                continue
+            d = float(np.hypot(pt[0] - st.point[0], pt[1] - st.point[1]))
+            if d <= best_d:
+                best, best_d = tid, d
+        return self._people.pop(best) if best is not None else None
 
     def finish(self, t_s: float) -> list[tuple[str, dict[str, Any]]]:
         """End of the stream: ``zone_leave`` (reason ``end``) for everyone in a zone, then the counts."""
