@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli_config import live_plan
+from .cli_config import live_plan, pose_options
 from .cli_device import cmd_config, cmd_service, with_config
 from .cli_models import bar as _bar
 from .cli_models import cmd_models, cmd_samples
@@ -21,13 +21,6 @@ from .safe_write import atomic_write_bytes, atomic_write_text, dumps_strict
 from .signals import Stopped, stop_on_signals
 
 log = logging.getLogger("edge_sdk")
-
-
-def _pose_options(args: argparse.Namespace):
-    from .config import MediaPipeOptions, ModelAsset, PoseOptions
-
-    return PoseOptions(asset=ModelAsset(args.model, args.sha256, args.threads, args.runtime), backend=args.backend,
-                       prefer=args.prefer, mediapipe=MediaPipeOptions(model_complexity=args.mp_complexity))
 
 
 def _model_label(info: dict[str, Any]) -> tuple[str, str]:
@@ -50,7 +43,7 @@ def cmd_pose(args: argparse.Namespace) -> int:
     frame = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
     if frame is None:
         raise InvalidFrameError(f"cannot read image {args.image} (missing file or unsupported format)")
-    with EdgeAnalyzer(AnalyzerConfig(pose=_pose_options(args), mode="image")) as analyzer:
+    with EdgeAnalyzer(AnalyzerConfig(pose=pose_options(args, args.model, args.threads), mode="image")) as analyzer:
         result = analyzer.process_frame(frame, 0.0)
         described = analyzer.describe()
     model, runtime = _model_label(described["pose"])

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from pathlib import Path
 from typing import Any
 
-from .config import ActionOptions, AnalyzerConfig, MediaPipeOptions, ModelAsset
+from .config import ActionOptions, AnalyzerConfig, MediaPipeOptions, ModelAsset, PoseOptions
 from .errors import ConfigError
 from .profiles import DeviceProfile, get_profile
 
 __all__ = ["profile_from_args", "analyzer_config", "action_options", "action_choices", "zone_options",
-           "snapshot_options", "live_plan"]
+           "snapshot_options", "live_plan", "pose_options"]
 
 
 def profile_from_args(args: argparse.Namespace) -> DeviceProfile:
@@ -36,10 +35,17 @@ def analyzer_config(args: argparse.Namespace, mode: str, *, speech: bool) -> Ana
     with a speech stage when ``speech``."""
     profile = profile_from_args(args)
     base = profile.analyzer_config(mode, asr=speech)
-    pose = dataclasses.replace(
-        base.pose, asset=ModelAsset(profile.pose_model, args.sha256, profile.threads, args.runtime),
-        backend=args.backend, prefer=args.prefer, mediapipe=MediaPipeOptions(model_complexity=args.mp_complexity))
+    pose = pose_options(args, profile.pose_model, profile.threads, base.pose)
     return dataclasses.replace(base, pose=pose, action=action_options(args, profile), zones=zone_options(args))
+
+
+def pose_options(args: argparse.Namespace, model: str, threads: int | None, base: PoseOptions | None = None,
+                 ) -> PoseOptions:
+    """``base`` (default :class:`PoseOptions`) with ``model`` / ``threads`` and the pose backend flags
+    (``--sha256``, ``--runtime``, ``--backend``, ``--prefer``, ``--mp-complexity``)."""
+    return dataclasses.replace(
+        base or PoseOptions(), asset=ModelAsset(model, args.sha256, threads, args.runtime), backend=args.backend,
+        prefer=args.prefer, mediapipe=MediaPipeOptions(model_complexity=args.mp_complexity))
 
 
 def action_options(args: argparse.Namespace, profile: DeviceProfile | None = None) -> ActionOptions | None:
@@ -77,16 +83,14 @@ def zone_options(args: argparse.Namespace) -> Any:
 def snapshot_options(args: argparse.Namespace) -> Any:
     """:class:`~edge_sdk.sinks.snapshots.SnapshotOptions` from ``--snapshots`` (None without it); checks
     that ``--out``'s snapshots folder, if there, is a real folder inside it."""
-    from .sinks.snapshots import SnapshotOptions
+    from .sinks.snapshots import SnapshotOptions, check_snapshot_dir
 
     if getattr(args, "snapshots", None) is None:
         return None
     kinds = tuple(k.strip() for k in args.snapshots.split(",") if k.strip())
     opts = SnapshotOptions(kinds=kinds, keep=args.snapshot_keep, max_mb=args.snapshot_mb)
     if args.out is not None:
-        snap = Path(args.out) / "snapshots"
-        if snap.is_symlink() or (snap.exists() and not snap.is_dir()):
-            raise ConfigError(f"{snap} must be a directory inside {args.out} (it is a symlink or a file)")
+        check_snapshot_dir(args.out)
     return opts
 
 

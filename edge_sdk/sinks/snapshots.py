@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..results import Event, FrameResult
 
-__all__ = ["SnapshotOptions", "SnapshotSink", "SNAPSHOT_KINDS"]
+__all__ = ["SnapshotOptions", "SnapshotSink", "SNAPSHOT_KINDS", "check_snapshot_dir", "snapshot_dir"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -78,13 +78,19 @@ class SnapshotOptions:
             raise ConfigError(f"snapshot queue must be >= 1, got {self.queue}")
 
 
-def snapshot_dir(out_dir: str | os.PathLike) -> Path:
-    """``out_dir/snapshots``, created; :class:`ConfigError` if it is a symlink or leaves ``out_dir``."""
+def check_snapshot_dir(out_dir: str | os.PathLike) -> Path:
+    """``out_dir/snapshots`` (not created); :class:`ConfigError` if it is a symlink, a file, or leaves ``out_dir``."""
     root = Path(out_dir).resolve()
     d = Path(out_dir) / "snapshots"
     if d.is_symlink() or (d.exists() and (not d.is_dir() or root not in d.resolve().parents)):
         raise ConfigError(f"{d} must be a directory inside {out_dir} (it is a symlink or a file): snapshots are only "
                           "written inside the output directory")
+    return d
+
+
+def snapshot_dir(out_dir: str | os.PathLike) -> Path:
+    """``out_dir/snapshots``, checked (:func:`check_snapshot_dir`) and created."""
+    d = check_snapshot_dir(out_dir)
     try:
         d.mkdir(exist_ok=True)
     except OSError as e:
