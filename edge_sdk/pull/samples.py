@@ -29,6 +29,7 @@ from typing import Callable
 
 from ..errors import ModelDownloadError, ModelIntegrityError, OutputError
 from ..models import cache_dir, sha256_file
+from ..safe_write import atomic_write_bytes
 from .fetch import DEFAULT_TIMEOUT, download_url
 
 __all__ = ["SAMPLES", "SHIPPED", "JFK_TEXT", "fetch_samples", "fetch_opencv_doc", "fetch_pypi_file", "fetch_jfk"]
@@ -85,7 +86,7 @@ def fetch_jfk(dest: Path, **kw) -> Path:
     """``dest/jfk.wav`` from the pywhispercpp sdist."""
     with tarfile.open(fetch_pypi_file("pywhispercpp-1.5.1.tar.gz", **kw)) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("whisper.cpp/samples/jfk.wav"))
-        return _write(dest / "jfk.wav", tar.extractfile(member).read())
+        return atomic_write_bytes(dest / "jfk.wav", tar.extractfile(member).read())
 
 
 def fetch_opencv_doc(dest: Path, names: tuple[str, ...] = ("messi5.jpg", "vtest.avi")) -> Path:
@@ -110,19 +111,8 @@ def fetch_opencv_doc(dest: Path, names: tuple[str, ...] = ("messi5.jpg", "vtest.
             debs[-1].unlink()
             raise ModelIntegrityError(f"{debs[-1].name} is not a readable package (removed; run again): {r.stderr.strip()}")
         for name in names:
-            _write(dest / name, (Path(tmp) / _OPENCV_DOC_DATA / name).read_bytes())
+            atomic_write_bytes(dest / name, (Path(tmp) / _OPENCV_DOC_DATA / name).read_bytes())
     return dest
-
-
-def _write(path: Path, data: bytes) -> Path:
-    part = path.with_name(path.name + ".part")
-    try:
-        part.write_bytes(data)
-        os.replace(part, path)
-    except OSError as e:
-        part.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
-    return path
 
 
 def fetch_samples(dest: str | os.PathLike | None = None, *, timeout: float = DEFAULT_TIMEOUT,
@@ -142,7 +132,7 @@ def fetch_samples(dest: str | os.PathLike | None = None, *, timeout: float = DEF
     todo = missing()
     for name in todo:
         if (SHIPPED / name).is_file():
-            _write(folder / name, (SHIPPED / name).read_bytes())
+            atomic_write_bytes(folder / name, (SHIPPED / name).read_bytes())
     if {"messi5.jpg", "vtest.avi"} & set(todo):
         fetch_opencv_doc(folder)
     if "jfk.wav" in todo:

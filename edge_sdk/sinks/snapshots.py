@@ -3,9 +3,9 @@
 On a chosen event (``person_enter``, ``fall``, ``zone_enter``, ``action_start``; any event with a
 ``track_id`` or a box), the frame it belongs to is copied when the sink receives it and handed to the
 sink's own thread, which draws, encodes and writes ``snapshots/<frame>-<kind>-<id>.jpg`` and
-``...-crop.jpg`` atomically (a ``.part`` file renamed into place), then announces them with a
-``snapshot`` event (``of``, ``track_id``, ``frame``, ``full``, ``crop`` paths relative to the output
-directory), which goes to every sink (timeline, MQTT topic ``PREFIX/snapshot``).
+``...-crop.jpg`` atomically (:func:`~edge_sdk.safe_write.atomic_write_bytes`: a temporary file renamed
+into place), then announces them with a ``snapshot`` event (``of``, ``track_id``, ``frame``, ``full``,
+``crop`` paths relative to the output directory), which goes to every sink (timeline, MQTT topic ``PREFIX/snapshot``).
 
 The frame loop only copies the frame (on events) and puts it on a bounded queue: a slow disk drops
 snapshots (counted), never frames. Retention keeps at most ``keep`` snapshots, ``max_mb`` megabytes
@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..results import Event, FrameResult
+from ..safe_write import atomic_write_bytes
 
 __all__ = ["SnapshotOptions", "SnapshotSink", "SNAPSHOT_KINDS", "check_snapshot_dir", "snapshot_dir"]
 
@@ -221,16 +222,7 @@ class SnapshotSink:
         ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(self.options.quality)])
         if not ok:
             raise OSError(f"JPEG encoding failed for {name}")
-        path = self.dir / name
-        part = path.with_name(name + ".part")
-        try:
-            with open(part, "wb") as f:
-                f.write(data.tobytes())
-            os.replace(part, path)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        return path, len(data)
+        return atomic_write_bytes(self.dir / name, data.tobytes()), len(data)
 
     def _retain(self) -> None:
         o = self.options
