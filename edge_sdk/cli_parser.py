@@ -34,6 +34,15 @@ def _asset_args(p: argparse.ArgumentParser, model: str | None) -> None:
                    help="MediaPipe model complexity (1: the model the mediapipe wheel ships; 0 and 2 need a download)")
 
 
+def _run_args(p: argparse.ArgumentParser) -> None:
+    """What analyze and live both take: the profile and its overrides, the pose model and backend, actions,
+    the camera name, snapshots, zones and lines."""
+    _profile_args(p)
+    _asset_args(p, None)
+    _action_arg(p, default=None, const="", default_help=f"the profile's, {DEFAULT_ACTION_MODEL} (Kinetics-600)")
+    _zone_args(p)
+
+
 def _profile_args(p: argparse.ArgumentParser) -> None:
     """``--profile`` and what overrides it, the same in analyze, live and bench (edge_sdk.cli_config)."""
     p.add_argument("--profile", default="auto", help="cpu, rpi4, rpi5, jetson or auto (EDGE_SDK_PROFILE overrides "
@@ -114,10 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", type=Path, default=None,
                    help="audio file (wav, flac, mp3, m4a, opus) with the scene's speech, starting with the video; "
                         "default: the video's own soundtrack, if any")
-    _profile_args(p)
-    _asset_args(p, None)
-    _action_arg(p, default=None, const="", default_help=f"the profile's, {DEFAULT_ACTION_MODEL} (Kinetics-600)")
-    _zone_args(p)
+    _run_args(p)
 
     p = sub.add_parser("transcribe", help="speech-to-text of an audio file (Whisper: CTranslate2 or whisper.cpp)")
     p.add_argument("wav", type=Path, help="audio file: wav, flac, mp3, m4a/aac, opus/ogg, or a video's soundtrack")
@@ -147,10 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     speech.add_argument("--audio", type=Path, default=None, metavar="FILE",
                         help="also transcribe this audio file (or a video's soundtrack), played in real time from the "
                              "start, as a microphone would hear it")
-    _profile_args(p)
-    _asset_args(p, None)
-    _action_arg(p, default=None, const="", default_help=f"the profile's, {DEFAULT_ACTION_MODEL} (Kinetics-600)")
-    _zone_args(p)
+    _run_args(p)
     from .sinks.outputs import add_output_args
 
     add_output_args(p)
