@@ -46,9 +46,7 @@ def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: A
                              identity=identity) as analyzer:
             summary.update(source=src.stats(), effective=analyzer.describe())
             summary.update(licenses=model_licenses(summary.data["effective"]))
-            if analyzer.zones is not None:  # a zone or line outside the frame: nothing is analysed
-                analyzer.zones.check(src.size)
-            _add_snapshots(analyzer, out, snapshots, summary)
+            _before_run(analyzer, src.size, out, snapshots, summary)
             if annotate:
                 demo = (summary.data["effective"].get("action") or {}).get("demo")
                 video_sink = AnnotatedVideoSink(out.fresh("annotated.mp4"), src.fps, src.size,
@@ -111,9 +109,7 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                                                               camera_options=camera_options)))
             if seconds:
                 src.max_frames = max(1, int(seconds * src.fps))
-            if analyzer.zones is not None:  # a zone or line outside the frame: nothing is analysed
-                analyzer.zones.check(src.size)
-            _add_snapshots(analyzer, out, snapshots, summary)
+            _before_run(analyzer, src.size, out, snapshots, summary)
             microphone = None
             if mic is not None:
                 from .audio.capture import MicrophoneSource
@@ -145,8 +141,13 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     return summary.data
 
 
-def _add_snapshots(analyzer: EdgeAnalyzer, out: OutputDir, options: SnapshotOptions | None, summary: SummarySink) -> None:
-    """A SnapshotSink on the analyzer's sinks; its counts land in summary.json's ``snapshots``."""
+def _before_run(analyzer: EdgeAnalyzer, size: tuple[int, int], out: OutputDir, options: SnapshotOptions | None,
+                summary: SummarySink) -> None:
+    """What both jobs do once the source's frame ``size`` is known: a zone or line outside the frame is a
+    ConfigError before anything is analysed; a SnapshotSink joins the analyzer's sinks (its counts land in
+    summary.json's ``snapshots``)."""
+    if analyzer.zones is not None:
+        analyzer.zones.check(size)
     if options is None:
         return
     sink = SnapshotSink(out.root, options, emit=analyzer.sinks.emit)
