@@ -45,8 +45,13 @@ def test_the_top_level_stays_small_and_every_error_is_reachable():
 
 
 def test_name_tables_match_the_implementations():
-    from edge_sdk.config import POSE_BACKENDS, RUNTIME_CHOICES
-    from edge_sdk.pose import POSE_FACTORIES
+    import edge_sdk.action  # noqa: F401  (each media package registers its backends)
+    import edge_sdk.audio.backends  # noqa: F401
+    import edge_sdk.pose  # noqa: F401
+    from edge_sdk.backends import BACKENDS
+    from edge_sdk.config import ACTION_BACKENDS, POSE_BACKENDS, RUNTIME_CHOICES, SPEECH_BACKENDS
     from edge_sdk.runtime import RUNTIMES
 
-    assert RUNTIME_CHOICES == ("auto", *RUNTIMES) and POSE_BACKENDS == tuple(POSE_FACTORIES)
+    assert RUNTIME_CHOICES == ("auto", *RUNTIMES)
+    builtins = {"pose": POSE_BACKENDS, "action": ACTION_BACKENDS, "speech": SPEECH_BACKENDS}
+    assert {k: BACKENDS.names(k)[: len(v)] for k, v in builtins.items()} == builtins

@@ -5,12 +5,14 @@
 from .action import DEFAULT_ACTION_MODEL, ActionOptions
 from .analyzer import AnalyzerConfig
 from .common import (
+    ACTION_BACKENDS,
     ACTION_CROPS,
     ASR_WINDOWS,
     IMAGE_POSE_MODEL,
     POSE_BACKEND_CHOICES,
     POSE_BACKENDS,
     RUNTIME_CHOICES,
+    SPEECH_BACKENDS,
     VAD_METHODS,
     VIDEO_POSE_MODEL,
     ModelAsset,
@@ -23,5 +25,6 @@ __all__ = [
     "ModelAsset", "OneEuroOptions", "TrackerOptions", "MotionOptions", "MediaPipeOptions", "PoseOptions",
     "AsrOptions", "VadOptions", "SileroOptions", "EnergyVadOptions", "ActionOptions", "RunningMode", "AnalyzerConfig",
     "DEFAULT_ACTION_MODEL", "DEFAULT_ASR_MODEL", "VIDEO_POSE_MODEL", "IMAGE_POSE_MODEL", "LIVE_EARLY_S",
-    "RUNTIME_CHOICES", "POSE_BACKENDS", "POSE_BACKEND_CHOICES", "ASR_WINDOWS", "ACTION_CROPS", "VAD_METHODS",
+    "RUNTIME_CHOICES", "POSE_BACKENDS", "POSE_BACKEND_CHOICES", "ACTION_BACKENDS", "SPEECH_BACKENDS",
+    "ASR_WINDOWS", "ACTION_CROPS", "VAD_METHODS",
 ]  # fmt: skip

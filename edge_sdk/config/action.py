@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from .common import ACTION_CROPS, ModelAsset, _check_choice
+from .common import ACTION_BACKENDS, ACTION_CROPS, ModelAsset, _check_backend, _check_choice
 
 DEFAULT_ACTION_MODEL = "movinet-a0-stream-k600-int8"
 
@@ -17,6 +17,7 @@ class ActionOptions:
     Attributes:
         asset: the stream model (default: the Kinetics-600 MoViNet-A0 stream int8) or a path to a
             stream .tflite (an official MoViNet stream file or this SDK's split export).
+        backend: an action backend of :data:`edge_sdk.backends.BACKENDS` (``movinet``, or one you registered).
         classifier: float classifier of a ``split`` model (name or path); None = from the manifest.
         labels: label file, one per line; None = from the manifest or next to the model file.
         actions: the actions to report (None = every class): names separated by commas, or a list,
@@ -42,6 +43,7 @@ class ActionOptions:
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset(DEFAULT_ACTION_MODEL, num_threads=1))
+    backend: str = "movinet"
     classifier: str | None = None
     labels: str | None = None
     actions: str | tuple[str, ...] | None = None
@@ -60,6 +62,7 @@ class ActionOptions:
     end_score: float = 0.3
 
     def __post_init__(self) -> None:
+        _check_backend("ActionOptions.backend", "action", self.backend, ACTION_BACKENDS)
         if self.top_k < 1 or self.frame_stride < 1 or (self.window_frames is not None and self.window_frames < 1):
             raise ConfigError("ActionOptions: top_k and frame_stride must be >= 1, window_frames >= 1 or None")
         if self.sample_fps is not None and not 0 < self.sample_fps <= 120:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ..backends import BACKENDS
 from ..errors import ConfigError
 
 # The names options accept: config validation and the CLI's choices both use these.
 RUNTIME_CHOICES = ("auto", "ai_edge_litert", "tflite_runtime", "tensorflow")  # keys of edge_sdk.runtime.RUNTIMES
-POSE_BACKENDS = ("movenet", "mediapipe")  # keys of edge_sdk.pose.POSE_FACTORIES
+# The built-in backends of each kind (edge_sdk.backends.BACKENDS registers them when their package loads).
+POSE_BACKENDS = ("movenet", "mediapipe")
 POSE_BACKEND_CHOICES = POSE_BACKENDS + ("auto",)
+ACTION_BACKENDS = ("movinet",)
+SPEECH_BACKENDS = ("ctranslate2", "whisper.cpp")
 ASR_WINDOWS = ("fit", "full")
 ACTION_CROPS = ("center", "letterbox")
 VAD_METHODS = ("silero", "energy")
@@ -23,6 +27,11 @@ IMAGE_POSE_MODEL = "movenet-multipose-int8"
 def _check_choice(where: str, value: object, choices: tuple) -> None:
     if value not in choices:
         raise ConfigError(f"{where} must be one of {list(choices)}, got {value!r}")
+
+
+def _check_backend(where: str, kind: str, value: object, builtins: tuple) -> None:
+    """``value`` names a built-in backend or one registered in :data:`edge_sdk.backends.BACKENDS`."""
+    _check_choice(where, value, tuple(dict.fromkeys(builtins + BACKENDS.names(kind))))
 
 
 class RunningMode(str, Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from .common import POSE_BACKEND_CHOICES, POSE_BACKENDS, VIDEO_POSE_MODEL, ModelAsset, _check_choice
+from .common import POSE_BACKEND_CHOICES, POSE_BACKENDS, VIDEO_POSE_MODEL, ModelAsset, _check_backend, _check_choice
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,8 @@ class PoseOptions:
             4:3 video fills it, wider frames are padded top and bottom; ``movenet-multipose-int8``
             is the 256x256 file for photos of any orientation) or single-person Lightning/Thunder
             (one person, crop tracking; for a one-user kiosk or fitness app).
-        backend: ``movenet``, ``mediapipe`` or ``auto``. ``auto`` tries ``prefer`` first and falls
+        backend: ``movenet``, ``mediapipe``, ``auto``, or a pose backend you registered in
+            :data:`edge_sdk.backends.BACKENDS`. ``auto`` tries ``prefer`` first and falls
             back to the other when its runtime, package or model file is missing (logged once and
             recorded in ``EdgeAnalyzer.describe()``); explicit names never fall back.
         prefer: first choice of ``auto``: ``movenet`` or ``mediapipe``.
@@ -197,7 +198,7 @@ class PoseOptions:
     lookahead: bool = True
 
     def __post_init__(self) -> None:
-        _check_choice("PoseOptions.backend", self.backend, POSE_BACKEND_CHOICES)
+        _check_backend("PoseOptions.backend", "pose", self.backend, POSE_BACKEND_CHOICES)
         _check_choice("PoseOptions.prefer", self.prefer, POSE_BACKENDS)
         if not 0.0 <= self.min_pose_score <= 1.0:
             raise ConfigError(f"PoseOptions.min_pose_score must be in [0, 1], got {self.min_pose_score}")

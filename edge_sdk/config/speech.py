@@ -6,7 +6,7 @@ from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
 
 from ..errors import ConfigError
-from .common import ASR_WINDOWS, VAD_METHODS, ModelAsset, _check_choice
+from .common import ASR_WINDOWS, SPEECH_BACKENDS, VAD_METHODS, ModelAsset, _check_backend, _check_choice
 
 # Live streams: offer the open utterance to the recogniser after 0.15 s of silence. Measured on 14 real clean
 # clips played at real-time pace in 100 ms blocks (device_bench/asr_bench.py --live, 2 threads, quiet machine):
@@ -153,6 +153,8 @@ class AsrOptions:
         asset: the model: ``whisper-tiny.en-ct2`` (default, CTranslate2 int8), a whisper.cpp ggml model
             (``whisper-tiny.en-q8_0`` ...), or a path to a CTranslate2 Whisper directory or a ggml file;
             the backend follows the model (:func:`edge_sdk.audio.backends.open_recognizer`).
+        backend: a speech backend of :data:`edge_sdk.backends.BACKENDS` (``ctranslate2``, ``whisper.cpp``
+            or one you registered); None (default) = the one the model's format needs.
         language: ISO code; None = ``en`` for English-only models, auto-detect for multilingual ones.
         vad: voice activity detection; whisper only runs on speech.
         window: ``fit`` encodes only the audio an utterance needs (re-decoding with the full window if the
@@ -170,6 +172,7 @@ class AsrOptions:
     """
 
     asset: ModelAsset = field(default_factory=lambda: ModelAsset(DEFAULT_ASR_MODEL))
+    backend: str | None = None
     language: str | None = None
     vad: VadOptions = field(default_factory=VadOptions)
     window: str = "fit"
@@ -185,6 +188,8 @@ class AsrOptions:
             raise ConfigError(f"AsrOptions.vad must be a VadOptions, got {type(self.vad).__name__}")
         if merge_gap_s is not None:
             object.__setattr__(self, "vad", replace(self.vad, merge_gap_s=merge_gap_s))
+        if self.backend is not None:
+            _check_backend("AsrOptions.backend", "speech", self.backend, SPEECH_BACKENDS)
         _check_choice("AsrOptions.window", self.window, ASR_WINDOWS)
         if self.window_margin_s < 0 or self.min_tokens < 1 or self.tokens_per_s <= 0:
             raise ConfigError("AsrOptions: window_margin_s must be >= 0, min_tokens >= 1, tokens_per_s > 0")

@@ -1,16 +1,17 @@
-"""Pose backends behind one protocol, chosen by name (with an explicit ``auto`` fallback policy)."""
+"""Pose backends behind one protocol, chosen by name from :data:`edge_sdk.backends.BACKENDS` (with an
+explicit ``auto`` fallback policy between the two built-in ones)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable
 
-from ..config import PoseOptions, RunningMode
-from ..errors import BackendUnavailableError, ConfigError, ModelLoadError, ModelNotFoundError, RuntimeUnavailableError
+from ..backends import BACKENDS
+from ..config import POSE_BACKENDS, PoseOptions, RunningMode
+from ..errors import BackendUnavailableError, ModelLoadError, ModelNotFoundError, RuntimeUnavailableError
 from .base import PoseBackend, PoseOutput
 
-__all__ = ["PoseBackend", "PoseOutput", "PoseSelection", "POSE_FACTORIES", "create_pose_backend", "select_pose_backend"]
+__all__ = ["PoseBackend", "PoseOutput", "PoseSelection", "create_pose_backend", "select_pose_backend"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -33,29 +34,28 @@ class PoseSelection:
         return {"requested": self.requested, "chosen": self.chosen, "fallback_reason": self.fallback_reason}
 
 
-def _movenet(options: PoseOptions, track: bool) -> PoseBackend:
+def _movenet(options: PoseOptions, track: bool = False) -> PoseBackend:
     from .movenet import MoveNetBackend
 
     return MoveNetBackend(options, track=track)
 
 
-def _mediapipe(options: PoseOptions, track: bool) -> PoseBackend:
+def _mediapipe(options: PoseOptions, track: bool = False) -> PoseBackend:
     from .mediapipe_pose import MediaPipePoseBackend
 
     return MediaPipePoseBackend(options, track=track)
 
 
-# Backend name -> factory (options, crop tracking on?) -> Backend(options, track=...); the names are
-# config.POSE_BACKENDS. Every backend is built the same way: ``Backend(options)``.
-POSE_FACTORIES: dict[str, Callable[[PoseOptions, bool], PoseBackend]] = {"movenet": _movenet, "mediapipe": _mediapipe}
+# A pose factory: (options, track=crop tracking on?) -> a loaded backend.
+for _name, _factory in zip(POSE_BACKENDS, (_movenet, _mediapipe)):
+    BACKENDS.register("pose", _name, _factory)
 
 
 def create_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IMAGE, name: str | None = None) -> PoseBackend:
-    """Instantiate backend ``name`` (default ``options.backend``; not ``auto``); tracking only for video/live."""
-    name = name or options.backend
-    if name not in POSE_FACTORIES:
-        raise ConfigError(f"unknown pose backend {name!r}: one of {sorted(POSE_FACTORIES)} (select_pose_backend for 'auto')")
-    return POSE_FACTORIES[name](options, options.crop_tracking and RunningMode(mode) is not RunningMode.IMAGE)
+    """Load pose backend ``name`` (default ``options.backend``; not ``auto``: see :func:`select_pose_backend`)
+    from :data:`~edge_sdk.backends.BACKENDS`; crop tracking only for video/live."""
+    track = options.crop_tracking and RunningMode(mode) is not RunningMode.IMAGE
+    return BACKENDS.create("pose", name or options.backend, options, track=track)
 
 
 def select_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IMAGE) -> PoseSelection:
@@ -65,7 +65,7 @@ def select_pose_backend(options: PoseOptions, mode: RunningMode = RunningMode.IM
     if options.backend != "auto":
         return PoseSelection(create_pose_backend(options, mode), options.backend, options.backend)
     first = options.prefer
-    second = next(n for n in POSE_FACTORIES if n != first)
+    second = next(n for n in POSE_BACKENDS if n != first)
     try:
         return PoseSelection(create_pose_backend(options, mode, first), "auto", first)
     except FALLBACK_ERRORS as e:
