@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import ExitStack
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .sinks import Sink, SinkSet, TimelineSink
 from .stages.base import FrameInput, Stage, StageOutput
 from .stages.group import close_stages, describe_stages, is_audio_stage, load_stages, stage_accounts
 from .stats import FrameStats
-from .video.frames import check_frame, check_timestamp
+from .video.frames import check_timestamp
 
 __all__ = ["EdgeAnalyzer"]
 
@@ -75,6 +75,7 @@ class EdgeAnalyzer:
             self.sinks = SinkSet(([TimelineSink(timeline)] if timeline else []) + list(sinks), self.identity)
             undo.pop_all()
         self._video = tuple(s for s in self.stages if not is_audio_stage(s))
+        self._ahead = tuple(s for s in self._video if callable(getattr(s, "prefetch", None)))
         named = {s.name: s for s in self.stages}
         self.pose, self.action, self.zones = named.get("pose"), named.get("action"), named.get("zones")
         self.speech = audio[0] if audio else None
@@ -108,20 +109,21 @@ class EdgeAnalyzer:
     def process_frame(self, frame: np.ndarray, timestamp_s: float | None = None) -> FrameResult:
         """Analyze one (H, W, 3) uint8 BGR frame at ``timestamp_s`` (default :meth:`now`); in
         video/live mode timestamps must increase."""
-        frame = check_frame(frame)
         t = self.now() if timestamp_s is None else check_timestamp(timestamp_s)
+        index = self._stats.frames
+        inp = FrameInput(frame, t, index)  # the frame's one check; every stage gets this frame
         if self.config.mode is not RunningMode.IMAGE and self._last_t is not None and t <= self._last_t:
             raise InvalidFrameError(f"timestamps must increase in {self.config.mode.value} mode: got {t} after {self._last_t}")
         self._last_t = t
+        frame = inp.image
         w0 = time.perf_counter()
         outs: dict[str, StageOutput] = {}
-        poses: tuple = ()
-        index = self._stats.frames
         for stage in self._video:  # each gets the people the ones before it found (and adds to them)
-            out = outs[stage.name] = self._stage(stage.name, t, stage.process, FrameInput(frame, t, index, poses))
+            out = outs[stage.name] = self._stage(stage.name, t, stage.process, inp)
             self._stats.add_stage(stage.name, out.timings)
             if out.poses is not None:
-                poses = out.poses
+                inp = inp.with_poses(out.poses)
+        poses = inp.poses
         size = (frame.shape[1], frame.shape[0])
         timings = {name: out.timings for name, out in outs.items() if out.timings is not None}
         actions = outs["action"].result if "action" in outs else ()
@@ -139,17 +141,26 @@ class EdgeAnalyzer:
             self.sinks.frame(frame, result)
         return result
 
+    def frames(self, video: Any) -> Iterator[Any]:
+        """The frames of a video source (``frames()`` -> ``CapturedFrame`` s) as this analyzer reads them.
+        In ``video`` mode a recorded source (``recorded = True``: files, decoded frames) is read one frame
+        ahead and that frame goes to :meth:`prefetch`, so a stage can start on it while this one is finished;
+        other sources and modes are read frame by frame (live frames are analysed as they come).
+        :func:`edge_sdk.loop.run` reads its video source through this."""
+        frames = iter(video.frames())
+        if self.config.mode is not RunningMode.VIDEO or not getattr(video, "recorded", False) or not self._ahead:
+            return frames
+        return _read_ahead(frames, self.prefetch)
+
     @guarded("frames")
     def prefetch(self, frame: np.ndarray) -> bool:
-        """Recorded video: hand over the frame that comes after the next :meth:`process_frame` call,
-        so the pose backend starts on it meanwhile (``PoseOptions.lookahead``; :func:`edge_sdk.loop.run`
-        does this for sources with ``recorded = True``), in ``video`` mode only (:class:`RunningMode`).
-        Errors in it are raised by the :meth:`process_frame` call that gets the frame. False if nothing was
-        started."""
-        if self.config.mode is not RunningMode.VIDEO:  # live frames are analysed as they come; images alone
+        """Hand over the frame that comes after the next :meth:`process_frame` call to the video stages
+        that can start on it (``prefetch(image) -> bool``: the pose stage's ``PoseOptions.lookahead``), in
+        ``video`` mode only (:class:`RunningMode`); :meth:`frames` does this for recorded sources. Errors
+        in it are raised by the :meth:`process_frame` call that gets the frame. False if nothing was started."""
+        if self.config.mode is not RunningMode.VIDEO or not isinstance(frame, np.ndarray) or not frame.flags.c_contiguous:
             return False
-        prefetch = getattr(self.pose, "prefetch", None)
-        return prefetch is not None and isinstance(frame, np.ndarray) and frame.flags.c_contiguous and prefetch(frame)
+        return any([stage.prefetch(frame) for stage in self._ahead])
 
     @guarded("frames")
     def reset_actions(self) -> None:
@@ -213,7 +224,7 @@ class EdgeAnalyzer:
             for stage in self._video:
                 for e in stage.finish(self._last_t, self._stats.frames):
                     self.sinks.emit(e)
-        stages, self.stages, self._video = self.stages, (), ()
+        stages, self.stages, self._video, self._ahead = self.stages, (), (), ()
         self.pose = self.action = self.zones = self.speech = None
         close_stages(stages)
         self.sinks.close()
@@ -223,3 +234,21 @@ class EdgeAnalyzer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _read_ahead(frames: Iterator[Any], prefetch: Callable[[np.ndarray], bool]) -> Iterator[Any]:
+    """``frames``, each one's successor read and given to ``prefetch`` before it is yielded. A failure
+    reading the successor is raised after the frame read before it has been yielded (no frame read is lost)."""
+    cf = next(frames, None)
+    if cf is not None:
+        prefetch(cf.frame)
+    while cf is not None:
+        try:
+            nxt = next(frames, None)
+        except Exception:
+            yield cf
+            raise
+        if nxt is not None:
+            prefetch(nxt.frame)
+        yield cf
+        cf = nxt

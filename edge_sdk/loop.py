@@ -9,9 +9,8 @@ Two schedules:
   the earlier timestamp (a frame first on a tie), so a file's speech is cut and transcribed at the
   same frames on every run.
 
-Recorded sources (``recorded = True``: files, decoded frames) are read one frame ahead and the
-next frame is handed to :meth:`EdgeAnalyzer.prefetch`, so the pose model works on it while this
-one is finished (``PoseOptions.lookahead``); live sources are never waited for.
+The video source is read through :meth:`EdgeAnalyzer.frames <edge_sdk.EdgeAnalyzer.frames>`: the
+analyzer decides how far ahead a source is read (its stages, its running mode), not the loop.
 
 Failure policy: a sink or ``on_result`` error is logged, counted and reported (the run goes on). A
 stage error is written by the analyzer and raised; a source error (video or audio) is written as an
@@ -52,7 +51,7 @@ class Analyzer(Protocol):
 
     def now(self) -> float: ...
 
-    def prefetch(self, frame: np.ndarray) -> bool: ...
+    def frames(self, video: VideoSource) -> Iterator[Any]: ...
 
     def process_frame(self, frame: np.ndarray, timestamp_s: float | None = None) -> FrameResult: ...
 
@@ -72,30 +71,6 @@ class RunState:
     frames: int
     audio_done: bool
     elapsed_s: float
-
-
-def _ahead(frames: Iterator[Any], analyzer: Analyzer) -> Iterator[Any]:
-    """``frames`` of a recorded source, each one's successor read and handed to
-    :meth:`EdgeAnalyzer.prefetch` before it is yielded. A failure reading the successor is raised
-    after the frame read before it has been yielded (no frame read is lost)."""
-    cf = next(frames, None)
-    if cf is not None:
-        analyzer.prefetch(cf.frame)
-    while cf is not None:
-        try:
-            nxt = next(frames, None)
-        except Exception:
-            yield cf
-            raise
-        if nxt is not None:
-            analyzer.prefetch(nxt.frame)
-        yield cf
-        cf = nxt
-
-
-def _frames(video: VideoSource, analyzer: Analyzer) -> Iterator[Any]:
-    frames = iter(video.frames())
-    return _ahead(frames, analyzer) if getattr(video, "recorded", False) else frames
 
 
 def _error(analyzer: Analyzer, stage: str, e: BaseException) -> None:
@@ -202,7 +177,7 @@ def run(analyzer: Analyzer, video: VideoSource | None = None, audio: AudioSource
                 thread = threading.Thread(target=loop.audio, args=(audio, halt), name="edge_sdk-audio", daemon=True)
                 thread.start()
             if video is not None:
-                frames = _frames(video, analyzer)
+                frames = analyzer.frames(video)
                 while loop.failed is None:
                     cf = _next(frames, analyzer, "source")
                     if cf is None or not loop.frame(cf):
@@ -228,7 +203,7 @@ def run(analyzer: Analyzer, video: VideoSource | None = None, audio: AudioSource
 
 def _media_time(loop: _Loop, video: VideoSource | None, audio: AudioSource | None) -> None:
     a = loop.a
-    frames = _frames(video, a) if video is not None else iter(())
+    frames = a.frames(video) if video is not None else iter(())
     chunks = iter(audio.chunks()) if audio is not None else iter(())
     cf, chunk = _next(frames, a, "source"), _next(chunks, a, "audio")
     flushed = audio is None

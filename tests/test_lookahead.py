@@ -12,7 +12,6 @@ from edge_sdk import AnalyzerConfig, EdgeAnalyzer, ModelAsset, PoseOptions
 from edge_sdk.errors import InvalidFrameError, SourceError
 from edge_sdk.results import FrameResult
 from edge_sdk.runtime import usable_cpus
-from edge_sdk.stages import FrameInput
 from edge_sdk.video.sources import CapturedFrame, MemorySource
 
 pytestmark = pytest.mark.skipif(usable_cpus() < 2, reason="the lookahead needs 2 CPUs")
@@ -61,9 +60,9 @@ def test_prefetched_frames_that_never_come_are_dropped(vtest_frames):
         assert [p.keypoints.tobytes() for p in r.poses] == [p.keypoints.tobytes() for p in expected]
         assert not a.prefetch(f0[:, ::2])  # not contiguous: nothing started
         bad = np.zeros((1, 1, 3), np.uint8)
-        assert a.prefetch(bad)  # raised only by the call that gets it
+        assert a.prefetch(bad)  # the copy's error is dropped with the frame; the frame's check raises
         with pytest.raises(InvalidFrameError, match="at least 2x2"):
-            a.pose.process(FrameInput(bad, 0.1, 1))
+            a.process_frame(bad, 0.1)
         assert a.prefetch(f1)
         assert len(a.process_frame(f1, 0.2).poses) == len(ref_f1)
 
@@ -135,3 +134,51 @@ def test_the_running_mode_decides_the_lookahead(vtest_frames):
             assert a.prefetch(vtest_frames[1]) is ahead, mode
             a.process_frame(vtest_frames[0], 0.0)
             a.process_frame(vtest_frames[1], 0.1)
+
+
+class _Ahead:
+    """A stage of one's own that can start on the next frame: it records what it was given ahead."""
+
+    name = "ahead"
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, int]] = []
+
+    def prefetch(self, image: np.ndarray) -> bool:
+        self.log.append(("ahead", int(image[0, 0, 0])))
+        return True
+
+    def process(self, inp):
+        from edge_sdk.stages import StageOutput
+
+        self.log.append(("now", int(inp.image[0, 0, 0])))
+        return StageOutput(None, None, ())
+
+    def finish(self, t_s, index):
+        return ()
+
+    def reset(self) -> None:
+        pass
+
+    def describe(self):
+        from edge_sdk.stages import StageInfo
+
+        return StageInfo(self.name)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("mode", ["video", "live"])
+def test_the_analyzer_decides_how_far_ahead_a_source_is_read(mode: str):
+    """The loop reads the source through the analyzer: in video mode a recorded source's next frame goes to
+    any stage that can start on it before this frame is processed; in live mode frames come as they are."""
+    frames = [np.full((4, 4, 3), i, np.uint8) for i in range(4)]
+    stage = _Ahead()
+    with EdgeAnalyzer(AnalyzerConfig(pose=None, mode=mode), stages=[stage]) as a:
+        assert a.run(MemorySource(frames, 10.0))["frames"] == 4
+    if mode == "live":
+        assert stage.log == [("now", i) for i in range(4)]
+    else:
+        assert stage.log == [("ahead", 0), ("ahead", 1), ("now", 0), ("ahead", 2), ("now", 1), ("ahead", 3),
+                             ("now", 2), ("now", 3)]

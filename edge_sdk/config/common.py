@@ -41,8 +41,9 @@ class RunningMode(str, Enum):
     timestamps must increase; a recorded source is read one frame ahead so the pose model works on the
     next frame meanwhile (``PoseOptions.lookahead``). LIVE: the stages behave as in VIDEO but never run
     ahead (a live frame is analysed as it comes, with the lowest latency); the source's drop policy
-    (``CaptureSource(policy=...)``), not the analyzer, skips frames. :meth:`EdgeAnalyzer.prefetch
-    <edge_sdk.EdgeAnalyzer.prefetch>` is the one place that reads the mode for this.
+    (``CaptureSource(policy=...)``), not the analyzer, skips frames. :meth:`EdgeAnalyzer.frames
+    <edge_sdk.EdgeAnalyzer.frames>` (how a source is read) and :meth:`EdgeAnalyzer.prefetch
+    <edge_sdk.EdgeAnalyzer.prefetch>` are the one place that reads the mode for this.
     """
 
     IMAGE = "image"

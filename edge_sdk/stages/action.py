@@ -16,7 +16,6 @@ from ..action import ActionBackend, create_action_backend
 from ..action.events import ActionEvents
 from ..config import ActionOptions
 from ..results import Event, Pose, StageTimings
-from ..video.frames import check_frame
 from .base import BackendStage, FrameInput, StageOutput
 
 __all__ = ["ActionStage"]
@@ -60,7 +59,6 @@ class ActionStage(BackendStage):
         return StageOutput(act.predictions, act.timings if act.stepped else None, tuple(events), poses)
 
     def _per_person(self, frame: np.ndarray, t_s: float, index: int, poses: tuple[Pose, ...]) -> StageOutput:
-        frame = check_frame(frame)
         b = self.backend
         t0 = time.perf_counter()
         events: list[Event] = []

@@ -18,12 +18,14 @@ their events to its sinks unchanged and never looks inside a stage.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..results import Event, Pose, StageTimings
+from ..video.frames import check_frame
 
 __all__ = ["Stage", "VideoStage", "AudioStage", "StageInfo", "StageOutput", "FrameInput", "BackendStage"]
 
@@ -31,12 +33,25 @@ __all__ = ["Stage", "VideoStage", "AudioStage", "StageInfo", "StageOutput", "Fra
 @dataclass(frozen=True)
 class FrameInput:
     """What a video stage gets: ``image`` (H, W, 3) uint8 BGR, ``t_s`` seconds, ``index`` (0-based
-    frame count) and ``poses``: the people the stages before it found (empty for the pose stage)."""
+    frame count) and ``poses``: the people the stages before it found (empty for the pose stage).
+
+    The image is checked here (:func:`~edge_sdk.video.frames.check_frame`: a typed
+    :class:`~edge_sdk.errors.InvalidFrameError`; a non-contiguous view is copied), once per frame:
+    :meth:`with_poses` hands the same frame on to the next stage, and stages do not check it again."""
 
     image: np.ndarray
     t_s: float
     index: int = 0
     poses: tuple[Pose, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image", check_frame(self.image))
+
+    def with_poses(self, poses: tuple[Pose, ...]) -> "FrameInput":
+        """The same frame (not checked again) with the people found so far."""
+        out = copy.copy(self)
+        object.__setattr__(out, "poses", tuple(poses))
+        return out
 
     @property
     def size(self) -> tuple[int, int]:
