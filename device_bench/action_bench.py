@@ -7,8 +7,8 @@ made beforehand with ``python -m conversion.movinet_random --out DIR``. Real vte
 one at a time at 1 and 2 threads:
 
 * ``invoke``: the interpreter call alone (states fed back, no preprocessing);
-* ``stage``: :class:`edge_sdk.action.movinet_stream.MovinetActionBackend.step` on the BGR frame
-  (centre crop + resize, quantize, invoke, carry states, running mean, float classifier, softmax).
+* ``stage``: :class:`edge_sdk.stages.ActionStage` on the BGR frame, every frame a model frame
+  (centre crop + resize, quantize, invoke, carry states, running mean, float classifier, softmax, top-k).
 
     python -m device_bench.action_bench --json device_bench/results/action_demo_cpu_x86_64.json
       # the shipped A0 and A2 demo streams (64 px), in one interleaved run (the default; --shipped says so)
@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from edge_sdk.action.movinet_stream import MovinetActionBackend
+from edge_sdk.config import ActionOptions
 from edge_sdk.runtime import runtime_versions
+from edge_sdk.stages import ActionStage, FrameInput
 
 TARGET_FPS = 300.0  # A0 int8, 1 thread
 
@@ -41,20 +43,22 @@ def shipped_models() -> dict[str, Path]:
 
 
 def bench_one(path: Path, threads: int, frames: list[np.ndarray], warmup: int = 20) -> dict:
-    backend = MovinetActionBackend.from_model(path, num_threads=threads, reset_on_shot_change=False, runtime="ai_edge_litert")
+    backend = MovinetActionBackend.from_model(path, num_threads=threads, runtime="ai_edge_litert")
+    run = ActionStage(ActionOptions(reset_on_shot_change=False), backend=backend)  # frames 1 s apart: all model frames
     interp = backend._loaded.interpreter
-    for f in frames[:warmup]:
-        backend.step(f)
+    for i, f in enumerate(frames[:warmup]):
+        run.process(FrameInput(f, float(i), i))
     inv = []
     for _ in range(len(frames)):
         t0 = time.perf_counter()
         interp.invoke()
         inv.append(time.perf_counter() - t0)
-    backend.reset()
+    run.reset()
     stage = []
-    for f in frames:
+    for i, f in enumerate(frames, warmup):
+        inp = FrameInput(f, float(i), i)
         t0 = time.perf_counter()
-        backend.step(f)
+        run.process(inp)
         stage.append(time.perf_counter() - t0)
     inv_ms, stage_ms = np.median(inv) * 1e3, np.median(stage) * 1e3
     d = backend.describe()

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge_sdk.action.labels import top_k
 from edge_sdk.action.movinet_stream import MovinetActionBackend
 from edge_sdk.action.preprocess import to_model_rgb
 from edge_sdk.action.sampler import FrameSampler
@@ -47,7 +48,7 @@ def model_frames(path: Path, size: int, fps: float = 5.0) -> list[np.ndarray]:
 
 
 def _top(backend: MovinetActionBackend, scores: np.ndarray) -> dict:
-    p = backend.top(scores)[0]
+    p = top_k(scores, backend.names, 1)[0]
     return {"label": p.label, "score": round(p.score, 4)}
 
 

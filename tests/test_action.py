@@ -77,15 +77,23 @@ def test_frame_stride_skips_model_calls(vtest_frames):
 
 
 def test_shot_change_resets_the_stream(vtest_frames):
-    from edge_sdk.action.movinet_stream import MovinetActionBackend
+    from edge_sdk.action.sampler import ModelFrames
+    from edge_sdk.stages import ActionStage, FrameInput
 
-    b = MovinetActionBackend.from_model(DEMO, num_threads=1)
-    cuts = [b.step(f).reset for f in vtest_frames[:40]]
+    cut = ModelFrames(None)
+    cuts = [cut(f, None)[0] for f in vtest_frames[:40]]
     assert cuts[0] and not any(cuts[1:]), "no cut inside one shot"
     other = _motion_clips(1, 5, seed=3)[0][0]
-    assert b.step(other[0]).reset, "a different scene starts a new stream"
-    assert not b.step(other[1]).reset
-    assert b.resets == 1
+    assert cut(other[0], None)[0], "a different scene starts a new stream"
+    assert not cut(other[1], None)[0]
+    stage = ActionStage(ActionOptions(asset=ModelAsset(DEMO, num_threads=1)))
+    try:
+        resets = stage.backend.resets
+        for i, f in enumerate(list(vtest_frames[:10]) + list(other[:2])):
+            stage.process(FrameInput(f, i * 0.1, i))
+        assert stage.resets == 1 and stage.backend.resets == resets + 1  # the model's stream started over once
+    finally:
+        stage.close()
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -109,8 +117,8 @@ def test_bad_frame_and_label_count(tmp_path: Path):
     from edge_sdk.action.movinet_stream import MovinetActionBackend
 
     b = MovinetActionBackend.from_model(DEMO, num_threads=1)
-    with pytest.raises(InvalidFrameError):
-        b.step(np.zeros((64, 64), np.uint8))
+    with pytest.raises(InvalidFrameError, match=r"expected a \(64, 64, 3\) uint8 RGB model frame"):
+        b.scores(np.zeros((64, 64), np.uint8))
     labels = tmp_path / "labels.txt"
     labels.write_text("a\nb\n")
     with pytest.raises(ConfigError, match="2 labels for a model with 6 classes"):
@@ -249,8 +257,8 @@ def test_finetune_action_cli_learns_new_classes_from_the_demo_checkpoint(tmp_pat
     assert correct / 16 >= 0.75, correct
 
 
-def _all_probs(out) -> dict[int, float]:
-    return {p.index: p.score for p in out.predictions}
+def _all_probs(predictions) -> dict[int, float]:
+    return {p.index: p.score for p in predictions}
 
 
 def _classify(backend, features: np.ndarray) -> np.ndarray:
@@ -268,11 +276,11 @@ def test_window_frames_averages_the_last_n_features(vtest_frames):
     from edge_sdk.action.preprocess import to_model_rgb
 
     frames = vtest_frames[:8]
-    with MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False) as ref, \
-            MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False, window_frames=3, top_k=99) as win:
+    with MovinetActionBackend.from_model(DEMO, num_threads=1) as ref, \
+            MovinetActionBackend.from_model(DEMO, num_threads=1, window_frames=3) as win:
         ys = [ref.stream.step(to_model_rgb(f, 64)).copy() for f in frames]  # the stream's features, frame by frame
         for t, f in enumerate(frames):
-            got = _all_probs(win.step(f))
+            got = win.scores(to_model_rgb(f, 64))
             want = _classify(ref, np.mean(ys[max(0, t - 2):t + 1], axis=0))
             np.testing.assert_allclose([got[i] for i in range(len(want))], want, atol=1e-5, err_msg=f"frame {t}")
         cumulative = _classify(ref, np.mean(ys, axis=0))
@@ -281,17 +289,21 @@ def test_window_frames_averages_the_last_n_features(vtest_frames):
 
 def test_ema_smooths_class_probabilities(vtest_frames):
     from edge_sdk.action.movinet_stream import MovinetActionBackend
+    from edge_sdk.action.preprocess import to_model_rgb
+    from edge_sdk.stages import ActionStage, FrameInput
 
     frames = vtest_frames[:6]
-    with MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99) as raw, \
-            MovinetActionBackend.from_model(DEMO, num_threads=1, reset_on_shot_change=False, top_k=99, ema=0.6) as smooth:
+
+    smooth = ActionStage(ActionOptions(asset=ModelAsset(DEMO, num_threads=1), reset_on_shot_change=False, top_k=99,
+                                       ema=0.6))
+    with MovinetActionBackend.from_model(DEMO, num_threads=1) as raw:
         expected = None
-        for f in frames:
-            p = _all_probs(raw.step(f))
-            p = np.array([p[i] for i in range(len(p))])
+        for i, f in enumerate(frames):
+            p = raw.scores(to_model_rgb(f, 64))  # the model's own scores, frame by frame
             expected = p if expected is None else 0.6 * expected + 0.4 * p
-            got = _all_probs(smooth.step(f))
+            got = _all_probs(smooth.process(FrameInput(f, i * 0.1, i)).result)
             np.testing.assert_allclose([got[i] for i in range(len(expected))], expected, atol=1e-6)
+    smooth.close()
 
 
 def test_letterbox_crop_keeps_the_whole_frame(vtest_frames):

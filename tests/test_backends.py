@@ -62,10 +62,10 @@ def test_a_registered_action_backend_is_chosen_by_name(registered):
     from edge_sdk.action.movinet_stream import MovinetActionBackend
     from edge_sdk.video.sources import VideoFileSource
 
-    registered("action", "movinet-letterbox", lambda o: MovinetActionBackend(replace(o, crop="letterbox")))
-    stage = ActionStage(ActionOptions(backend="movinet-letterbox"))
+    registered("action", "movinet-2threads", lambda o: MovinetActionBackend(replace(o, asset=replace(o.asset, num_threads=2))))
+    stage = ActionStage(ActionOptions(backend="movinet-2threads"))
     try:
-        assert stage.describe().backend["crop"] == "letterbox"
+        assert stage.describe().backend["num_threads"] == 2
         top = ()
         with VideoFileSource(SAMPLES / "arm_wrestling.mp4") as src:
             for i, t, f in src:

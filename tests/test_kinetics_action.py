@@ -16,6 +16,7 @@ from edge_sdk import ActionOptions, AnalyzerConfig, ConfigError, EdgeAnalyzer
 from edge_sdk.action.movinet_stream import MovinetActionBackend
 from edge_sdk.action.preprocess import to_model_rgb
 from edge_sdk.action.sampler import FrameSampler
+from edge_sdk.stages import ActionStage, FrameInput
 from edge_sdk.video.sources import VideoFileSource
 
 MEDIA = Path(__file__).resolve().parent.parent / "edge_sdk" / "samples"
@@ -38,12 +39,12 @@ def backend():
 
 
 def _run(backend: MovinetActionBackend, frames) -> tuple:
+    """The top 5 after a new stream over ``(t_s, frame)`` as the action stage feeds it (the backend is kept open)."""
     backend.reset()
-    out = None
-    for t, f in frames:
-        o = backend.step(f, t)
-        out = o if o.stepped else out
-    return out.predictions
+    stage, top = ActionStage(ActionOptions(top_k=5), backend=backend), ()
+    for i, (t, f) in enumerate(frames):
+        top = stage.process(FrameInput(f, t, i)).result or top
+    return top
 
 
 @pytest.mark.parametrize("clip, truth, rank", [("carving_ice.mp4", "carving ice", 1),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ..backends import BACKENDS
 from ..config import ActionOptions
-from .base import ActionBackend, ActionOutput
+from .base import ActionBackend
 
-__all__ = ["ActionBackend", "ActionOutput", "create_action_backend"]
+__all__ = ["ActionBackend", "create_action_backend"]
 
 
 def _movinet(options: ActionOptions) -> ActionBackend:

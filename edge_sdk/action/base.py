@@ -1,50 +1,48 @@
-"""The contract every action backend implements."""
+"""The contract every action backend implements: a stream model, one model frame at a time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..results import ActionPrediction, StageTimings
-
-__all__ = ["ActionBackend", "ActionOutput"]
-
-
-@dataclass(frozen=True)
-class ActionOutput:
-    """Top-k actions after a frame (best first), and the stage's timings.
-
-    Attributes:
-        predictions: top-k :class:`ActionPrediction` of the stream so far (empty before the first
-            processed frame).
-        timings: pre/invoke/post milliseconds of this call (zeros when the frame was skipped).
-        stepped: False when the frame was skipped by the frame stride (predictions are the previous ones).
-        reset: True when this frame started a new stream (first frame, shot change, :meth:`reset`).
-        scores: scores of every reported action after this model frame ((n_actions,) float64), or
-            None when the frame was skipped.
-    """
-
-    predictions: tuple[ActionPrediction, ...]
-    timings: StageTimings
-    stepped: bool = True
-    reset: bool = False
-    scores: np.ndarray | None = None
+__all__ = ["ActionBackend"]
 
 
 @runtime_checkable
 class ActionBackend(Protocol):
-    """Classifies the action in a stream of BGR uint8 frames, one frame at a time."""
+    """A stream action model: each :meth:`scores` call is the next model frame of one stream, whose
+    state the backend carries. What the model sees (frames picked by timestamp, crops, cuts that start
+    a new stream) and what is made of its scores (smoothing, top-k, events, one stream per person) is
+    the action stage's (:class:`~edge_sdk.stages.ActionStage`).
+
+    Attributes:
+        name: the backend's name (``movinet``).
+        names: the actions :meth:`scores` scores, in order.
+        input_size: S of the (S, S, 3) uint8 RGB model frames it takes.
+        fps: the model's own rate in model frames per second (None: it has none; the stage then feeds
+            every ``frame_stride``-th frame).
+    """
 
     name: str
+    names: tuple[str, ...]
+    input_size: int
+    fps: float | None
 
-    def step(self, frame: np.ndarray, t_s: float | None = None) -> ActionOutput:
-        """Feed the next frame (H, W, 3) uint8 BGR of the stream, at ``t_s`` seconds."""
+    def scores(self, rgb: np.ndarray) -> np.ndarray:
+        """The next model frame, (S, S, 3) uint8 RGB -> (len(names),) float64 scores in [0, 1]."""
         ...
 
     def reset(self) -> None:
-        """Start a new stream: clear the carried states and the running mean."""
+        """Start a new stream."""
+        ...
+
+    def save(self) -> Any:
+        """The current stream (to keep several on one model, e.g. one per person)."""
+        ...
+
+    def load(self, state: Any) -> None:
+        """Carry on with a stream :meth:`save` returned (None: a new stream)."""
         ...
 
     def describe(self) -> dict: ...

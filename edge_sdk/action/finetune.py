@@ -24,6 +24,7 @@ from ..models import ModelEntry, cache_dir, load_manifest, sha256_file, shipped_
 from ..safe_write import atomic_write_text, dumps_strict
 from .head import ActionHead, fit_head
 from .preprocess import to_model_rgb
+from .sampler import FrameSampler
 
 __all__ = ["VIDEO_SUFFIXES", "LabelledClips", "ClipFeatures", "find_clips", "open_base", "stream_features",
            "video_features", "cross_validate", "FinetuneResult", "finetune_kinetics"]
@@ -69,11 +70,10 @@ class ClipFeatures:
 
 
 def open_base(base: str = DEFAULT_ACTION_MODEL, num_threads: int | None = 1, runtime: str = "auto", **options: Any):
-    """The frozen stream as the action stage runs it (no cut detection: a training clip is one stream)."""
+    """The frozen stream model the action stage runs (``options``: more :class:`ActionOptions` fields)."""
     from .movinet_stream import MovinetActionBackend
 
-    backend = MovinetActionBackend(ActionOptions(asset=ModelAsset(base, None, num_threads, runtime),
-                                                 reset_on_shot_change=False, **options))
+    backend = MovinetActionBackend(ActionOptions(asset=ModelAsset(base, None, num_threads, runtime), **options))
     if backend.head is not None or backend.stream.embedding_dim is None:
         raise ModelLoadError(f"{base}: fine-tuning needs an official MoViNet stream file (a float head pool "
                              "state to read the embedding from), not a split export or an already fine-tuned model")
@@ -84,13 +84,14 @@ def stream_features(backend: Any, frames: Iterable[tuple[float | None, np.ndarra
     """Run one new stream over ``(t_s, BGR frame)`` pairs: frames picked at the model's rate (t_s None:
     every frame is a model frame), centre square as in the stage. At least one frame."""
     backend.reset()
-    size = backend.stream.input_size
+    size = backend.input_size
     rgb, scratch = np.zeros((size, size, 3), np.uint8), {}
     emb, logits = [], []
+    due = FrameSampler(backend.fps)  # as the stage picks them (no cut detection: a training clip is one stream)
     for t, frame in frames:
-        if not backend.advance(frame, t)[1]:
+        if not due(t):
             continue
-        logits.append(backend.stream.step(to_model_rgb(frame, size, backend.crop, rgb, scratch)).copy())
+        logits.append(backend.stream.step(to_model_rgb(frame, size, "center", rgb, scratch)).copy())
         emb.append(backend.stream.embedding())
     backend.reset()
     if not emb:
@@ -162,7 +163,7 @@ def finetune_kinetics(data: str | os.PathLike, name: str, *, base: str = DEFAULT
             feats.append(video_features(backend, path))
             if progress is not None:
                 progress(i + 1, len(found.clips))
-        base_model, fps = backend.model, backend.sample_fps
+        base_model, fps = backend.model, backend.fps
     finally:
         backend.close()
     emb = [f.embedding for f in feats]

@@ -17,8 +17,9 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ConfigError
+from ..results import ActionPrediction
 
-__all__ = ["LabelSet", "parse_actions"]
+__all__ = ["LabelSet", "parse_actions", "top_k"]
 
 
 def parse_actions(spec: str | Sequence[str]) -> list[str]:
@@ -84,3 +85,11 @@ class LabelSet:
         if self._identity:
             return probs
         return np.array([probs[list(g)].sum() for g in self.groups], np.float64)
+
+
+def top_k(scores: np.ndarray, names: Sequence[str], k: int) -> tuple[ActionPrediction, ...]:
+    """The ``k`` best of ``scores`` ((len(names),) probabilities), best first."""
+    k = max(1, min(int(k), len(scores)))
+    idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    return tuple(ActionPrediction(names[i], float(scores[i]), int(i)) for i in idx)

@@ -1,4 +1,4 @@
-"""MoViNet stream models: one frame in, states carried, top-k actions out.
+"""MoViNet stream models: one model frame in, states carried, class scores out.
 
 Two model layouts are understood, both by their signature names:
 
@@ -37,15 +37,9 @@ import numpy as np
 from ..config import ActionOptions, ModelAsset
 from ..errors import ConfigError, InvalidFrameError, ModelIntegrityError, ModelLoadError, ModelNotFoundError
 from ..models import ResolvedModel, cache_dir, resolve_model, shipped_dir
-from ..results import ActionPrediction, StageTimings
 from ..runtime import LoadedInterpreter, load_interpreter
-from ..video.frames import check_frame
-from .base import ActionOutput
 from .head import ActionHead, load_head
 from .labels import LabelSet
-from .preprocess import to_model_rgb
-from .sampler import FrameSampler
-from .shot import ShotChangeDetector
 
 __all__ = ["StreamModel", "StreamState", "MovinetActionBackend", "load_labels", "IN_GRAPH_SUM_DRIFT"]
 
@@ -292,7 +286,10 @@ class StreamState:
 
 
 class MovinetActionBackend:
-    """Action recognition with a MoViNet stream model (an official stream file or our split export).
+    """Action recognition with a MoViNet stream model (an official stream file or our split export):
+    the :class:`~edge_sdk.action.ActionBackend` the action stage runs. It is the model only: which
+    frames it sees, cuts, crops, smoothing, top-k and events are the stage's
+    (:class:`~edge_sdk.stages.ActionStage`).
 
     Args (the fields of ``options``, an :class:`ActionOptions`; :meth:`from_model` builds them):
         asset: the stream model: manifest name or path of a stream .tflite, sha256, threads, runtime.
@@ -302,17 +299,15 @@ class MovinetActionBackend:
             file's classifier: its classes and labels are the head's.
         labels: label file (one per line). Default: the manifest's ``params.labels`` in
             ``tflite_models/``, else ``<stem>-labels.txt`` next to the model, else ``class_<i>``.
-        actions: the reported subset / groups of labels (:class:`~edge_sdk.action.labels.LabelSet`).
-        top_k: predictions returned.
-        sample_fps / frame_stride: which frames the model sees (:class:`FrameSampler`); the rate
-            defaults to the manifest's ``params.fps``.
+        actions: the reported subset / groups of labels (:class:`~edge_sdk.action.labels.LabelSet`):
+            :attr:`names`, the order of :meth:`scores`.
         pool_frames: bound of the in-graph running pools (see :class:`StreamModel`).
         window_frames: split layout: average the last n processed frames' features; None = all
             frames since the last reset (the official behaviour).
-        ema: exponential smoothing of the class probabilities between processed frames (0 = off).
-        reset_on_shot_change: start a new stream when the histogram distance to the previous frame
-            exceeds ``shot_threshold``.
-        crop: ``center`` (largest centred square) or ``letterbox`` (whole frame, padded).
+    Attributes:
+        names: what :meth:`scores` scores, in order.
+        input_size: S of the (S, S, 3) RGB model frames :meth:`scores` takes.
+        fps: the model's own rate in model frames per second (the manifest's ``params.fps``), or None.
     """
 
     name = "movinet"
@@ -349,14 +344,11 @@ class MovinetActionBackend:
             raise ConfigError(f"{len(self.labels)} labels for a model with {self.num_classes} classes: the label file "
                               "must list one label per model output, in output order")
         self.label_set = LabelSet(self.labels, o.actions)
-        self.top_k = max(1, min(int(o.top_k), len(self.label_set)))
-        fps = o.sample_fps if o.sample_fps is not None else self._entry_param("fps")
-        self.sample_fps = float(fps) if fps else None
-        self.frame_stride, self.window_frames, self.ema, self.crop = int(o.frame_stride), o.window_frames, float(o.ema), o.crop
-        self._sampler = FrameSampler(self.sample_fps, self.frame_stride)
-        self._shots = ShotChangeDetector(o.shot_threshold) if o.reset_on_shot_change else None
-        self._rgb = np.zeros((self.stream.input_size, self.stream.input_size, 3), np.uint8)
-        self._scratch: dict = {}
+        self.names: tuple[str, ...] = tuple(self.label_set.names)
+        self.input_size = self.stream.input_size
+        fps = self._entry_param("fps")
+        self.fps: float | None = float(fps) if fps else None
+        self.window_frames = o.window_frames
         self.load_ms = (time.perf_counter() - t0) * 1e3
         self.resets = 0
         self.model_frames = 0
@@ -418,16 +410,10 @@ class MovinetActionBackend:
 
     # -- stream --------------------------------------------------------------------------
     def reset(self) -> None:
-        """Start a new stream: clear the carried states, the running mean and the frame sampler."""
+        """Start a new stream: clear the carried states and the running mean."""
         self.stream.reset()
         self._head_reset()
-        self._seen = 0
-        self._probs: np.ndarray | None = None
-        self._last: tuple[ActionPrediction, ...] = ()
         self.resets += 1
-        self._sampler.reset()
-        if self._shots is not None:
-            self._shots.reset()
 
     def _head_reset(self) -> None:
         self._sum = np.zeros(self.stream.output_dim, np.float64)
@@ -449,48 +435,14 @@ class MovinetActionBackend:
             self._sum = s.copy()
             self._window = deque(w, maxlen=self.window_frames or None)
 
-    def advance(self, frame: np.ndarray, t_s: float | None) -> tuple[bool, bool]:
-        """Count the next frame of the stream: (it starts a new stream: the first frame or a shot
-        change, which resets), (the model should see it: by rate or stride)."""
-        was_reset = self._seen == 0
-        if self._shots is not None and self._shots(frame) and self._seen > 0:
-            self.reset()
-            self._shots(frame)  # the new shot's first frame is the comparison point
-            was_reset = True
-        self._seen += 1
-        return was_reset, self._sampler(t_s)
-
     def scores(self, rgb: np.ndarray) -> np.ndarray:
-        """One model frame: (S, S, 3) uint8 RGB -> scores over :attr:`label_set` names (the stream advances)."""
+        """One model frame: (S, S, 3) uint8 RGB (S = :attr:`input_size`) -> (len(:attr:`names`),) float64
+        scores (the stream advances)."""
+        if not (isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8 and rgb.shape == (self.input_size,) * 2 + (3,)):
+            got = f"{rgb.dtype} {rgb.shape}" if isinstance(rgb, np.ndarray) else type(rgb).__name__
+            raise InvalidFrameError(f"expected a ({self.input_size}, {self.input_size}, 3) uint8 RGB model frame, got {got}")
         self.model_frames += 1
         return self.label_set.scores(_softmax(self._classify(self.stream.step(rgb)).astype(np.float64)))
-
-    def top(self, scores: np.ndarray) -> tuple[ActionPrediction, ...]:
-        """The ``top_k`` best of ``scores``, best first."""
-        k = self.top_k
-        idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        idx = idx[np.argsort(-scores[idx], kind="stable")]
-        names = self.label_set.names
-        return tuple(ActionPrediction(names[i], float(scores[i]), int(i)) for i in idx)
-
-    def step(self, frame: np.ndarray, t_s: float | None = None) -> ActionOutput:
-        """Feed the next frame (H, W, 3) uint8 BGR of the stream, at ``t_s`` seconds (None: take it)."""
-        frame = check_frame(frame)
-        t0 = time.perf_counter()
-        was_reset, due = self.advance(frame, t_s)
-        if not due:
-            return ActionOutput(self._last, StageTimings(), stepped=False, reset=was_reset)
-        rgb = to_model_rgb(frame, self.stream.input_size, self.crop, self._rgb, self._scratch)
-        t1 = time.perf_counter()
-        probs = self.scores(rgb)
-        t2 = time.perf_counter()
-        if self.ema > 0 and self._probs is not None:
-            probs = self.ema * self._probs + (1.0 - self.ema) * probs
-        self._probs = probs
-        self._last = self.top(probs)
-        t3 = time.perf_counter()
-        return ActionOutput(self._last, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3),
-                            reset=was_reset, scores=probs)
 
     def _classify(self, y: np.ndarray) -> np.ndarray:
         if self.head is not None:
@@ -531,9 +483,8 @@ class MovinetActionBackend:
             "int8_running_sum_in_graph": bool(self.stream.quantized_sums),
             "pool_frames": self.stream.pool_frames if self.stream.bounded_pools else None,
             "runtime": self._loaded.runtime, "runtime_version": self._loaded.version,
-            "num_threads": self._loaded.num_threads, "sample_fps": self.sample_fps,
-            "frame_stride": self.frame_stride if self.sample_fps is None else None,
-            "window_frames": self.window_frames, "ema": self.ema, "crop": self.crop, "load_ms": round(self.load_ms, 1),
+            "num_threads": self._loaded.num_threads, "fps": self.fps,
+            "window_frames": self.window_frames, "load_ms": round(self.load_ms, 1),
         }
 
     def close(self) -> None:

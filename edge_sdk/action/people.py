@@ -10,13 +10,14 @@ input), their stream's states are loaded, the model steps, the states are saved.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..results import ActionPrediction, Pose
 from ..video.letterbox import Letterbox
-from .movinet_stream import MovinetActionBackend, StreamState
+from .base import ActionBackend
+from .labels import top_k
 
 __all__ = ["PersonStreams", "person_region"]
 
@@ -40,19 +41,21 @@ def person_region(box: tuple[float, float, float, float], frame_wh: tuple[int, i
 
 @dataclass
 class _Person:
-    state: StreamState | None
+    state: Any
     last_t: float
     predictions: tuple[ActionPrediction, ...] = ()
 
 
 class PersonStreams:
-    """Streams by track ID on ``backend``'s model (whose own whole-frame stream is not used)."""
+    """Streams by track ID on ``backend``'s model (whose own whole-frame stream is not used); each
+    person's ``top_k`` best actions."""
 
-    def __init__(self, backend: MovinetActionBackend, max_people: int = 4, forget_s: float = 1.0,
-                 margin: float = 1.25) -> None:
+    def __init__(self, backend: ActionBackend, max_people: int = 4, forget_s: float = 1.0,
+                 margin: float = 1.25, top_k: int = 3) -> None:
         self.backend, self.max_people, self.forget_s, self.margin = backend, int(max_people), float(forget_s), margin
+        self.top_k = int(top_k)
         self._people: dict[int, _Person] = {}
-        size = backend.stream.input_size
+        size = backend.input_size
         self._rgb = np.zeros((size, size, 3), np.uint8)
         self._scratch: dict = {}
         self.person_frames = 0
@@ -75,7 +78,7 @@ class PersonStreams:
             ranked = sorted((tid for tid, b in boxes.items() if b is not None),
                             key=lambda tid: (tid not in self._people,
                                              -(boxes[tid][2] - boxes[tid][0]) * (boxes[tid][3] - boxes[tid][1])))
-            size = self.backend.stream.input_size
+            size = self.backend.input_size
             for tid in ranked:
                 if tid not in self._people and len(self._people) >= self.max_people:
                     break
@@ -87,7 +90,7 @@ class PersonStreams:
                 self.backend.load(person.state)
                 scores = self.backend.scores(rgb)
                 person.state = self.backend.save()
-                person.predictions = self.backend.top(scores)
+                person.predictions = top_k(scores, self.backend.names, self.top_k)
                 stepped[tid] = scores
                 self.person_frames += 1
         return {tid: self._people[tid].predictions for tid in seen if tid in self._people}, stepped
