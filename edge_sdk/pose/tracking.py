@@ -4,9 +4,11 @@ In the spirit of norfair and ByteTrack, written for poses:
 
 * every track predicts where its person is now (constant velocity of the box centre, estimated
   from the last matched frames, applied to the last keypoints and box);
-* detections are matched to predicted tracks greedily by similarity, best pair first: object
-  keypoint similarity (OKS, COCO sigmas, over keypoints both sides see) when the pair shares at
-  least ``min_common_keypoints`` keypoints, else box IoU; pairs below ``match_threshold`` never match;
+* detections are matched to predicted tracks by similarity: object keypoint similarity (OKS, COCO
+  sigmas, over keypoints both sides see) when the pair shares at least ``min_common_keypoints``
+  keypoints, else box IoU; pairs below ``match_threshold`` never match; of the rest, the pairing with
+  the largest total similarity (:func:`~edge_sdk.pose.assignment.max_weight_pairs`), so that one track
+  drifting between two people does not take the one whose own track needs it;
 * confident detections (score >= ``new_track_score``) are matched first; weaker ones can only
   continue a track left unmatched (ByteTrack's second pass), never start one;
 * a new track is tentative until it is matched in ``min_hits`` frames in a row, then it gets the next
@@ -26,6 +28,7 @@ import numpy as np
 from ..config import TrackerOptions
 from ..errors import InvalidArrayError, InvalidFrameError
 from ..results import COCO_KEYPOINTS, Pose
+from .assignment import max_weight_pairs
 from .smoothing import OneEuroFilter, smooth_people
 
 __all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
@@ -33,6 +36,7 @@ __all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
 # COCO keypoint sigmas (pycocotools), in COCO_KEYPOINTS order.
 COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
 NUM_KEYPOINTS = len(COCO_KEYPOINTS)
+_TIE = 1e-6  # added to a confirmed track's similarities in the pairing: equal totals go to established people
 _OKS_K = 2.0 * (2.0 * COCO_SIGMAS) ** 2  # OKS: exp(-d^2 / (area * _OKS_K)) = exp(-d^2 / (2 s^2 k^2))
 
 
@@ -176,7 +180,7 @@ class PoseTracker:
         self._t = t_s
         boxes = [_box_of(p, o.min_keypoint_score) for p in poses]
         order = sorted(range(len(poses)), key=lambda i: -poses[i].score)
-        # Confirmed tracks first, then tentative ones: an established person wins a tie.
+        # Confirmed tracks first, then tentative ones; an established person wins a tie (_TIE).
         tracks = sorted(self._tracks, key=lambda tr: tr.id is None)
         assigned: dict[int, _Track] = {}
         free = set(range(len(tracks)))
@@ -190,11 +194,12 @@ class PoseTracker:
                                  t_s).tolist()
         for strong in (True, False):
             dets = [i for i in valid if i not in assigned and (poses[i].score >= o.new_track_score) == strong]
-            pairs = sorted((-sim[j][col[i]], j, i) for i in dets for j in free if sim[j][col[i]] >= o.match_threshold)
-            for _, j, i in pairs:
-                if j in free and i not in assigned:
-                    free.discard(j)
-                    assigned[i] = tracks[j]
+            rows = sorted(free)
+            w = [[x + (_TIE if tracks[j].id is not None else 0.0) if x >= o.match_threshold else 0.0
+                  for x in (sim[j][col[i]] for i in dets)] for j in rows]
+            for a, b in max_weight_pairs(w):
+                free.discard(rows[a])
+                assigned[dets[b]] = tracks[rows[a]]
         entered: list[int] = []
         out: dict[int, Pose] = {}
         if assigned:
