@@ -97,6 +97,25 @@ def test_max_weight_pairs_against_every_pairing():
     assert max_weight_pairs([]) == [] and max_weight_pairs([[0.0, 0.0]]) == []
 
 
+def test_a_person_missed_for_a_second_is_recovered_where_their_speed_puts_them():
+    # Walking right at 100 px/s, not detected for 1 s, found again 45 px short of where the speed puts
+    # them (they slowed down): too far for keypoint or box similarity, within the recovery reach (0.5 +
+    # 0.5 x 1 s = 1 box height). A person of twice the height, or one 1.5 heights off, is someone else.
+    def run(options: TrackerOptions, found: Pose) -> list:
+        tr = PoseTracker(options)
+        for k in range(10):
+            tr.update([person(100 + 10 * k, 240)], k * 0.1, SIZE)
+        for k in range(10, 20):
+            tr.update([], k * 0.1, SIZE)
+        return ids(tr.update([found], 2.0, SIZE))
+
+    back = person(100 + 10 * 20 - 45, 240)
+    assert run(NO_SMOOTH, back) == [1]
+    assert run(TrackerOptions(smoothing=None, recover_radius=0), back) == [None]  # off: a new (tentative) track
+    assert run(NO_SMOOTH, person(100 + 10 * 20 - 45, 180, h=240)) == [None]
+    assert run(NO_SMOOTH, person(100 + 10 * 20 - 180, 240)) == [None]
+
+
 def test_one_frame_false_detection_gets_no_id():
     tr = PoseTracker(NO_SMOOTH)
     u1 = tr.update([person(100, 200), person(500, 200)], 0.0, SIZE)
@@ -160,6 +179,10 @@ def test_options_are_checked():
         TrackerOptions(min_hits=0)
     with pytest.raises(ConfigError, match="match_threshold"):
         TrackerOptions(match_threshold=1.5)
+    with pytest.raises(ConfigError, match="recover_radius"):
+        TrackerOptions(recover_radius=-1)
+    with pytest.raises(ConfigError, match="recover_size"):
+        TrackerOptions(recover_size=0.5)
 
 
 def test_similarity_measures():

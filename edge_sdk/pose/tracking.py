@@ -11,6 +11,10 @@ In the spirit of norfair and ByteTrack, written for poses:
   drifting between two people does not take the one whose own track needs it;
 * confident detections (score >= ``new_track_score``) are matched first; weaker ones can only
   continue a track left unmatched (ByteTrack's second pass), never start one;
+* a confident detection still unmatched continues a lost confirmed track when it lies where the track's
+  speed puts that person now (within ``recover_radius`` box heights, widening by ``recover_growth`` box
+  heights per second lost; box heights within ``recover_size``x): a person hidden for a moment behind
+  another, or missed by the detector for a few frames, keeps their ID instead of starting a new one;
 * a new track is tentative until it is matched in ``min_hits`` frames in a row, then it gets the next
   ID and is reported as entered; a confirmed track that is not matched is kept (predicted) for
   ``max_lost_s`` seconds of the caller's clock, then reported as left.
@@ -21,6 +25,7 @@ caller (``t_s``), so dropped frames only widen the prediction step. Pure numpy; 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +177,34 @@ class PoseTracker:
         iou = inter / (area + dwh[..., 0] * dwh[..., 1] - inter)
         return np.where(n >= o.min_common_keypoints, np.maximum(sim_oks, iou), iou)
 
+    def _recover(self, tracks: list[_Track], free: set[int], assigned: dict[int, _Track], dets: list[int],
+                 boxes: list, t_s: float) -> None:
+        """Unmatched confirmed tracks (``free`` indices into ``tracks``) take unmatched confident detections
+        ``dets`` (indices into ``boxes``) whose box centre lies within reach of where the track's speed
+        puts the person at ``t_s`` (see :class:`TrackerOptions` ``recover_*``), nearest first (distance in
+        the track's box heights); updates ``free`` and ``assigned`` in place."""
+        o = self.options
+        pairs = []
+        for j in free:
+            tr = tracks[j]
+            dt = t_s - tr.t
+            if tr.id is None or dt > o.max_lost_s:
+                continue
+            x0, y0, x1, y1 = tr.box
+            h = max(y1 - y0, 1.0)
+            cx, cy = (x0 + x1) / 2 + tr.velocity[0] * dt, (y0 + y1) / 2 + tr.velocity[1] * dt
+            reach = o.recover_radius + o.recover_growth * dt
+            for i in dets:
+                b = boxes[i]
+                if h / o.recover_size <= b[3] - b[1] <= h * o.recover_size:
+                    d = math.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy) / h
+                    if d <= reach:
+                        pairs.append((d, j, i))
+        for _, j, i in sorted(pairs):
+            if j in free and i not in assigned:
+                free.discard(j)
+                assigned[i] = tracks[j]
+
     def update(self, poses: tuple[Pose, ...] | list[Pose], t_s: float, frame_size: tuple[int, int]) -> TrackerUpdate:
         """Associate this frame's ``poses`` (frame pixels) at time ``t_s`` (seconds, increasing)."""
         o = self.options
@@ -200,6 +233,9 @@ class PoseTracker:
             for a, b in max_weight_pairs(w):
                 free.discard(rows[a])
                 assigned[dets[b]] = tracks[rows[a]]
+        if o.recover_radius > 0:
+            self._recover(tracks, free, assigned, [i for i in valid if i not in assigned
+                                                   and poses[i].score >= o.new_track_score], boxes, t_s)
         entered: list[int] = []
         out: dict[int, Pose] = {}
         if assigned:
