@@ -100,20 +100,23 @@ def test_max_weight_pairs_against_every_pairing():
 def test_a_person_missed_for_a_second_is_recovered_where_their_speed_puts_them():
     # Walking right at 100 px/s, not detected for 1 s, found again 45 px short of where the speed puts
     # them (they slowed down): too far for keypoint or box similarity, within the recovery reach (0.5 +
-    # 0.5 x 1 s = 1 box height). A person of twice the height, or one 1.5 heights off, is someone else.
-    def run(options: TrackerOptions, found: Pose) -> list:
+    # 0.5 x 1 s = 1 box height). A person of twice the height, or one 1.5 heights off, is someone else;
+    # so is a detection that jumps 45 px in the frame right after the track was matched (no gap).
+    def run(options: TrackerOptions, found: Pose, gap: int = 10) -> list:
         tr = PoseTracker(options)
         for k in range(10):
             tr.update([person(100 + 10 * k, 240)], k * 0.1, SIZE)
-        for k in range(10, 20):
+        for k in range(10, 10 + gap):
             tr.update([], k * 0.1, SIZE)
-        return ids(tr.update([found], 2.0, SIZE))
+        return ids(tr.update([found], (10 + gap) * 0.1, SIZE))
 
     back = person(100 + 10 * 20 - 45, 240)
     assert run(NO_SMOOTH, back) == [1]
     assert run(TrackerOptions(smoothing=None, recover_radius=0), back) == [None]  # off: a new (tentative) track
     assert run(NO_SMOOTH, person(100 + 10 * 20 - 45, 180, h=240)) == [None]
     assert run(NO_SMOOTH, person(100 + 10 * 20 - 180, 240)) == [None]
+    assert run(NO_SMOOTH, person(100 + 10 * 10 - 45, 240), gap=0) == [None]
+    assert run(NO_SMOOTH, person(100 + 10 * 12 - 45, 240), gap=2) == [1]
 
 
 def test_one_frame_false_detection_gets_no_id():

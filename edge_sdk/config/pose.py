@@ -45,11 +45,12 @@ class TrackerOptions:
         min_keypoint_score: keypoints scoring at least this count as visible.
         min_common_keypoints: fewer shared visible keypoints than this: compare boxes instead.
         velocity_smoothing: weight in (0, 1] of the newest box-centre speed in the motion estimate.
-        recover_radius: a confident detection left unmatched continues a lost confirmed track (instead of
-            starting a new one) when its box centre is within this many of the track's box heights of
-            where the track's speed puts the person now, plus ``recover_growth`` box heights per second
-            lost, and its box height is within ``recover_size`` times the track's: a person hidden
-            for a moment (behind another, or missed by the detector) keeps their ID. 0 turns it off.
+        recover_radius: a confident detection left unmatched continues a confirmed track lost since
+            before the previous frame (instead of starting a new one) when its box centre is within
+            this many of the track's box heights of where the track's speed puts the person now, plus
+            ``recover_growth`` box heights per second lost, and its box height is within
+            ``recover_size`` times the track's: a person hidden for a moment (behind another, or
+            missed by the detector) keeps their ID. 0 turns it off.
         recover_growth: box heights per second lost added to ``recover_radius`` (the prediction drifts).
         recover_size: largest ratio between the detection's and the track's box heights (>= 1).
         smoothing: per-person One-Euro keypoint filter, or None for raw keypoints.

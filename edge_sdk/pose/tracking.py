@@ -11,10 +11,12 @@ In the spirit of norfair and ByteTrack, written for poses:
   drifting between two people does not take the one whose own track needs it;
 * confident detections (score >= ``new_track_score``) are matched first; weaker ones can only
   continue a track left unmatched (ByteTrack's second pass), never start one;
-* a confident detection still unmatched continues a lost confirmed track when it lies where the track's
-  speed puts that person now (within ``recover_radius`` box heights, widening by ``recover_growth`` box
-  heights per second lost; box heights within ``recover_size``x): a person hidden for a moment behind
-  another, or missed by the detector for a few frames, keeps their ID instead of starting a new one;
+* a confident detection still unmatched continues a confirmed track lost since before the previous
+  frame when it lies where the track's speed puts that person now (within ``recover_radius`` box
+  heights, widening by ``recover_growth`` box heights per second lost; box heights within
+  ``recover_size``x): a person hidden for a moment behind another, or missed by the detector for a few
+  frames, keeps their ID instead of starting a new one (a track missed only in this frame is left to
+  the similarity matching: its detection changed too much to be trusted on position alone);
 * a new track is tentative until it is matched in ``min_hits`` frames in a row, then it gets the next
   ID and is reported as entered; a confirmed track that is not matched is kept (predicted) for
   ``max_lost_s`` seconds of the caller's clock, then reported as left.
@@ -178,17 +180,18 @@ class PoseTracker:
         return np.where(n >= o.min_common_keypoints, np.maximum(sim_oks, iou), iou)
 
     def _recover(self, tracks: list[_Track], free: set[int], assigned: dict[int, _Track], dets: list[int],
-                 boxes: list, t_s: float) -> None:
-        """Unmatched confirmed tracks (``free`` indices into ``tracks``) take unmatched confident detections
-        ``dets`` (indices into ``boxes``) whose box centre lies within reach of where the track's speed
-        puts the person at ``t_s`` (see :class:`TrackerOptions` ``recover_*``), nearest first (distance in
-        the track's box heights); updates ``free`` and ``assigned`` in place."""
+                 boxes: list, t_s: float, previous: float) -> None:
+        """Unmatched confirmed tracks (``free`` indices into ``tracks``) not matched at the ``previous``
+        frame either take unmatched confident detections ``dets`` (indices into ``boxes``) whose box
+        centre lies within reach of where the track's speed puts the person at ``t_s`` (see
+        :class:`TrackerOptions` ``recover_*``), nearest first (distance in the track's box heights);
+        updates ``free`` and ``assigned`` in place."""
         o = self.options
         pairs = []
         for j in free:
             tr = tracks[j]
             dt = t_s - tr.t
-            if tr.id is None or dt > o.max_lost_s:
+            if tr.id is None or tr.t >= previous or dt > o.max_lost_s:
                 continue
             x0, y0, x1, y1 = tr.box
             h = max(y1 - y0, 1.0)
@@ -210,7 +213,7 @@ class PoseTracker:
         o = self.options
         if self._t is not None and t_s < self._t:
             raise InvalidFrameError(f"PoseTracker.update: timestamps must not decrease, got {t_s} after {self._t}")
-        self._t = t_s
+        previous, self._t = self._t, t_s
         boxes = [_box_of(p, o.min_keypoint_score) for p in poses]
         order = sorted(range(len(poses)), key=lambda i: -poses[i].score)
         # Confirmed tracks first, then tentative ones; an established person wins a tie (_TIE).
@@ -233,9 +236,9 @@ class PoseTracker:
             for a, b in max_weight_pairs(w):
                 free.discard(rows[a])
                 assigned[dets[b]] = tracks[rows[a]]
-        if o.recover_radius > 0:
+        if o.recover_radius > 0 and previous is not None:
             self._recover(tracks, free, assigned, [i for i in valid if i not in assigned
-                                                   and poses[i].score >= o.new_track_score], boxes, t_s)
+                                                   and poses[i].score >= o.new_track_score], boxes, t_s, previous)
         entered: list[int] = []
         out: dict[int, Pose] = {}
         if assigned:
