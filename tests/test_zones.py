@@ -116,6 +116,31 @@ def test_walking_round_the_end_of_a_line_is_not_a_crossing():
         assert not tr.update((walker(3, x, y),), i / 10, (640, 480))[1]
 
 
+def test_crossing_events_pair_with_labels_most_pairs_first():
+    # zones_eval's matcher: two people crossing the same way 6 frames apart (labels 329, 335), found at
+    # 334 and 341; nearest-first would put 334 on 335 and leave 341 and 329 unpaired. Random cases
+    # against every pairing: the most pairs within the tolerance, then the least total distance.
+    import itertools
+    import random
+
+    from device_bench.zones_eval import match_crossings
+
+    m = match_crossings([(334, "l->r"), (341, "l->r")], [(329, "l->r"), (335, "l->r")], 10)
+    assert (m["found"], m["missed"], m["double"], m["spurious"]) == (2, 0, 0, 0)
+    m = match_crossings([(300, "r->l")], [(298, "l->r")], 10)
+    assert (m["found"], m["missed"], m["wrong_direction"]) == (0, 1, 1)
+    rng = random.Random(0)
+    for _ in range(300):
+        found = [(rng.randint(0, 40), "a") for _ in range(rng.randint(0, 5))]
+        labels = [(rng.randint(0, 40), "a") for _ in range(rng.randint(0, 5))]
+        best = max((len(p), -sum(abs(found[i][0] - labels[j][0]) for i, j in p))
+                   for k in range(min(len(found), len(labels)) + 1)
+                   for fs in itertools.combinations(range(len(found)), k)
+                   for ls in itertools.permutations(range(len(labels)), k)
+                   for p in [list(zip(fs, ls))] if all(abs(found[i][0] - labels[j][0]) <= 6 for i, j in p))
+        assert match_crossings(found, labels, 6)["found"] == best[0]
+
+
 # -- real footage ---------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_counts_and_crossings_on_vtest_agree_with_the_labels(media: Path, tmp_path: Path):
