@@ -10,7 +10,8 @@ labelled person's track is the ID of the tracked pose whose box overlaps the lab
 * fragment: a new ID after (the track was lost and restarted);
 * missed: no tracked pose on the label in one of the two frames.
 
-    python -m device_bench.tracking_eval [--model movenet-multipose-int8-256x192] --json device_bench/results/tracking_vtest.json
+    python -m device_bench.tracking_eval [--model movenet-multipose-int8-256x192] [--recover-radius 0] \
+        --json device_bench/results/tracking_vtest.json
 """
 
 from __future__ import annotations
@@ -90,18 +91,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=VIDEO_POSE_MODEL)
     ap.add_argument("--max-lost-s", type=float, nargs="+", default=[TrackerOptions().max_lost_s])
+    ap.add_argument("--recover-radius", type=float, default=TrackerOptions().recover_radius,
+                    help="TrackerOptions.recover_radius, box heights (0: no lost-track recovery)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     frames = vtest_frames(needed_frames())
     results = {}
     with MoveNetBackend.from_model(args.model, num_threads=2) as backend:
         for lost in args.max_lost_s:
-            r = evaluate(backend, frames, TrackerOptions(max_lost_s=lost))
+            r = evaluate(backend, frames, TrackerOptions(max_lost_s=lost, recover_radius=args.recover_radius))
             results[str(lost)] = r
             print(f"max_lost_s {lost}: {r['totals']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"model": args.model, "labels": LABELS.name, "by_max_lost_s": results}
+        doc = {"model": args.model, "labels": LABELS.name, "recover_radius": args.recover_radius,
+               "by_max_lost_s": results}
         args.json.write_text(json.dumps(doc, indent=1) + "\n")
     return 0
 

@@ -6,12 +6,17 @@ ran) and compares:
 
 - counts: at each labelled frame, the zone's people count (``FrameResult.zones``) within
   ``count_tolerance`` of the label;
-- crossings: each ``line_cross`` event is paired with the label of the same direction nearest in
-  frames (within ``crossing_tolerance_frames``, one event per label); labels left unpaired are
+- crossings: ``line_cross`` events are paired with labels of the same direction at most
+  ``crossing_tolerance_frames`` apart, one event per label, as many pairs as possible and then the
+  least total frame distance (:func:`match_crossings`; two people crossing the same way a few frames
+  apart are not both put on the nearer label); labels left unpaired are
   *missed*; unpaired events are *wrong_direction* (an unpaired label of the other direction is near),
   *double* (a paired label of the same direction is near) or *spurious*;
 - cost: the zone step's milliseconds per frame against the analyzer's whole frame time, and the
-  drawing of zones and lines (ZoneAnnotator) per frame.
+  drawing of zones and lines (ZoneAnnotator) per frame;
+- sweeps on the same frames: ``variants`` (the tracked poses through the zone tracker with each tested
+  point and ``min_frames``), ``tracker_variants`` (the pose model's poses tracked again with each
+  lost-track recovery reach of the pose tracker, ``ZoneOptions.handoff`` on and off).
 
     python -m device_bench.zones_eval --json device_bench/results/zones_vtest_cpu_x86_64.json
 """
@@ -36,15 +41,42 @@ from edge_sdk.zones.draw import ZoneAnnotator
 LABELS = Path(__file__).parent / "data" / "vtest_zone_labels.json"
 
 
+def _pair(found: list[int], labels: list[int], tol: int) -> list[tuple[int, int]]:
+    """(index in ``found``, index in ``labels``) pairs of frames at most ``tol`` apart: as many pairs as
+    possible, then the least total distance. Both lists sorted; for distances along one time axis an
+    order-keeping pairing is optimal (two crossed pairs within ``tol`` uncrossed are within it too and
+    no farther in total), so a longest-common-subsequence table finds it exactly."""
+    n, m = len(found), len(labels)
+    best = [[(0, 0)] * (m + 1) for _ in range(n + 1)]  # (pairs, -total distance) of found[:i] vs labels[:j]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cand = max(best[i - 1][j], best[i][j - 1])
+            d = abs(found[i - 1] - labels[j - 1])
+            if d <= tol:
+                p, c = best[i - 1][j - 1]
+                cand = max(cand, (p + 1, c - d))
+            best[i][j] = cand
+    pairs, i, j = [], n, m
+    while i and j:
+        if best[i][j] == best[i - 1][j]:
+            i -= 1
+        elif best[i][j] == best[i][j - 1]:
+            j -= 1
+        else:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+    return pairs
+
+
 def match_crossings(found: list[tuple[int, str]], labels: list[tuple[int, str]], tol: int) -> dict[str, Any]:
     """Pairs ``found`` (frame, direction) with ``labels`` (see the module docstring)."""
-    pairs = sorted((abs(f - g), i, j) for i, (f, d) in enumerate(found) for j, (g, e) in enumerate(labels)
-                   if d == e and abs(f - g) <= tol)
     fi: dict[int, int] = {}
     lj: dict[int, int] = {}
-    for _, i, j in pairs:
-        if i not in fi and j not in lj:
-            fi[i], lj[j] = j, i
+    for d in sorted({e for _, e in labels} | {d for _, d in found}):
+        fs = sorted((f, i) for i, (f, e) in enumerate(found) if e == d)
+        gs = sorted((g, j) for j, (g, e) in enumerate(labels) if e == d)
+        for a, b in _pair([f for f, _ in fs], [g for g, _ in gs], tol):
+            fi[fs[a][1]], lj[gs[b][1]] = gs[b][1], fs[a][1]
     out: dict[str, Any] = {"labelled": len(labels), "found": len(lj), "missed": len(labels) - len(lj),
                            "double": 0, "wrong_direction": 0, "spurious": 0, "unpaired_events": [], "missed_labels": []}
     for i, (f, d) in enumerate(found):
@@ -61,29 +93,72 @@ def match_crossings(found: list[tuple[int, str]], labels: list[tuple[int, str]],
     return out
 
 
-def variants(poses: list[tuple], opts: ZoneOptions, labels: dict[str, Any], fps: float) -> list[dict[str, Any]]:
-    """The same poses through ZoneTracker with each tested point and ``min_frames`` 1..5."""
-    import dataclasses
-
+def _score(tracked: list[tuple], opts: ZoneOptions, labels: dict[str, Any], fps: float) -> dict[str, Any]:
+    """Tracked poses per frame through a ZoneTracker with ``opts``: crossings against the labels and
+    the labelled frames whose zone count is within tolerance."""
     from edge_sdk.zones import ZoneTracker
 
     z, ln = labels["zone"], labels["line"]
-    lab = [(c["frame"], c["direction"]) for c in ln["crossings"] if c["frame"] < len(poses)]
+    lab = [(c["frame"], c["direction"]) for c in ln["crossings"] if c["frame"] < len(tracked)]
+    tr = ZoneTracker(opts)
+    found, counts = [], {}
+    for i, p in enumerate(tracked):
+        _, ev = tr.update(p, i / fps, tuple(labels["frame_size"]))
+        found += [(i, d["direction"]) for k, d in ev if k == "line_cross"]
+        counts[i] = tr.frame().counts[z["name"]]
+    m = match_crossings(found, lab, labels["match"]["crossing_tolerance_frames"])
+    return {"counts_within_tolerance": sum(abs(counts[int(k)] - v) <= labels["match"]["count_tolerance"]
+                                           for k, v in z["counts"].items() if int(k) < len(tracked)),
+            **{k: m[k] for k in ("found", "missed", "double", "wrong_direction", "spurious")}}
+
+
+def variants(poses: list[tuple], opts: ZoneOptions, labels: dict[str, Any], fps: float) -> list[dict[str, Any]]:
+    """The same tracked poses through ZoneTracker with each tested point and ``min_frames`` 1..5."""
+    import dataclasses
+
+    return [{"point": point, "min_frames": mf,
+             **_score(poses, dataclasses.replace(opts, point=point, min_frames=mf), labels, fps)}
+            for point in ("box_bottom", "feet") for mf in range(1, 6)]
+
+
+# TrackerOptions.recover_radius x recover_growth (box heights, box heights per second) re-tracked in
+# tracker_variants; (0, 0): no recovery.
+RECOVER_GRID = [(0.0, 0.0)] + [(r, g) for r in (0.25, 0.5, 0.75, 1.0) for g in (0.0, 0.25, 0.5, 1.0)]
+
+
+def tracker_variants(raw: list[tuple], opts: ZoneOptions, labels: dict[str, Any], fps: float) -> list[dict[str, Any]]:
+    """The pose model's poses (before tracking) tracked again with each lost-track recovery reach of
+    RECOVER_GRID, with ZoneOptions.handoff on and off: crossings, counts and IDs given out."""
+    import dataclasses
+
+    from edge_sdk.config import PoseOptions
+    from edge_sdk.pose.tracking import PoseTracker
+
+    base = PoseOptions()
     rows = []
-    for point in ("box_bottom", "feet"):
-        for mf in range(1, 6):
-            tr = ZoneTracker(dataclasses.replace(opts, point=point, min_frames=mf))
-            found, counts = [], {}
-            for i, p in enumerate(poses):
-                _, ev = tr.update(p, i / fps, tuple(labels["frame_size"]))
-                found += [(i, d["direction"]) for k, d in ev if k == "line_cross"]
-                counts[i] = tr.frame().counts[z["name"]]
-            m = match_crossings(found, lab, labels["match"]["crossing_tolerance_frames"])
-            rows.append({"point": point, "min_frames": mf,
-                         "counts_within_tolerance": sum(abs(counts[int(k)] - v) <= labels["match"]["count_tolerance"]
-                                                        for k, v in z["counts"].items() if int(k) < len(poses)),
-                         **{k: m[k] for k in ("found", "missed", "double", "wrong_direction", "spurious")}})
+    for (r, g), handoff in [(rg, h) for rg in RECOVER_GRID for h in (opts.handoff, 0.0)]:
+        tracking = dataclasses.replace(base.tracking, recover_radius=r, recover_growth=g, smoothing=base.smoothing)
+        tracker = PoseTracker(tracking)
+        size = tuple(labels["frame_size"])
+        tracked = [tracker.update(p, i / fps, size).poses for i, p in enumerate(raw)]
+        ids = {p.track_id for ps in tracked for p in ps if p.track_id is not None}
+        rows.append({"recover_radius": r, "recover_growth": g, "handoff": handoff, "track_ids": len(ids),
+                     **_score(tracked, dataclasses.replace(opts, handoff=handoff), labels, fps)})
     return rows
+
+
+class _Raw:
+    """A pose step that keeps the pose model's poses of every frame (put before the tracker)."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple] = []
+
+    def __call__(self, poses: tuple, t_s: float, frame_size: tuple[int, int]) -> tuple[tuple, tuple]:
+        self.frames.append(poses)
+        return poses, ()
+
+    def reset(self) -> None:
+        pass
 
 
 def run(video: Path, labels: dict[str, Any], max_frames: int | None = None,
@@ -101,7 +176,9 @@ def run(video: Path, labels: dict[str, Any], max_frames: int | None = None,
     fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
     sink = CallbackSink(on_event=lambda e: events.append(e) if e.kind == "line_cross" else None)
     poses: list[tuple] = []
+    raw = _Raw()
     with EdgeAnalyzer(AnalyzerConfig(zones=opts), sinks=[sink]) as analyzer:
+        analyzer.pose.add_step(raw, 0)
         i = 0
         while max_frames is None or i < max_frames:
             ok, frame = cap.read()
@@ -134,6 +211,7 @@ def run(video: Path, labels: dict[str, Any], max_frames: int | None = None,
         "crossings": {**match_crossings(found, lab, labels["match"]["crossing_tolerance_frames"]),
                       "events": [{"frame": f, "direction": d} for f, d in found]},
         "variants": variants(poses, opts, labels, fps),
+        "tracker_variants": tracker_variants(raw.frames, opts, labels, fps),
         "cost": {"zone_step_ms": zone_ms, "analyzer_frame_ms": round(frame_ms, 3) if frame_ms else None,
                  "zone_step_share": round(zone_ms / frame_ms, 5) if frame_ms else None,
                  "draw_ms_mean": round(float(np.mean(draw_ms)), 4), "draw_ms_p95": round(float(np.percentile(draw_ms, 95)), 4),

@@ -93,9 +93,11 @@ def test_landscape_file_finds_the_square_files_people(media: Path, vtest_frames)
 @pytest.mark.slow
 def test_tracker_keeps_ids_through_labelled_vtest_crossings(media: Path):
     """Human-labelled crossings of vtest.avi (device_bench/labels): with the default video MultiPose file
-    the tracker never hands one labelled person's ID to another."""
+    the tracker never hands one labelled person's ID to another, and keeps at least 5 of the 8 labelled
+    people's IDs (pairing by the largest total similarity and lost-track recovery: 6; best pair first
+    without recovery kept 3)."""
     from device_bench.tracking_eval import evaluate, needed_frames, vtest_frames
 
     with MoveNetBackend.from_model(VIDEO_POSE_MODEL, num_threads=2) as backend:
         r = evaluate(backend, vtest_frames(needed_frames()))
-    assert r["totals"]["switch"] == 0 and r["totals"]["kept"] >= 2
+    assert r["totals"]["switch"] == 0 and r["totals"]["kept"] >= 5, r["totals"]

@@ -10,6 +10,7 @@ import pytest
 
 from edge_sdk.config import OneEuroOptions, TrackerOptions
 from edge_sdk.errors import ConfigError, InvalidArrayError, InvalidFrameError
+from edge_sdk.pose.assignment import max_weight_pairs
 from edge_sdk.pose.tracking import PoseTracker, box_iou, oks
 from edge_sdk.results import Pose
 
@@ -66,6 +67,56 @@ def test_a_person_refound_within_the_buffer_keeps_the_id():
         tr.update([], k * 0.1, SIZE)
     u = tr.update([person(100 + 10 * 12, 200)], 1.2, SIZE)  # moved on at the same speed meanwhile
     assert ids(u) == [1] and u.entered == ()
+
+
+def test_pairing_takes_the_largest_total_similarity():
+    # A stands at x=300, B at x=340. Then A's detection comes 20 px left, B's 22 px left: B's detection
+    # is A's best candidate (18 px) but the only one B can continue. Best pair first would give it to
+    # A, lose B and start a new track on A's detection; the largest total keeps both.
+    tr = PoseTracker(NO_SMOOTH)
+    for k in range(3):
+        tr.update([person(300, 200), person(340, 200)], k * 0.1, SIZE)
+    u = tr.update([person(280, 200), person(318, 200)], 0.3, SIZE)
+    assert ids(u) == [1, 2] and tr.active_ids == (1, 2)
+
+
+def test_max_weight_pairs_against_every_pairing():
+    import itertools
+
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        n, m = rng.integers(1, 6, 2)
+        w = np.where(rng.random((n, m)) < 0.4, 0.0, rng.random((n, m)))
+        got = max_weight_pairs(w.tolist())
+        assert len({a for a, _ in got}) == len({b for _, b in got}) == len(got)
+        assert all(w[a, b] > 0 for a, b in got)
+        best = max(sum(w[a, b] for a, b in zip(rows, cols))
+                   for k in range(min(n, m) + 1)
+                   for rows in itertools.permutations(range(n), k) for cols in itertools.combinations(range(m), k))
+        assert sum(w[a, b] for a, b in got) == pytest.approx(best)
+    assert max_weight_pairs([]) == [] and max_weight_pairs([[0.0, 0.0]]) == []
+
+
+def test_a_person_missed_for_a_second_is_recovered_where_their_speed_puts_them():
+    # Walking right at 100 px/s, not detected for 1 s, found again 45 px short of where the speed puts
+    # them (they slowed down): too far for keypoint or box similarity, within the recovery reach (0.5 +
+    # 0.5 x 1 s = 1 box height). A person of twice the height, or one 1.5 heights off, is someone else;
+    # so is a detection that jumps 45 px in the frame right after the track was matched (no gap).
+    def run(options: TrackerOptions, found: Pose, gap: int = 10) -> list:
+        tr = PoseTracker(options)
+        for k in range(10):
+            tr.update([person(100 + 10 * k, 240)], k * 0.1, SIZE)
+        for k in range(10, 10 + gap):
+            tr.update([], k * 0.1, SIZE)
+        return ids(tr.update([found], (10 + gap) * 0.1, SIZE))
+
+    back = person(100 + 10 * 20 - 45, 240)
+    assert run(NO_SMOOTH, back) == [1]
+    assert run(TrackerOptions(smoothing=None, recover_radius=0), back) == [None]  # off: a new (tentative) track
+    assert run(NO_SMOOTH, person(100 + 10 * 20 - 45, 180, h=240)) == [None]
+    assert run(NO_SMOOTH, person(100 + 10 * 20 - 180, 240)) == [None]
+    assert run(NO_SMOOTH, person(100 + 10 * 10 - 45, 240), gap=0) == [None]
+    assert run(NO_SMOOTH, person(100 + 10 * 12 - 45, 240), gap=2) == [1]
 
 
 def test_one_frame_false_detection_gets_no_id():
@@ -131,6 +182,10 @@ def test_options_are_checked():
         TrackerOptions(min_hits=0)
     with pytest.raises(ConfigError, match="match_threshold"):
         TrackerOptions(match_threshold=1.5)
+    with pytest.raises(ConfigError, match="recover_radius"):
+        TrackerOptions(recover_radius=-1)
+    with pytest.raises(ConfigError, match="recover_size"):
+        TrackerOptions(recover_size=0.5)
 
 
 def test_similarity_measures():

@@ -45,6 +45,14 @@ class TrackerOptions:
         min_keypoint_score: keypoints scoring at least this count as visible.
         min_common_keypoints: fewer shared visible keypoints than this: compare boxes instead.
         velocity_smoothing: weight in (0, 1] of the newest box-centre speed in the motion estimate.
+        recover_radius: a confident detection left unmatched continues a confirmed track lost since
+            before the previous frame (instead of starting a new one) when its box centre is within
+            this many of the track's box heights of where the track's speed puts the person now, plus
+            ``recover_growth`` box heights per second lost, and its box height is within
+            ``recover_size`` times the track's: a person hidden for a moment (behind another, or
+            missed by the detector) keeps their ID. 0 turns it off.
+        recover_growth: box heights per second lost added to ``recover_radius`` (the prediction drifts).
+        recover_size: largest ratio between the detection's and the track's box heights (>= 1).
         smoothing: per-person One-Euro keypoint filter, or None for raw keypoints.
     """
 
@@ -55,6 +63,9 @@ class TrackerOptions:
     min_keypoint_score: float = 0.3
     min_common_keypoints: int = 3
     velocity_smoothing: float = 0.5
+    recover_radius: float = 0.5
+    recover_growth: float = 0.5
+    recover_size: float = 1.5
     smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
 
     def __post_init__(self) -> None:
@@ -68,6 +79,11 @@ class TrackerOptions:
             raise ConfigError(f"TrackerOptions.max_lost_s must be >= 0, got {self.max_lost_s}")
         if not 0.0 < self.velocity_smoothing <= 1.0:
             raise ConfigError(f"TrackerOptions.velocity_smoothing must be in (0, 1], got {self.velocity_smoothing}")
+        if not (self.recover_radius >= 0 and self.recover_growth >= 0):
+            raise ConfigError("TrackerOptions: recover_radius and recover_growth must be >= 0 box heights (0: off), "
+                              f"got {self.recover_radius}, {self.recover_growth}")
+        if not self.recover_size >= 1.0:
+            raise ConfigError(f"TrackerOptions.recover_size must be >= 1, got {self.recover_size}")
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,19 @@ In the spirit of norfair and ByteTrack, written for poses:
 
 * every track predicts where its person is now (constant velocity of the box centre, estimated
   from the last matched frames, applied to the last keypoints and box);
-* detections are matched to predicted tracks greedily by similarity, best pair first: object
-  keypoint similarity (OKS, COCO sigmas, over keypoints both sides see) when the pair shares at
-  least ``min_common_keypoints`` keypoints, else box IoU; pairs below ``match_threshold`` never match;
+* detections are matched to predicted tracks by similarity: object keypoint similarity (OKS, COCO
+  sigmas, over keypoints both sides see) when the pair shares at least ``min_common_keypoints``
+  keypoints, else box IoU; pairs below ``match_threshold`` never match; of the rest, the pairing with
+  the largest total similarity (:func:`~edge_sdk.pose.assignment.max_weight_pairs`), so that one track
+  drifting between two people does not take the one whose own track needs it;
 * confident detections (score >= ``new_track_score``) are matched first; weaker ones can only
   continue a track left unmatched (ByteTrack's second pass), never start one;
+* a confident detection still unmatched continues a confirmed track lost since before the previous
+  frame when it lies where the track's speed puts that person now (within ``recover_radius`` box
+  heights, widening by ``recover_growth`` box heights per second lost; box heights within
+  ``recover_size``x): a person hidden for a moment behind another, or missed by the detector for a few
+  frames, keeps their ID instead of starting a new one (a track missed only in this frame is left to
+  the similarity matching: its detection changed too much to be trusted on position alone);
 * a new track is tentative until it is matched in ``min_hits`` frames in a row, then it gets the next
   ID and is reported as entered; a confirmed track that is not matched is kept (predicted) for
   ``max_lost_s`` seconds of the caller's clock, then reported as left.
@@ -19,6 +27,7 @@ caller (``t_s``), so dropped frames only widen the prediction step. Pure numpy; 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +35,7 @@ import numpy as np
 from ..config import TrackerOptions
 from ..errors import InvalidArrayError, InvalidFrameError
 from ..results import COCO_KEYPOINTS, Pose
+from .assignment import max_weight_pairs
 from .smoothing import OneEuroFilter, smooth_people
 
 __all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
@@ -33,6 +43,7 @@ __all__ = ["PoseTracker", "TrackerUpdate", "TrackerOptions", "oks", "box_iou"]
 # COCO keypoint sigmas (pycocotools), in COCO_KEYPOINTS order.
 COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
 NUM_KEYPOINTS = len(COCO_KEYPOINTS)
+_TIE = 1e-6  # added to a confirmed track's similarities in the pairing: equal totals go to established people
 _OKS_K = 2.0 * (2.0 * COCO_SIGMAS) ** 2  # OKS: exp(-d^2 / (area * _OKS_K)) = exp(-d^2 / (2 s^2 k^2))
 
 
@@ -168,15 +179,44 @@ class PoseTracker:
         iou = inter / (area + dwh[..., 0] * dwh[..., 1] - inter)
         return np.where(n >= o.min_common_keypoints, np.maximum(sim_oks, iou), iou)
 
+    def _recover(self, tracks: list[_Track], free: set[int], assigned: dict[int, _Track], dets: list[int],
+                 boxes: list, t_s: float, previous: float) -> None:
+        """Unmatched confirmed tracks (``free`` indices into ``tracks``) not matched at the ``previous``
+        frame either take unmatched confident detections ``dets`` (indices into ``boxes``) whose box
+        centre lies within reach of where the track's speed puts the person at ``t_s`` (see
+        :class:`TrackerOptions` ``recover_*``), nearest first (distance in the track's box heights);
+        updates ``free`` and ``assigned`` in place."""
+        o = self.options
+        pairs = []
+        for j in free:
+            tr = tracks[j]
+            dt = t_s - tr.t
+            if tr.id is None or tr.t >= previous or dt > o.max_lost_s:
+                continue
+            x0, y0, x1, y1 = tr.box
+            h = max(y1 - y0, 1.0)
+            cx, cy = (x0 + x1) / 2 + tr.velocity[0] * dt, (y0 + y1) / 2 + tr.velocity[1] * dt
+            reach = o.recover_radius + o.recover_growth * dt
+            for i in dets:
+                b = boxes[i]
+                if h / o.recover_size <= b[3] - b[1] <= h * o.recover_size:
+                    d = math.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy) / h
+                    if d <= reach:
+                        pairs.append((d, j, i))
+        for _, j, i in sorted(pairs):
+            if j in free and i not in assigned:
+                free.discard(j)
+                assigned[i] = tracks[j]
+
     def update(self, poses: tuple[Pose, ...] | list[Pose], t_s: float, frame_size: tuple[int, int]) -> TrackerUpdate:
         """Associate this frame's ``poses`` (frame pixels) at time ``t_s`` (seconds, increasing)."""
         o = self.options
         if self._t is not None and t_s < self._t:
             raise InvalidFrameError(f"PoseTracker.update: timestamps must not decrease, got {t_s} after {self._t}")
-        self._t = t_s
+        previous, self._t = self._t, t_s
         boxes = [_box_of(p, o.min_keypoint_score) for p in poses]
         order = sorted(range(len(poses)), key=lambda i: -poses[i].score)
-        # Confirmed tracks first, then tentative ones: an established person wins a tie.
+        # Confirmed tracks first, then tentative ones; an established person wins a tie (_TIE).
         tracks = sorted(self._tracks, key=lambda tr: tr.id is None)
         assigned: dict[int, _Track] = {}
         free = set(range(len(tracks)))
@@ -190,11 +230,15 @@ class PoseTracker:
                                  t_s).tolist()
         for strong in (True, False):
             dets = [i for i in valid if i not in assigned and (poses[i].score >= o.new_track_score) == strong]
-            pairs = sorted((-sim[j][col[i]], j, i) for i in dets for j in free if sim[j][col[i]] >= o.match_threshold)
-            for _, j, i in pairs:
-                if j in free and i not in assigned:
-                    free.discard(j)
-                    assigned[i] = tracks[j]
+            rows = sorted(free)
+            w = [[x + (_TIE if tracks[j].id is not None else 0.0) if x >= o.match_threshold else 0.0
+                  for x in (sim[j][col[i]] for i in dets)] for j in rows]
+            for a, b in max_weight_pairs(w):
+                free.discard(rows[a])
+                assigned[dets[b]] = tracks[rows[a]]
+        if o.recover_radius > 0 and previous is not None:
+            self._recover(tracks, free, assigned, [i for i in valid if i not in assigned
+                                                   and poses[i].score >= o.new_track_score], boxes, t_s, previous)
         entered: list[int] = []
         out: dict[int, Pose] = {}
         if assigned:

@@ -40,7 +40,8 @@ class ZoneOptions:
             was last seen takes over that person's zones and line sides (the tracker gave them a new ID,
             typically where people pass each other; without it such a crossing is lost: a new ID has no
             side yet). 0 turns it off. On the labelled vtest.avi (device_bench/zones_eval.py): crossings
-            23 -> 25 of 27 found, none double, counts unchanged within +-1; 0.5-1.0 gave the same, 0.3 none more.
+            26 -> 27 of 27 found with the pose tracker's lost-track recovery (23 -> 25 before it), none
+            double, counts unchanged within +-1; 0.5-1.5 gave the same, 0.3 none more.
         forget_s: a person ID not seen for this long leaves its zones (``zone_leave`` with
             ``"reason": "gone"``); until then a person hidden for a moment still counts where last
             seen. None: the pose tracker's ``max_lost_s`` (when the ID is given up).
