@@ -137,8 +137,8 @@ def tracker_variants(raw: list[tuple], opts: ZoneOptions, labels: dict[str, Any]
     base = PoseOptions()
     rows = []
     for (r, g), handoff in [(rg, h) for rg in RECOVER_GRID for h in (opts.handoff, 0.0)]:
-        tracking = dataclasses.replace(base.tracking, recover_radius=r, recover_growth=g, smoothing=base.smoothing)
-        tracker = PoseTracker(tracking)
+        tracking = dataclasses.replace(base.tracking, recover_radius=r, recover_growth=g)
+        tracker = PoseTracker(tracking, base.smoothing)
         size = tuple(labels["frame_size"])
         tracked = [tracker.update(p, i / fps, size).poses for i, p in enumerate(raw)]
         ids = {p.track_id for ps in tracked for p in ps if p.track_id is not None}

@@ -145,7 +145,7 @@ def test_one_pass_smoothing_of_many_people_matches_the_textbook_filter(vtest_fra
     from edge_sdk.pose.tracking import PoseTracker
 
     size = (vtest_frames[0].shape[1], vtest_frames[0].shape[0])
-    tracker = PoseTracker(TrackerOptions(smoothing=None))
+    tracker = PoseTracker(TrackerOptions(), smoothing=None)
     ours: dict[int, OneEuroFilter] = {}
     ref: dict[int, _TextbookOneEuro] = {}
     people = smoothed = 0

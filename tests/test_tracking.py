@@ -20,7 +20,6 @@ TEMPLATE = np.array([
     (-.17, .03), (.17, .03), (-.08, .05), (.08, .05), (-.09, .27), (.09, .27), (-.09, .48), (.09, .48),
 ])  # fmt: skip
 SIZE = (640, 480)
-NO_SMOOTH = TrackerOptions(smoothing=None)
 
 
 def person(cx: float, cy: float, h: float = 120.0, score: float = 0.8, hide: tuple[int, ...] = ()) -> Pose:
@@ -36,7 +35,7 @@ def ids(update) -> list:
 def test_ids_survive_a_crossing_with_occlusion():
     # Two people walk towards each other at 100 px/s, cross at x=320 (t=2 s); while they overlap the
     # one behind is not detected (5 frames). Constant-velocity prediction keeps both IDs.
-    tr = PoseTracker(NO_SMOOTH)
+    tr = PoseTracker(TrackerOptions(), smoothing=None)
     seen: dict[str, set] = {"a": set(), "b": set()}
     for k in range(41):
         t = k * 0.1
@@ -51,7 +50,7 @@ def test_ids_survive_a_crossing_with_occlusion():
 
 
 def test_enter_after_min_hits_and_leave_after_lost_buffer():
-    tr = PoseTracker(TrackerOptions(min_hits=3, max_lost_s=0.5, smoothing=None))
+    tr = PoseTracker(TrackerOptions(min_hits=3, max_lost_s=0.5), smoothing=None)
     u = [tr.update([person(100, 200)], t * 0.1, SIZE) for t in range(3)]
     assert [x.entered for x in u] == [(), (), (1,)] and ids(u[0]) == [None] and ids(u[2]) == [1]
     for t in range(3, 8):  # 0.1 .. 0.5 s unseen: still in the buffer
@@ -60,7 +59,7 @@ def test_enter_after_min_hits_and_leave_after_lost_buffer():
 
 
 def test_a_person_refound_within_the_buffer_keeps_the_id():
-    tr = PoseTracker(TrackerOptions(max_lost_s=1.0, smoothing=None))
+    tr = PoseTracker(TrackerOptions(max_lost_s=1.0), smoothing=None)
     for k in range(5):
         tr.update([person(100 + 10 * k, 200)], k * 0.1, SIZE)
     for k in range(5, 12):
@@ -73,7 +72,7 @@ def test_pairing_takes_the_largest_total_similarity():
     # A stands at x=300, B at x=340. Then A's detection comes 20 px left, B's 22 px left: B's detection
     # is A's best candidate (18 px) but the only one B can continue. Best pair first would give it to
     # A, lose B and start a new track on A's detection; the largest total keeps both.
-    tr = PoseTracker(NO_SMOOTH)
+    tr = PoseTracker(TrackerOptions(), smoothing=None)
     for k in range(3):
         tr.update([person(300, 200), person(340, 200)], k * 0.1, SIZE)
     u = tr.update([person(280, 200), person(318, 200)], 0.3, SIZE)
@@ -103,7 +102,7 @@ def test_a_person_missed_for_a_second_is_recovered_where_their_speed_puts_them()
     # 0.5 x 1 s = 1 box height). A person of twice the height, or one 1.5 heights off, is someone else;
     # so is a detection that jumps 45 px in the frame right after the track was matched (no gap).
     def run(options: TrackerOptions, found: Pose, gap: int = 10) -> list:
-        tr = PoseTracker(options)
+        tr = PoseTracker(options, smoothing=None)
         for k in range(10):
             tr.update([person(100 + 10 * k, 240)], k * 0.1, SIZE)
         for k in range(10, 10 + gap):
@@ -111,16 +110,16 @@ def test_a_person_missed_for_a_second_is_recovered_where_their_speed_puts_them()
         return ids(tr.update([found], (10 + gap) * 0.1, SIZE))
 
     back = person(100 + 10 * 20 - 45, 240)
-    assert run(NO_SMOOTH, back) == [1]
-    assert run(TrackerOptions(smoothing=None, recover_radius=0), back) == [None]  # off: a new (tentative) track
-    assert run(NO_SMOOTH, person(100 + 10 * 20 - 45, 180, h=240)) == [None]
-    assert run(NO_SMOOTH, person(100 + 10 * 20 - 180, 240)) == [None]
-    assert run(NO_SMOOTH, person(100 + 10 * 10 - 45, 240), gap=0) == [None]
-    assert run(NO_SMOOTH, person(100 + 10 * 12 - 45, 240), gap=2) == [1]
+    assert run(TrackerOptions(), back) == [1]
+    assert run(TrackerOptions(recover_radius=0), back) == [None]  # off: a new (tentative) track
+    assert run(TrackerOptions(), person(100 + 10 * 20 - 45, 180, h=240)) == [None]
+    assert run(TrackerOptions(), person(100 + 10 * 20 - 180, 240)) == [None]
+    assert run(TrackerOptions(), person(100 + 10 * 10 - 45, 240), gap=0) == [None]
+    assert run(TrackerOptions(), person(100 + 10 * 12 - 45, 240), gap=2) == [1]
 
 
 def test_one_frame_false_detection_gets_no_id():
-    tr = PoseTracker(NO_SMOOTH)
+    tr = PoseTracker(TrackerOptions(), smoothing=None)
     u1 = tr.update([person(100, 200), person(500, 200)], 0.0, SIZE)
     u2 = tr.update([person(102, 200)], 0.1, SIZE)
     u3 = tr.update([person(104, 200)], 0.2, SIZE)
@@ -128,7 +127,7 @@ def test_one_frame_false_detection_gets_no_id():
 
 
 def test_weak_detections_continue_tracks_but_never_start_one():
-    tr = PoseTracker(TrackerOptions(new_track_score=0.5, smoothing=None))
+    tr = PoseTracker(TrackerOptions(new_track_score=0.5), smoothing=None)
     for k in range(3):
         tr.update([person(100 + 5 * k, 200)], k * 0.1, SIZE)
     u = tr.update([person(115, 200, score=0.3), person(500, 200, score=0.3)], 0.3, SIZE)
@@ -138,7 +137,7 @@ def test_weak_detections_continue_tracks_but_never_start_one():
 
 
 def test_few_shared_keypoints_fall_back_to_box_iou():
-    tr = PoseTracker(NO_SMOOTH)
+    tr = PoseTracker(TrackerOptions(), smoothing=None)
     legs = tuple(range(0, 13))  # only the knees and ankles visible in the second frame
     tr.update([person(300, 200)], 0.0, SIZE)
     tr.update([person(302, 200)], 0.1, SIZE)
@@ -149,8 +148,8 @@ def test_few_shared_keypoints_fall_back_to_box_iou():
 
 def test_each_id_has_its_own_smoother():
     rng = np.random.default_rng(0)
-    raw = PoseTracker(NO_SMOOTH)
-    smooth = PoseTracker(TrackerOptions(smoothing=OneEuroOptions(min_cutoff=0.5, beta=0.0)))
+    raw = PoseTracker(TrackerOptions(), smoothing=None)
+    smooth = PoseTracker(TrackerOptions(), smoothing=OneEuroOptions(min_cutoff=0.5, beta=0.0))
     err = {"raw": [], "smooth": []}
     for k in range(40):
         t = k / 30
@@ -167,7 +166,7 @@ def test_each_id_has_its_own_smoother():
 
 
 def test_reset_and_time_order():
-    tr = PoseTracker(NO_SMOOTH)
+    tr = PoseTracker(TrackerOptions(), smoothing=None)
     tr.update([person(100, 200)], 1.0, SIZE)
     tr.update([person(100, 200)], 1.1, SIZE)
     with pytest.raises(InvalidFrameError, match="must not decrease"):

@@ -53,7 +53,9 @@ class TrackerOptions:
             missed by the detector) keeps their ID. 0 turns it off.
         recover_growth: box heights per second lost added to ``recover_radius`` (the prediction drifts).
         recover_size: largest ratio between the detection's and the track's box heights (>= 1).
-        smoothing: per-person One-Euro keypoint filter, or None for raw keypoints.
+
+    Each tracked person's keypoints are smoothed by the pose options' ``smoothing`` (a tracker of your
+    own: ``PoseTracker(options, smoothing=...)``).
     """
 
     match_threshold: float = 0.2
@@ -66,7 +68,6 @@ class TrackerOptions:
     recover_radius: float = 0.5
     recover_growth: float = 0.5
     recover_size: float = 1.5
-    smoothing: OneEuroOptions | None = field(default_factory=OneEuroOptions)
 
     def __post_init__(self) -> None:
         for name in ("match_threshold", "new_track_score", "min_keypoint_score"):
@@ -190,9 +191,9 @@ class PoseOptions:
         crop_tracking: video/live modes: feed the model a square around the person of the previous
             frame (MoveNet smart cropping). Ignored in image mode.
         smoothing: video/live modes: One-Euro keypoint filter options, or None for raw keypoints
-            (per person when tracking). Ignored in image mode.
+            (per person when tracking: the one smoothing setting). Ignored in image mode.
         tracking: video/live modes with a multi-person model: person tracking (IDs, enter/leave
-            events), or None. Its own ``smoothing`` is replaced by ``smoothing`` above.
+            events), or None.
         motion: with tracking: per-person motion states (``Pose.motion``, ``person_state`` / ``fall`` /
             ``hand_raised`` / ``hand_lowered`` events), or None.
         lookahead: recorded video run by :func:`edge_sdk.loop.run` (files, decoded frames): estimate

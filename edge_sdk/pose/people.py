@@ -7,7 +7,6 @@ Single-person models: one One-Euro filter on the person.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from typing import Any
 
@@ -29,7 +28,7 @@ class PeopleTracking:
         self._smoother: OneEuroFilter | None = None
         self._motion: MotionStep | None = None
         if multi_person and options.tracking is not None:
-            self._tracker = PoseTracker(dataclasses.replace(options.tracking, smoothing=options.smoothing))
+            self._tracker = PoseTracker(options.tracking, options.smoothing)
             if options.motion is not None:
                 self._motion = MotionStep(options.motion)
         elif options.smoothing is not None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import TrackerOptions
+from ..config import OneEuroOptions, TrackerOptions
 from ..errors import InvalidArrayError, InvalidFrameError
 from ..results import COCO_KEYPOINTS, Pose
 from .assignment import max_weight_pairs
@@ -131,14 +131,24 @@ def _update_tracks(matched: list[tuple[_Track, tuple[float, float, float, float]
         tr.hits += 1
 
 
+DEFAULT_SMOOTHING = OneEuroOptions()
+
+
 class PoseTracker:
     """Gives each person a persistent ``track_id``; feed it every analyzed frame in time order.
+
+    Args:
+        options: :class:`TrackerOptions`.
+        smoothing: each tracked person's One-Euro keypoint filter, or None for raw keypoints (the pose
+            stage passes ``PoseOptions.smoothing``).
 
     Not thread-safe; one instance per stream. Call :meth:`reset` at a cut or a new stream.
     """
 
-    def __init__(self, options: TrackerOptions | None = None) -> None:
+    def __init__(self, options: TrackerOptions | None = None,
+                 smoothing: OneEuroOptions | None = DEFAULT_SMOOTHING) -> None:
         self.options = options or TrackerOptions()
+        self.smoothing = smoothing
         self.reset()
 
     def reset(self) -> None:
@@ -259,7 +269,7 @@ class PoseTracker:
         for tr in assigned.values():
             if tr.id is None and tr.hits >= o.min_hits:
                 tr.id, self._next_id = self._next_id, self._next_id + 1
-                tr.smoother = OneEuroFilter(o.smoothing) if o.smoothing is not None else None
+                tr.smoother = OneEuroFilter(self.smoothing) if self.smoothing is not None else None
                 entered.append(tr.id)
         tracked = [(i, tr) for i, tr in assigned.items() if tr.id is not None]
         smooth = [(i, tr.smoother) for i, tr in tracked if tr.smoother is not None]
