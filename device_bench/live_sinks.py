@@ -5,7 +5,9 @@ real mosquitto on 127.0.0.1, summary every second), ``metrics`` (scraped every s
 (a client pulling every frame it can), ``web_stalled`` (an MJPEG client that never reads), ``all``,
 ``integrator`` (a zone and a line that people cross on vtest.avi, snapshots on person_enter / zone_enter
 written to a temporary folder, MQTT: the zone stage is counted in the pipeline, the snapshot hand-over in
-the sinks' time, ``handover_ms_max`` its longest frame).
+the sinks' time, ``handover_ms_max`` its longest frame), ``clips`` (event clips on person_enter: every frame
+encoded once into a ring of H.264 packets), ``clips_frames`` (the same with a ring of raw frames, encoded
+only around events), ``integrator_clips`` (``integrator`` with clips on person_enter / zone_enter).
 Each row runs the cpu profile's live pipeline twice on vtest.avi: flat out (``block`` policy,
 every frame as fast as the pipeline goes: frames / wall seconds of the run, sinks included) and
 replayed at its native 10 fps (``latest`` policy: capture-to-result latency p50/p95).
@@ -27,7 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
-ROWS = ("none", "mqtt", "metrics", "web", "web_stalled", "all", "integrator")
+ROWS = ("none", "mqtt", "metrics", "web", "web_stalled", "all", "integrator", "clips", "clips_frames", "integrator_clips")
 ZONE = "road:470,250,690,205,768,250,768,470,600,420,470,330"  # device_bench/data/vtest_zone_labels.json's shapes
 LINE = "door:300,140,300,350"
 
@@ -92,17 +94,24 @@ def _client(stop: threading.Event, fn: Callable[[], None]) -> threading.Thread:
 
 def _sinks(row: str, broker: _Broker | None, stop: threading.Event, tmp: Path) -> list[Any]:
     """The row's sinks, started, with their consumers (scraper, browser-like clients) running."""
+    from edge_sdk.sinks.clips import ClipOptions, ClipSink
     from edge_sdk.sinks.metrics import MetricsSink
     from edge_sdk.sinks.mqtt import MqttOptions, MqttSink
     from edge_sdk.sinks.snapshots import SnapshotOptions, SnapshotSink
     from edge_sdk.sinks.web import LiveViewSink
 
     out: list[Any] = []
-    if row == "integrator":
+    if row.startswith(("integrator", "clips")):
         shutil.rmtree(tmp / "out", ignore_errors=True)
         (tmp / "out").mkdir()
+    if row.startswith("integrator"):
         out.append(SnapshotSink(tmp / "out", SnapshotOptions(kinds=("person_enter", "zone_enter"))))
-    if row in ("mqtt", "all", "integrator"):
+    if row in ("clips", "clips_frames"):
+        out.append(ClipSink(tmp / "out", ClipOptions(kinds=("person_enter",), ring=row.partition("_")[2] or "packets"),
+                            fps=10.0))
+    if row == "integrator_clips":
+        out.append(ClipSink(tmp / "out", ClipOptions(kinds=("person_enter", "zone_enter")), fps=10.0))
+    if row in ("mqtt", "all") or row.startswith("integrator"):
         m = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/bench"))
         m.wait_connected()
         out.append(m)
@@ -143,7 +152,7 @@ def run_row(row: str, video: Path, frames: int, paced: bool, broker: _Broker | N
     spent = [0.0]
     try:
         config = get_profile("cpu").analyzer_config("live")
-        if row == "integrator":
+        if row.startswith("integrator"):
             config = dataclasses.replace(config, zones=ZoneOptions.from_specs([ZONE], [LINE]))
         with EdgeAnalyzer(config, sinks=[_Timed(s, spent) for s in outputs]) as a:
             for s in outputs:
@@ -215,6 +224,15 @@ def main(argv: list[str] | None = None) -> int:
             summary[row]["snapshots_written"] = sum(x["written"] for x in snaps)
             summary[row]["snapshots_dropped"] = sum(x["dropped"] for x in snaps)
             summary[row]["handover_ms_max"] = max(x["handover_ms_max"] for x in snaps)
+        clips = [x["sinks"]["ClipSink"] for x in flat + paced if "ClipSink" in x["sinks"]]
+        if clips:
+            summary[row]["clips_written"] = sum(x["written"] for x in clips)
+            summary[row]["clip_frames_dropped"] = sum(x["frames_dropped"] for x in clips)
+            summary[row]["clip_encode_ms"] = _median([x["encode_ms"] for x in clips])
+            summary[row]["clip_frames_encoded_pct"] = round(100 * sum(x["frames_encoded"] for x in clips)
+                                                            / max(1, sum(x["frames"] for x in flat + paced)), 1)
+            summary[row]["clip_ring_kb_max"] = max(x["ring_kb_max"] for x in clips)
+            summary[row]["clip_handover_ms_max"] = max(x["handover_ms_max"] for x in clips)
     base = summary["none"]["fps"]
     none = [x["fps"] for x in rows if x["row"] == "none" and not x["paced"]]
     summary["none"]["fps_range"] = [min(none), max(none)]  # the spread of one setting: the noise floor
