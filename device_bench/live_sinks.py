@@ -163,8 +163,9 @@ def run_row(row: str, video: Path, frames: int, paced: bool, broker: _Broker | N
             t0 = time.perf_counter()
             st = a.run(src)
             wall = time.perf_counter() - t0
-            extra = {type(s).__name__: s.stats() for s in outputs if hasattr(s, "stats")}
             sink_errors = dict(a.sink_errors)
+        # counts once the analyzer has closed its sinks (a clip in progress is finished then)
+        extra = {type(s).__name__: s.stats() for s in outputs if hasattr(s, "stats")}
     finally:
         stop.set()
         for s in sinks:

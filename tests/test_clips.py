@@ -211,3 +211,15 @@ def test_sigterm_finishes_the_clip_in_progress(media: Path, tmp_path: Path):
     _, ts, decoded = _decode(out / c["path"])
     assert len(decoded) == c["frames"] >= 20 and _no_temp_left(out / "clips")
     assert json.loads((out / "summary.json").read_text())["clips"]["written"] == 1
+
+
+def test_the_frames_ring_stays_within_ring_mb(media: Path, tmp_path: Path):
+    out, frame_mb = tmp_path / "run", 768 * 576 * 3 / 1e6
+    summary = analyze_file(media / "vtest.avi", out, annotate=False, max_frames=60,
+                           clips=ClipOptions(kinds=("person_enter",), ring="frames", pre_s=2.0, post_s=0.5, ring_mb=4.0))
+    st = summary["clips"]
+    assert st["written"] >= 2 and st["ring_kb_max"] <= 4000 and 4000 - st["ring_kb_max"] < 1e3 * frame_mb
+    opened = {}  # each clip's first event: its pre-roll is what the ring held, 3 frames (4 MB), not 2 s
+    for c in (c for c in _events(out) if c["kind"] == "clip"):
+        opened.setdefault(c["path"], c)
+    assert len(opened) >= 2 and all(c["event_t"] - c["start_t"] <= 0.2 + 1e-6 for c in opened.values())

@@ -11,8 +11,9 @@ keeps a ring reaching back ``pre_s`` seconds, in one of two forms (``ring``):
   ``(pre_s + keyframe_s) x fps`` packets (about 25 kB each at 768x576), 1 MB at 10 fps; CPU: one encode
   per frame, events or not.
 - ``frames``: the frames themselves are kept (``pre_s x fps x width x height x 3`` bytes: 40 MB at
-  768x576, 10 fps, 3 s) and nothing is encoded until an event; then the pre-roll is encoded at once
-  (exactly from ``t - pre_s``) and the post-roll as it comes. CPU only around events.
+  768x576, 10 fps, 3 s; at most ``ring_mb``, a shorter pre-roll beyond) and nothing is encoded until an
+  event; then the pre-roll is encoded at once (exactly from ``t - pre_s``, a keyframe first) and the
+  post-roll as it comes. CPU only around events.
 
 Overlapping events share a clip: an event while a clip is open (during its frames or its post-roll)
 extends that clip to the event's ``t + post_s``, at most ``max_s`` after the clip's first frame (a
@@ -75,6 +76,7 @@ class ClipOptions:
         max_age_s: clips older than this are removed (None: no age limit).
         ring: ``packets`` (encode every frame, a small ring) or ``frames`` (keep raw frames, encode around
             events only); see the module doc.
+        ring_mb: the ``frames`` ring's most megabytes (the pre-roll is cut short beyond).
         keyframe_s: seconds between keyframes, where a ``packets`` clip can start (shorter: a closer
             pre-roll, larger files).
         crf: H.264 quality, 0-51 (lower: better and larger; 23 is libx264's default).
@@ -90,6 +92,7 @@ class ClipOptions:
     max_mb: float = 500.0
     max_age_s: float | None = None
     ring: str = "packets"
+    ring_mb: float = 256.0
     keyframe_s: float = 1.0
     crf: int = 23
     codec: str = "auto"
@@ -100,7 +103,7 @@ class ClipOptions:
         if not kinds or not all(isinstance(k, str) and k for k in kinds):
             raise ConfigError(f"clip kinds must be event kinds such as {', '.join(CLIP_KINDS)}, got {self.kinds!r}")
         object.__setattr__(self, "kinds", kinds)
-        for name in ("pre_s", "post_s", "keyframe_s", "max_s", "max_mb"):
+        for name in ("pre_s", "post_s", "keyframe_s", "max_s", "max_mb", "ring_mb"):
             v = getattr(self, name)
             low = name == "pre_s"  # no pre-roll is fine
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not (v >= 0 if low else v > 0) \
@@ -210,23 +213,22 @@ class _Encoder:
         self.keyframe_s = options.keyframe_s
         self.template: Any = None
         self._template_src: Any = None
-        self._t0: float | None = None
-        self._last_pts = -1
+        self._last: tuple[int, float] | None = None  # (pts, t) of the last frame
         self._last_key_t: float | None = None
         self._times: dict[int, float] = {}
 
-    def encode(self, frame: np.ndarray, t: float) -> list[_Packet]:
+    def encode(self, frame: np.ndarray, t: float, key: bool = False) -> list[_Packet]:
+        """``frame`` at ``t`` (analyzer seconds); ``key``: make it a keyframe. The encoder's own timestamps
+        always go forward (the ``frames`` ring may encode a stretch again for the next clip)."""
         import cv2
 
         av = self._av
         if any(self._pad):
             frame = np.pad(frame, ((0, self._pad[1]), (0, self._pad[0]), (0, 0)), mode="edge")
         vf = av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), format="yuv420p")
-        if self._t0 is None:
-            self._t0 = t
-        pts = max(int(round((t - self._t0) * 1000)), self._last_pts + 1)
-        self._last_pts = vf.pts = pts
-        if self._last_key_t is None or t - self._last_key_t >= self.keyframe_s - 1e-6:
+        pts = 0 if self._last is None else self._last[0] + max(1, int(round((t - self._last[1]) * 1000)))
+        self._last, vf.pts = (pts, t), pts
+        if key or self._last_key_t is None or not 0 <= t - self._last_key_t < self.keyframe_s - 1e-6:
             vf.pict_type = av.video.frame.PictureType.I
             self._last_key_t = t
         self._times[pts] = t
@@ -248,7 +250,7 @@ class _Encoder:
 @dataclass
 class _Clip:
     """A clip being written: its file (``cm``: :func:`atomic_path`), the events it shows, the packet held
-    until the next one gives its duration; ``enc``: its own encoder (ring ``frames``)."""
+    until the next one gives its duration (timestamps: milliseconds from ``start_t``, from the analyzer's clock)."""
 
     path: Path
     name: str
@@ -258,10 +260,9 @@ class _Clip:
     end_t: float  # planned: the last event's t + post_s, at most start_t + max_s
     events: list[tuple[Event, int]]  # (event, frame index)
     step: int  # the last frame interval, ms: the duration of the clip's last frame
-    enc: _Encoder | None = None
     container: Any = None
     stream: Any = None
-    pts0: int = 0
+    last_pts: int = -1  # milliseconds from start_t
     last: _Packet | None = None
     last_t: float = 0.0
     frames: int = 0
@@ -293,7 +294,7 @@ class ClipSink:
         self._kept: deque[tuple[float, Path, int]] = deque()  # (written at, file, bytes), oldest first
         self._bytes = 0
         self._size: tuple[int, int] | None = None
-        self._enc: _Encoder | None = None  # ring "packets": the one encoder
+        self._enc: _Encoder | None = None  # the run's encoder (ring "frames": from the first clip on)
         self._ring: deque[list[_Entry]] = deque()  # groups: each starts where a clip can start
         self._ring_bytes = 0
         self._clip: _Clip | None = None
@@ -359,16 +360,17 @@ class ClipSink:
                     self._step(frame, t, index, wanted)
             except Exception as e:  # noqa: BLE001 - the encoder itself failed: reported once, no more clips
                 self._abort(e)
-                for enc in (self._enc, self._clip.enc if self._clip is not None else None):
-                    if enc is not None:
-                        enc.close()
+                if self._enc is not None:
+                    self._enc.close()
                 self._enc, self._ring, self._broken = None, deque(), f"{type(e).__name__}: {e}"
                 log.warning("event clips stopped: %s", self._broken)
                 self._send(Event(t if t is not None else 0.0, "error", {"stage": "clips", "error": self._broken}))
 
-    def _encode(self, enc: _Encoder, frame: np.ndarray, t: float) -> list[_Packet]:
+    def _encode(self, frame: np.ndarray, t: float, key: bool = False) -> list[_Packet]:
+        if self._enc is None:
+            self._enc = _Encoder(self.codec, self._size, self.options, self.fps)
         t0 = time.perf_counter()
-        packets = enc.encode(frame, t)
+        packets = self._enc.encode(frame, t, key)
         self._encode_s += time.perf_counter() - t0
         self.frames_encoded += 1
         return packets
@@ -381,10 +383,9 @@ class ClipSink:
             if self._enc is not None:
                 self._enc.close()
             self._ring.clear()
-            self._ring_bytes, self._size = 0, size
-            self._enc = _Encoder(self.codec, size, self.options, self.fps) if self.options.ring == "packets" else None
-        if self._enc is not None:
-            entries: list[_Entry] = list(self._encode(self._enc, frame, t))
+            self._enc, self._ring_bytes, self._size = None, 0, size
+        if self.options.ring == "packets":
+            entries: list[_Entry] = list(self._encode(frame, t))
             for p in entries:
                 if p.key or not self._ring:
                     self._ring.append([])
@@ -408,8 +409,10 @@ class ClipSink:
             self._finish()
 
     def _trim(self, now: float) -> None:
-        """Drop the oldest groups while the next one still starts ``pre_s`` before ``now``."""
-        while len(self._ring) > 1 and self._ring[1][0].t <= now - self.options.pre_s:
+        """Drop the oldest groups while the next one still starts ``pre_s`` before ``now`` (or, ring
+        ``frames``, while the ring is over ``ring_mb``)."""
+        cap = self.options.ring_mb * 1e6 if self.options.ring == "frames" else float("inf")
+        while len(self._ring) > 1 and (self._ring[1][0].t <= now - self.options.pre_s or self._ring_bytes > cap):
             self._ring_bytes -= sum(e.nbytes for e in self._ring.popleft())
         self.ring_kb_max = max(self.ring_kb_max, self._ring_bytes / 1e3)
 
@@ -432,23 +435,16 @@ class ClipSink:
         first = groups[start][0]
         self._clip = _Clip(path, name, cm, tmp, first.t, min(event.t + self.options.post_s, first.t + self.options.max_s),
                            [(event, index)], step=round(1000 / self.fps) if self.fps else 100)
-        if self.options.ring == "frames":
-            try:
-                self._clip.enc = _Encoder(self.codec, self._size, self.options, self.fps)
-            except BaseException as e:
-                self._abort(e)
-                raise
-        for group in groups[start:]:
+        for i, group in enumerate(groups[start:]):
             for entry in group:
-                self._clip_add(entry)
+                self._clip_add(entry, key=i == 0)
 
-    def _clip_add(self, entry: _Entry) -> None:
-        """The open clip's next frame (a packet, or a frame its encoder makes one of)."""
-        clip = self._clip
-        if clip is None:
+    def _clip_add(self, entry: _Entry, key: bool = False) -> None:
+        """The open clip's next frame: a packet, or a frame to encode (``key``: the clip's first, a keyframe)."""
+        if self._clip is None:
             return
         if isinstance(entry, _Frame):
-            for p in self._encode(clip.enc, entry.frame, entry.t):
+            for p in self._encode(entry.frame, entry.t, key):
                 self._mux(p)
         else:
             self._mux(entry)
@@ -459,29 +455,29 @@ class ClipSink:
         if clip is None:  # lost to an error a packet ago
             return
         try:
-            if clip.container is None:  # the first packet: a keyframe, whose encoder has its template now
+            pts = max(int(round((p.t - clip.start_t) * 1000)), clip.last_pts + 1)
+            if clip.container is None:  # the first packet: a keyframe, so the encoder has its template
                 import av
 
-                template = (clip.enc or self._enc).template
+                template = self._enc.template
                 clip.container = av.open(str(clip.tmp), mode="w", format="mp4")
                 add = getattr(clip.container, "add_stream_from_template", None)  # PyAV >= 13; 12: template=
                 clip.stream = add(template) if add is not None else clip.container.add_stream(template=template)
                 clip.stream.time_base = _MS
-                clip.pts0 = p.pts
             elif clip.last is not None:
-                clip.step = p.pts - clip.last.pts
-                self._write(clip, clip.last, clip.step)
-            clip.last, clip.last_t = p, p.t
+                clip.step = pts - clip.last_pts
+                self._write(clip, clip.last, clip.last_pts, clip.step)
+            clip.last, clip.last_t, clip.last_pts = p, p.t, pts
             clip.frames += 1
         except Exception as e:  # noqa: BLE001 - a full disk: this clip is lost, counted
             self._abort(e)
 
     @staticmethod
-    def _write(clip: _Clip, p: _Packet, duration: int) -> None:
+    def _write(clip: _Clip, p: _Packet, pts: int, duration: int) -> None:
         pk = p.packet  # shared with the ring (and a later clip): every field set for this file
         pk.stream = clip.stream
         pk.time_base = _MS
-        pk.pts = pk.dts = p.pts - clip.pts0
+        pk.pts = pk.dts = pts
         pk.duration = max(1, duration)
         clip.container.mux(pk)
 
@@ -493,7 +489,7 @@ class ClipSink:
         try:
             if clip.last is None:
                 raise OSError("no frame was encoded")
-            self._write(clip, clip.last, clip.step)
+            self._write(clip, clip.last, clip.last_pts, clip.step)
             clip.container.close()
             clip.container = None
             fd = os.open(clip.tmp, os.O_RDONLY)
@@ -507,9 +503,6 @@ class ClipSink:
             self._clip = clip
             self._abort(e)
             return
-        finally:
-            if clip.enc is not None:
-                clip.enc.close()
         self.written += 1
         self._kept.append((time.time(), clip.path, size))
         self._bytes += size
@@ -533,8 +526,6 @@ class ClipSink:
                 clip.container.close()
             except Exception:  # noqa: BLE001 - the same full disk again; the file goes anyway
                 pass
-        if clip.enc is not None:
-            clip.enc.close()
         clip.cm.__exit__(type(error), error, error.__traceback__)  # removes the temporary file
         self._failed(clip.name, error, clip.path, clip.last_t or clip.start_t)
 
