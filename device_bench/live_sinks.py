@@ -10,7 +10,9 @@ encoded once into a ring of H.264 packets), ``clips_frames`` (the same with a ri
 only around events), ``integrator_clips`` (``integrator`` with clips on person_enter / zone_enter).
 Each row runs the cpu profile's live pipeline twice on vtest.avi: flat out (``block`` policy,
 every frame as fast as the pipeline goes: frames / wall seconds of the run, sinks included) and
-replayed at its native 10 fps (``latest`` policy: capture-to-result latency p50/p95).
+replayed at its native 10 fps (``latest`` policy: capture-to-result latency p50/p95). Both also give the
+process's CPU time per frame (every thread: the pipeline's, the sinks' own; ``cpu_cost_pct`` against
+``none``), which a busy machine disturbs less than fps.
 
     python -m device_bench.live_sinks --frames 120 --json device_bench/results/live_sinks_cpu_x86_64.json
 """
@@ -160,11 +162,13 @@ def run_row(row: str, video: Path, frames: int, paced: bool, broker: _Broker | N
                     s.attach(a.sinks.emit)
             src = CaptureSource(video, policy="latest" if paced else "block", pace=paced, max_frames=frames,
                                 clock=a.now if paced else None)
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             st = a.run(src)
             wall = time.perf_counter() - t0
             sink_errors = dict(a.sink_errors)
-        # counts once the analyzer has closed its sinks (a clip in progress is finished then)
+        # counts once the analyzer has closed its sinks (a clip in progress is finished then); CPU seconds of
+        # every thread of this process, the sinks' own and their closing included
+        cpu = time.process_time() - cpu0
         extra = {type(s).__name__: s.stats() for s in outputs if hasattr(s, "stats")}
     finally:
         stop.set()
@@ -173,6 +177,7 @@ def run_row(row: str, video: Path, frames: int, paced: bool, broker: _Broker | N
     return {"row": row, "paced": paced, "fps": round(st["frames"] / wall, 2), "frames": st["frames"],
             "latency_ms": st.get("latency_ms"), "dropped": st.get("source", {}).get("dropped"),
             "sink_ms_per_frame": round(1e3 * spent[0] / max(st["frames"], 1), 4), "sink_errors": sink_errors,
+            "cpu_ms_per_frame": round(1e3 * cpu / max(st["frames"], 1), 3),
             "sinks": extra}
 
 
@@ -207,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                         res = run_row(row, video, args.paced_frames if paced else args.frames, paced, broker, Path(tmp))
                         res["round"] = r
                         rows.append(res)
-                        keys = ("row", "paced", "fps", "latency_ms", "dropped", "sink_ms_per_frame")
+                        keys = ("row", "paced", "fps", "latency_ms", "dropped", "sink_ms_per_frame", "cpu_ms_per_frame")
                         print(json.dumps({k: res[k] for k in keys}), flush=True)
         finally:
             broker.close()
@@ -219,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
                         "sink_ms_per_frame": _median([x["sink_ms_per_frame"] for x in flat + paced]),
                         "paced_fps": _median([x["fps"] for x in paced]),
                         "latency_p50_ms": _median([x["latency_ms"]["p50"] for x in paced if x["latency_ms"]]),
-                        "latency_p95_ms": _median([x["latency_ms"]["p95"] for x in paced if x["latency_ms"]])}
+                        "latency_p95_ms": _median([x["latency_ms"]["p95"] for x in paced if x["latency_ms"]]),
+                        "cpu_ms_per_frame": _median([x["cpu_ms_per_frame"] for x in flat]),
+                        "paced_cpu_ms_per_frame": _median([x["cpu_ms_per_frame"] for x in paced])}
         snaps = [x["sinks"]["SnapshotSink"] for x in flat + paced if "SnapshotSink" in x["sinks"]]
         if snaps:
             summary[row]["snapshots_written"] = sum(x["written"] for x in snaps)
@@ -239,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     summary["none"]["fps_range"] = [min(none), max(none)]  # the spread of one setting: the noise floor
     for row in rows_run:
         summary[row]["fps_cost_pct"] = round(100 * (1 - summary[row]["fps"] / base), 1) if base else None
+        for k in ("cpu_ms_per_frame", "paced_cpu_ms_per_frame"):  # CPU time: steadier than fps on a busy machine
+            summary[row][k.replace("ms_per_frame", "cost_pct")] = round(
+                100 * (summary[row][k] / summary["none"][k] - 1), 1) if summary["none"][k] else None
         per_frame_ms = 1e3 / base if base else None  # the pipeline's own time per frame, no sink
         summary[row]["sink_share_pct"] = round(100 * summary[row]["sink_ms_per_frame"] / per_frame_ms, 2) \
             if per_frame_ms else None

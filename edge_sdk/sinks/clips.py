@@ -40,6 +40,7 @@ import os
 import queue
 import threading
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
@@ -398,15 +399,21 @@ class ClipSink:
         self._ring_bytes += sum(e.nbytes for e in entries)
         self._trim(t)
         for event in wanted:
-            self.events += 1
-            clip = self._clip
-            if clip is not None:  # shares the open clip, extending it
-                clip.end_t = min(max(clip.end_t, event.t + self.options.post_s), clip.start_t + self.options.max_s)
-                clip.events.append((event, index))
-            else:
-                self._open(event, index)
+            self._take(event, index)
         if self._clip is not None and t >= self._clip.end_t:
             self._finish()
+
+    def _take(self, event: Event, index: int) -> None:
+        """An event (that came with frame ``index``) joins the open clip, extending it, or opens one."""
+        self.events += 1
+        own = event.data.get("frame")  # the event's own frame (a full queue may have held the event back)
+        index = own if isinstance(own, int) and not isinstance(own, bool) and own >= 0 else index
+        clip = self._clip
+        if clip is not None:
+            clip.end_t = min(max(clip.end_t, event.t + self.options.post_s), clip.start_t + self.options.max_s)
+            clip.events.append((event, index))
+        else:
+            self._open(event, index)
 
     def _trim(self, now: float) -> None:
         """Drop the oldest groups while the next one still starts ``pre_s`` before ``now`` (or, ring
@@ -463,7 +470,9 @@ class ClipSink:
                 clip.container = av.open(str(clip.tmp), mode="w", format="mp4")
                 add = getattr(clip.container, "add_stream_from_template", None)  # PyAV >= 13; 12: template=
                 clip.stream = add(template) if add is not None else clip.container.add_stream(template=template)
-                clip.stream.time_base = _MS
+                with warnings.catch_warnings():  # PyAV 12 calls this a decoder's time base (it is the file's)
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    clip.stream.time_base = _MS
             elif clip.last is not None:
                 clip.step = pts - clip.last_pts
                 self._write(clip, clip.last, clip.last_pts, clip.step)
@@ -543,11 +552,7 @@ class ClipSink:
         try:
             if self._broken is None:
                 for event in wanted:
-                    self.events += 1
-                    if self._clip is not None:
-                        self._clip.events.append((event, self._index))
-                    else:
-                        self._open(event, self._index)
+                    self._take(event, self._index)
             self._finish()
         finally:
             if self._enc is not None:
