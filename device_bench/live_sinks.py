@@ -7,7 +7,9 @@ real mosquitto on 127.0.0.1, summary every second), ``metrics`` (scraped every s
 written to a temporary folder, MQTT: the zone stage is counted in the pipeline, the snapshot hand-over in
 the sinks' time, ``handover_ms_max`` its longest frame), ``clips`` (event clips on person_enter: every frame
 encoded once into a ring of H.264 packets), ``clips_frames`` (the same with a ring of raw frames, encoded
-only around events), ``integrator_clips`` (``integrator`` with clips on person_enter / zone_enter).
+only around events), ``clips_idle`` / ``clips_frames_idle`` (the two rings waiting for ``fall``, which vtest.avi
+never has: what clips cost between events), ``integrator_clips`` (``integrator`` with clips on person_enter /
+zone_enter). ``clip_cpu_ms``: the clip sink's own thread, CPU time per frame.
 Each row runs the cpu profile's live pipeline twice on vtest.avi: flat out (``block`` policy,
 every frame as fast as the pipeline goes: frames / wall seconds of the run, sinks included) and
 replayed at its native 10 fps (``latest`` policy: capture-to-result latency p50/p95). Both also give the
@@ -31,7 +33,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
-ROWS = ("none", "mqtt", "metrics", "web", "web_stalled", "all", "integrator", "clips", "clips_frames", "integrator_clips")
+ROWS = ("none", "mqtt", "metrics", "web", "web_stalled", "all", "integrator", "clips", "clips_frames", "clips_idle",
+        "clips_frames_idle", "integrator_clips")
 ZONE = "road:470,250,690,205,768,250,768,470,600,420,470,330"  # device_bench/data/vtest_zone_labels.json's shapes
 LINE = "door:300,140,300,350"
 
@@ -108,8 +111,9 @@ def _sinks(row: str, broker: _Broker | None, stop: threading.Event, tmp: Path) -
         (tmp / "out").mkdir()
     if row.startswith("integrator"):
         out.append(SnapshotSink(tmp / "out", SnapshotOptions(kinds=("person_enter", "zone_enter"))))
-    if row in ("clips", "clips_frames"):
-        out.append(ClipSink(tmp / "out", ClipOptions(kinds=("person_enter",), ring=row.partition("_")[2] or "packets"),
+    if row.startswith("clips"):
+        kinds = ("fall",) if row.endswith("_idle") else ("person_enter",)
+        out.append(ClipSink(tmp / "out", ClipOptions(kinds=kinds, ring="frames" if "frames" in row else "packets"),
                             fps=10.0))
     if row == "integrator_clips":
         out.append(ClipSink(tmp / "out", ClipOptions(kinds=("person_enter", "zone_enter")), fps=10.0))
@@ -237,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             summary[row]["clips_written"] = sum(x["written"] for x in clips)
             summary[row]["clip_frames_dropped"] = sum(x["frames_dropped"] for x in clips)
             summary[row]["clip_encode_ms"] = _median([x["encode_ms"] for x in clips])
+            summary[row]["clip_cpu_ms"] = _median([x["cpu_ms"] for x in clips])
             summary[row]["clip_frames_encoded_pct"] = round(100 * sum(x["frames_encoded"] for x in clips)
                                                             / max(1, sum(x["frames"] for x in flat + paced)), 1)
             summary[row]["clip_ring_kb_max"] = max(x["ring_kb_max"] for x in clips)

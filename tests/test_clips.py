@@ -223,3 +223,33 @@ def test_the_frames_ring_stays_within_ring_mb(media: Path, tmp_path: Path):
     for c in (c for c in _events(out) if c["kind"] == "clip"):
         opened.setdefault(c["path"], c)
     assert len(opened) >= 2 and all(c["event_t"] - c["start_t"] <= 0.2 + 1e-6 for c in opened.values())
+
+
+@pytest.mark.service
+def test_chromium_plays_a_clip(media: Path, tmp_path: Path):
+    """A real headless Chromium loads a clip in a <video>: H.264 it can decode, the duration and size written."""
+    from services import Chromium
+
+    out = tmp_path / "run"
+    analyze_file(media / "vtest.avi", out, annotate=False, max_frames=40,
+                 clips=ClipOptions(kinds=("person_enter",), pre_s=1.0, post_s=1.0))
+    c = next(e for e in _events(out) if e["kind"] == "clip")
+    page = out / "play.html"
+    page.write_text(f'<video id="v" muted src="{c["path"]}"></video>')
+    browser = Chromium(tmp_path)
+    try:
+        browser.open(page.as_uri())
+        got = browser.send("Runtime.evaluate", awaitPromise=True, returnByValue=True, expression="""
+            new Promise(done => {
+              const v = document.getElementById('v');
+              const report = () => done({duration: v.duration, w: v.videoWidth, h: v.videoHeight,
+                                         can: v.canPlayType('video/mp4; codecs="avc1.42C01F"'),
+                                         error: v.error && v.error.code});
+              if (v.readyState >= 2) report(); else { v.onloadeddata = report; v.onerror = report; }
+              setTimeout(report, 20000);
+            })""")["result"]["value"]
+    finally:
+        browser.close()
+    assert got["error"] is None and got["can"] in ("probably", "maybe"), got
+    assert (got["w"], got["h"]) == (768, 576)
+    assert got["duration"] == pytest.approx(c["end_t"] - c["start_t"] + 0.1, abs=0.02), (got, c)

@@ -301,9 +301,9 @@ class ClipSink:
         self._clip: _Clip | None = None
         self._index = 0  # the last frame's index
         self._broken: str | None = None  # the encoder failed: no more clips this run
-        self.written = self.failed = self.events = self.frames_dropped = self.frames_encoded = 0
+        self.written = self.failed = self.events = self.frames_dropped = self.frames_encoded = self.frames_received = 0
         self.handover_ms_max = self.ring_kb_max = 0.0
-        self._encode_s = 0.0
+        self._encode_s = self._cpu_s = 0.0
         self._thread = threading.Thread(target=self._work, name="edge-sdk-clips", daemon=True)
         self._thread.start()
 
@@ -341,22 +341,26 @@ class ClipSink:
 
     def stats(self) -> dict[str, Any]:
         """Counts for summary.json: clips ``written`` / ``failed``, ``events`` seen, ``kept`` (and MB), frames
-        ``frames_encoded`` / ``frames_dropped`` (queue full), ``encode_ms`` (mean per encoded frame, the sink's
-        thread), ``ring_kb_max`` (the ring's peak size), ``handover_ms_max`` (the frame loop's longest call)."""
+        ``frames_encoded`` / ``frames_dropped`` (queue full), ``encode_ms`` (mean wall time per encoded frame),
+        ``cpu_ms`` (the sink thread's CPU time per frame it received: encoding, muxing, writing),
+        ``ring_kb_max`` (the ring's peak size), ``handover_ms_max`` (the frame loop's longest call)."""
         return {"written": self.written, "failed": self.failed, "events": self.events, "kept": len(self._kept),
                 "kept_mb": round(self._bytes / 1e6, 3), "codec": "h264" if self.codec == "libx264" else self.codec,
                 "ring": self.options.ring, "frames_encoded": self.frames_encoded, "frames_dropped": self.frames_dropped,
                 "encode_ms": round(1e3 * self._encode_s / max(self.frames_encoded, 1), 3),
+                "cpu_ms": round(1e3 * self._cpu_s / max(self.frames_received, 1), 3),
                 "ring_kb_max": round(self.ring_kb_max, 1), "handover_ms_max": round(self.handover_ms_max, 3)}
 
     # -- the sink's thread -------------------------------------------------------------------
     def _work(self) -> None:
         while True:
             frame, t, index, wanted = self._jobs.get()
+            cpu0 = time.thread_time()
             try:
                 if frame is None:
                     self._end(wanted)
                     return
+                self.frames_received += 1
                 if self._broken is None:
                     self._step(frame, t, index, wanted)
             except Exception as e:  # noqa: BLE001 - the encoder itself failed: reported once, no more clips
@@ -366,6 +370,8 @@ class ClipSink:
                 self._enc, self._ring, self._broken = None, deque(), f"{type(e).__name__}: {e}"
                 log.warning("event clips stopped: %s", self._broken)
                 self._send(Event(t if t is not None else 0.0, "error", {"stage": "clips", "error": self._broken}))
+            finally:
+                self._cpu_s += time.thread_time() - cpu0
 
     def _encode(self, frame: np.ndarray, t: float, key: bool = False) -> list[_Packet]:
         if self._enc is None:
