@@ -253,3 +253,29 @@ def test_chromium_plays_a_clip(media: Path, tmp_path: Path):
     assert got["error"] is None and got["can"] in ("probably", "maybe"), got
     assert (got["w"], got["h"]) == (768, 576)
     assert got["duration"] == pytest.approx(c["end_t"] - c["start_t"] + 0.1, abs=0.02), (got, c)
+
+
+def test_odd_sizes_and_a_size_change(vtest_frames: list[np.ndarray], tmp_path: Path):
+    """Frames of an odd size (padded by one pixel for 4:2:0), then a source that changes size mid-clip: the
+    open clip ends with the frames it has, a new ring starts at the new size."""
+    from edge_sdk.results import Event, FrameResult
+    from edge_sdk.sinks.clips import ClipSink
+
+    got: list[Event] = []
+    sink = ClipSink(tmp_path, ClipOptions(kinds=("fall",), pre_s=0.5, post_s=1.0, queue=64), emit=got.append, fps=10)
+    for i, f in enumerate(vtest_frames[:40]):
+        frame = np.ascontiguousarray(f[:401, :601] if i < 20 else f[:300, :400])
+        if i in (10, 30):
+            sink.on_event(Event(i / 10, "fall", {"track_id": 7, "frame": i}))
+        sink.on_frame(frame, FrameResult(i, i / 10, (frame.shape[1], frame.shape[0])))
+        time.sleep(0.005)  # a 200 fps source: the sink keeps up
+    sink.close()
+    clips = [e.data for e in got if e.kind == "clip"]
+    assert [e.kind for e in got] == ["clip", "clip"] and sink.stats()["frames_dropped"] == 0
+    assert (clips[0]["start_t"], clips[0]["end_t"]) == (0.0, 1.9) and (clips[1]["start_t"], clips[1]["end_t"]) == (2.0, 3.9)
+    for c, (w, h), src in ((clips[0], (602, 402), vtest_frames[10][:401, :601]), (clips[1], (400, 300), None)):
+        with av.open(str(tmp_path / c["path"])) as f:
+            frames = [x.to_ndarray(format="bgr24") for x in f.decode(video=0)]
+        assert len(frames) == c["frames"] and frames[0].shape == (h, w, 3)
+        if src is not None:  # the picture itself, and the padding column / row repeat the edge
+            assert _mad(frames[10][:401, :601], src) < 3.0 and _mad(frames[10][:, 601], frames[10][:, 600]) < 3.0
