@@ -279,3 +279,58 @@ def test_odd_sizes_and_a_size_change(vtest_frames: list[np.ndarray], tmp_path: P
         assert len(frames) == c["frames"] and frames[0].shape == (h, w, 3)
         if src is not None:  # the picture itself, and the padding column / row repeat the edge
             assert _mad(frames[10][:401, :601], src) < 3.0 and _mad(frames[10][:, 601], frames[10][:, 600]) < 3.0
+
+
+@pytest.mark.parametrize("table, says", [
+    ('kinds = ["fall", "zone_enter"]\npre_s = 2\npost_s = 4.5\nring = "frames"', None),
+    ('kinds = ["fall"]\npre_s = -1', "--clip-pre: clips pre_s must be a finite number >= 0, got -1.0 (from "),
+    ('kinds = ["fall"]\npre_s = -1', "device.toml:4 clips.pre_s)"),
+    ('kinds = ["fall"]\nring = "raw"', "clips ring must be packets or frames, got 'raw' (from "),
+    ('pre_s = 1', "device.toml:2: clips: a [clips] table needs kinds"),
+    ('kinds = ["fall"]\npost = 3', "device.toml:4: clips.post: unknown key; did you mean clips.post_s"),
+])
+def test_config_check_validates_the_clips_table(media: Path, tmp_path: Path, table: str, says: str | None):
+    (tmp_path / "device.toml").write_text(f'source = "{media / "vtest.avi"}"\n[clips]\n{table}\n')
+    r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "config", "check", str(tmp_path / "device.toml")],
+                       capture_output=True, text=True, timeout=120)
+    if says is None:
+        assert r.returncode == 0 and "--clips fall,zone_enter --clip-pre 2 --clip-post 4.5 --clip-ring frames" in r.stdout
+    else:
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.service
+def test_clip_events_reach_mqtt(tmp_path: Path, vtest_frames: list[np.ndarray]):
+    from services import Mosquitto, feed_run
+    from test_mqtt import Subscriber
+
+    from edge_sdk import AnalyzerConfig, EdgeAnalyzer
+    from edge_sdk.sinks.clips import ClipSink
+    from edge_sdk.sinks.mqtt import MqttOptions, MqttSink
+
+    (tmp_path / "out").mkdir()
+    with Mosquitto(tmp_path / "broker") as broker:
+        sub = Subscriber(broker.port, "cam1")
+        mq = MqttSink(MqttOptions(f"mqtt://127.0.0.1:{broker.port}/cam1"))
+        clips = ClipSink(tmp_path / "out", ClipOptions(kinds=("person_enter",), pre_s=0.5, post_s=1.0), fps=10)
+        try:
+            assert mq.wait_connected()
+            timeline = tmp_path / "timeline.jsonl"
+            with EdgeAnalyzer(AnalyzerConfig(), timeline=timeline, camera="door-1", sinks=[mq]) as a:
+                clips.attach(a.sinks.emit)
+                feed_run(a, timeline, [clips], vtest_frames[:40])
+                clips.close()  # the last clip is finished and announced while MQTT still listens
+            lines = [json.loads(x) for x in timeline.read_text().splitlines()]
+            mq.close()
+            want = [x for x in lines if x["kind"] == "clip"]
+            deadline = time.monotonic() + 20
+            while sum(t == "cam1/clip" for t, _ in sub.messages) < len(want) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            got = [p for t, p in sub.messages if t == "cam1/clip"]
+        finally:
+            sub.close()
+    assert want and [(p["path"], p["track_id"], p["event_t"]) for p in got] == [
+        (x["path"], x["track_id"], x["event_t"]) for x in want]
+    for p in got:
+        VALIDATOR.validate(p)
+        assert (tmp_path / "out" / p["path"]).is_file()
