@@ -198,7 +198,7 @@ class _Encoder:
         self._av = av
         self.size = size
         self._pad = (size[0] % 2, size[1] % 2)
-        cc = av.CodecContext.create(name, "w")
+        cc: Any = av.CodecContext.create(name, "w")  # a video encoder
         cc.width, cc.height = size[0] + self._pad[0], size[1] + self._pad[1]
         cc.pix_fmt = "yuv420p"
         cc.time_base = _MS
@@ -375,7 +375,7 @@ class ClipSink:
 
     def _encode(self, frame: np.ndarray, t: float, key: bool = False) -> list[_Packet]:
         if self._enc is None:
-            self._enc = _Encoder(self.codec, self._size, self.options, self.fps)
+            self._enc = _Encoder(self.codec, (frame.shape[1], frame.shape[0]), self.options, self.fps)
         t0 = time.perf_counter()
         packets = self._enc.encode(frame, t, key)
         self._encode_s += time.perf_counter() - t0
@@ -391,13 +391,15 @@ class ClipSink:
                 self._enc.close()
             self._ring.clear()
             self._enc, self._ring_bytes, self._size = None, 0, size
+        entries: list[_Entry]
         if self.options.ring == "packets":
-            entries: list[_Entry] = list(self._encode(frame, t))
-            for p in entries:
+            packets = self._encode(frame, t)
+            for p in packets:
                 if p.key or not self._ring:
                     self._ring.append([])
                 self._ring[-1].append(p)
                 self._clip_add(p)
+            entries = list(packets)
         else:
             entries = [_Frame(frame, t)]
             self._ring.append(entries)  # any frame can start a clip
@@ -472,7 +474,9 @@ class ClipSink:
             if clip.container is None:  # the first packet: a keyframe, so the encoder has its template
                 import av
 
-                template = self._enc.template
+                template = self._enc.template if self._enc is not None else None
+                if template is None:
+                    raise RuntimeError("no keyframe was encoded before the clip's first packet")
                 clip.container = av.open(str(clip.tmp), mode="w", format="mp4")
                 add = getattr(clip.container, "add_stream_from_template", None)  # PyAV >= 13; 12: template=
                 clip.stream = add(template) if add is not None else clip.container.add_stream(template=template)
