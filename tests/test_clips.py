@@ -239,6 +239,14 @@ def test_chromium_plays_a_clip(media: Path, tmp_path: Path):
     browser = Chromium(tmp_path)
     try:
         browser.open(page.as_uri())
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the page itself, not about:blank before it
+            try:
+                if browser.text("document.getElementById('v') ? 'loaded' : ''") == "loaded":
+                    break
+            except RuntimeError:  # evaluated while the page was being replaced
+                pass
+            time.sleep(0.1)
         got = browser.send("Runtime.evaluate", awaitPromise=True, returnByValue=True, expression="""
             new Promise(done => {
               const v = document.getElementById('v');
