@@ -59,7 +59,8 @@ def _no_temp_left(folder: Path) -> bool:
 @pytest.mark.parametrize("ring, codec", [("packets", "auto"), ("frames", "auto"), ("packets", "mpeg4")])
 def test_each_event_is_in_a_clip_at_its_pre_roll(media: Path, tmp_path: Path, ring: str, codec: str):
     out, n, pre, post, key = tmp_path / "run", 150, 1.0, 1.5, 0.5
-    opts = ClipOptions(kinds=("person_enter",), pre_s=pre, post_s=post, keyframe_s=key, ring=ring, codec=codec)
+    opts = ClipOptions(kinds=("person_enter",), pre_s=pre, post_s=post, keyframe_s=key, ring=ring, codec=codec,
+                       queue=64)  # a busy machine must not leave frames out of these clips
     summary = analyze_file(media / "vtest.avi", out, annotate=False, max_frames=n, clips=opts)
     events = _events(out)
     for e in events:
@@ -112,7 +113,7 @@ def test_each_event_is_in_a_clip_at_its_pre_roll(media: Path, tmp_path: Path, ri
 def test_close_finishes_the_clip_in_progress(media: Path, tmp_path: Path):
     out = tmp_path / "run"
     summary = analyze_file(media / "vtest.avi", out, annotate=False, max_frames=45,
-                           clips=ClipOptions(kinds=("person_enter",), pre_s=1.0, post_s=10.0))
+                           clips=ClipOptions(kinds=("person_enter",), pre_s=1.0, post_s=10.0, queue=64))
     clips = [e for e in _events(out) if e["kind"] == "clip"]
     last = clips[-1]
     assert summary["clips"]["written"] >= 1 and last["end_t"] == pytest.approx(4.4)  # the input's last frame
