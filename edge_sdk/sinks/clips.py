@@ -272,7 +272,11 @@ class _Clip:
 class ClipSink:
     """Writes event clips under ``out_dir/clips`` (see the module doc). ``emit`` receives the ``clip`` and
     ``error`` events (the analyzer's ``sinks.emit``; set later with :meth:`attach`); ``fps``: the source's
-    nominal frame rate (the encoder's rate control; default 10)."""
+    nominal frame rate (the encoder's rate control; default 10).
+
+    The sink keeps a reference to each frame until it is encoded (ring ``frames``: for ``pre_s``), as the
+    SDK's sources allow (a new array per frame); a caller that reads every frame into one buffer and passes
+    it to :meth:`EdgeAnalyzer.process_frame` must pass copies."""
 
     name = "clips"
     optional = True  # a full disk loses clips, never the run
