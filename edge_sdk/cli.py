@@ -78,18 +78,18 @@ def cmd_pose(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .audio.decode import has_audio_track
-    from .cli_config import analyzer_config, snapshot_options
+    from .cli_config import analyzer_config, clip_options, snapshot_options
     from .jobs import analyze_file
 
     args.out = _out_dir(args.out, "analyze")
     if args.audio is None and has_audio_track(args.video):  # the video's own soundtrack, unless --audio
         args.audio = args.video
     config = analyzer_config(args, "video", speech=args.audio is not None)
-    snapshots = snapshot_options(args)
+    snapshots, clips = snapshot_options(args), clip_options(args)
     bar = _bar(args.max_frames, "analyze", "frame")
     try:
         summary = analyze_file(args.video, args.out, config, audio=args.audio, annotate=not args.no_video,
-                               camera=args.camera_name, snapshots=snapshots,
+                               camera=args.camera_name, snapshots=snapshots, clips=clips,
                                max_frames=args.max_frames, on_result=(lambda _: bar.update(1)) if bar is not None else None)
     finally:
         if bar is not None:

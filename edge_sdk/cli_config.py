@@ -5,7 +5,7 @@
     --model, --threads    override the profile's pose model and threads; --asr-model its speech model
     --runtime, --sha256, --backend, --prefer, --mp-complexity   the pose backend
     --action [MODEL], --action-threads, --action-stride, --actions, --per-person, --action-fps
-    --zone, --line, --snapshots, --camera-name
+    --zone, --line, --snapshots, --clips, --camera-name
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .errors import ConfigError
 from .profiles import DeviceProfile, get_profile
 
 __all__ = ["profile_from_args", "analyzer_config", "action_options", "action_choices", "zone_options",
-           "snapshot_options", "live_plan", "pose_options"]
+           "snapshot_options", "clip_options", "live_plan", "pose_options"]
 
 
 def profile_from_args(args: argparse.Namespace) -> DeviceProfile:
@@ -94,6 +94,30 @@ def snapshot_options(args: argparse.Namespace) -> Any:
     return opts
 
 
+def clip_options(args: argparse.Namespace) -> Any:
+    """:class:`~edge_sdk.sinks.clips.ClipOptions` from ``--clips`` and the ``--clip-*`` options (None without
+    ``--clips``); checks that clips can be encoded here and that ``--out``'s clips folder, if there, is a real
+    folder inside it."""
+    from .sinks.clips import ClipOptions, check_clip_dir, clip_codec
+
+    if getattr(args, "clips", None) is None:
+        return None
+    kinds = tuple(k.strip() for k in args.clips.split(",") if k.strip())
+    flags = {"kinds": "--clips", "pre_s": "--clip-pre", "post_s": "--clip-post", "keep": "--clip-keep",
+             "max_mb": "--clip-mb", "ring": "--clip-ring"}
+    try:
+        opts = ClipOptions(kinds=kinds, pre_s=args.clip_pre, post_s=args.clip_post, keep=args.clip_keep,
+                           max_mb=args.clip_mb, ring=args.clip_ring,
+                           max_s=max(60.0, args.clip_pre + args.clip_post + 1.0))  # long pre/post: longer clips
+    except ConfigError as e:  # named by its option (and, from a config file, its line)
+        flag = next((f for k, f in flags.items() if str(e).startswith((f"clips {k} ", f"clip {k} "))), None)
+        raise (ConfigError(f"{flag}: {e}") if flag else e) from None
+    clip_codec(opts.codec)
+    if args.out is not None:
+        check_clip_dir(args.out)
+    return opts
+
+
 def live_plan(args: argparse.Namespace) -> dict[str, Any]:
     """Everything ``live`` will run, checked, nothing started: analyze_live's arguments but the sinks."""
     from .identity import RunIdentity
@@ -117,4 +141,4 @@ def live_plan(args: argparse.Namespace) -> dict[str, Any]:
     check_output_args(args)
     return dict(source=args.source, profile=profile_from_args(args), config=config, replay=args.replay,
                 seconds=args.seconds, camera=args.camera_name, mic=args.mic, audio=args.audio,
-                camera_options=camera_from_args(args), snapshots=snapshot_options(args))
+                camera_options=camera_from_args(args), snapshots=snapshot_options(args), clips=clip_options(args))

@@ -36,7 +36,7 @@ def _asset_args(p: argparse.ArgumentParser, model: str | None) -> None:
 
 def _run_args(p: argparse.ArgumentParser) -> None:
     """What analyze and live both take: the profile and its overrides, the pose model and backend, actions,
-    the camera name, snapshots, zones and lines."""
+    the camera name, snapshots, clips, zones and lines."""
     _profile_args(p)
     _asset_args(p, None)
     _action_arg(p, default=None, const="", default_help=f"the profile's, {DEFAULT_ACTION_MODEL} (Kinetics-600)")
@@ -82,6 +82,17 @@ def _zone_args(p: argparse.ArgumentParser) -> None:
                                          "action_start)")
     n.add_argument("--snapshot-keep", type=int, default=500, metavar="N", help="keep at most N snapshots (oldest go)")
     n.add_argument("--snapshot-mb", type=float, default=200.0, metavar="MB", help="keep at most MB megabytes of them")
+    c = p.add_argument_group("clips: an MP4 of the video around events (pre-roll and post-roll), in OUT/clips")
+    c.add_argument("--clips", nargs="?", const="person_enter,fall,zone_enter,action_start", default=None,
+                   metavar="KINDS", help="on these event kinds (default when given: person_enter,fall,zone_enter,"
+                                         "action_start); an event during a clip extends it")
+    c.add_argument("--clip-pre", type=float, default=3.0, metavar="S", help="seconds before the event (default 3)")
+    c.add_argument("--clip-post", type=float, default=5.0, metavar="S", help="seconds after the event (default 5)")
+    c.add_argument("--clip-keep", type=int, default=100, metavar="N", help="keep at most N clips (oldest go)")
+    c.add_argument("--clip-mb", type=float, default=500.0, metavar="MB", help="keep at most MB megabytes of them")
+    c.add_argument("--clip-ring", default="packets", metavar="{packets,frames}",  # checked by ClipOptions
+                   help="packets: encode every frame into a small ring (CPU always, ~1 MB); frames: keep raw frames "
+                        "(RAM: pre-roll x fps x frame size), encode only around events")
     g = p.add_argument_group("zones and lines (frame pixels, or all coordinates in [0, 1] for fractions of the frame)")
     g.add_argument("--zone", action="append", default=[], metavar="NAME:x1,y1,x2,y2,x3,y3[,...]",
                    help="a polygon: zone_enter / zone_leave per person, people per zone (repeatable)")

@@ -28,6 +28,10 @@ command line win over the file. Relative paths in the file are relative to the f
     [snapshots]                     # --snapshots KINDS, --snapshot-keep, --snapshot-mb
     kinds = ["person_enter", "fall"]
     keep = 200
+    [clips]                         # --clips KINDS, --clip-pre, --clip-post, --clip-keep, --clip-mb, --clip-ring
+    kinds = ["fall"]
+    pre_s = 3
+    post_s = 5
     [[zones]]                       # --zone NAME:x1,y1,... (one table per zone)
     name = "entrance"
     points = [[470, 250], [690, 205], [768, 250], [768, 470]]
@@ -86,6 +90,12 @@ _KEYS: dict[str, tuple[str, tuple[type, ...], bool]] = {
     "snapshots.kinds": ("--snapshots", (str, list), False),
     "snapshots.keep": ("--snapshot-keep", (int,), False),
     "snapshots.max_mb": ("--snapshot-mb", _NUM, False),
+    "clips.kinds": ("--clips", (str, list), False),
+    "clips.pre_s": ("--clip-pre", _NUM, False),
+    "clips.post_s": ("--clip-post", _NUM, False),
+    "clips.keep": ("--clip-keep", (int,), False),
+    "clips.max_mb": ("--clip-mb", _NUM, False),
+    "clips.ring": ("--clip-ring", (str,), False),
 }
 _SHAPES = {"zones": ("--zone", ("name", "points")), "lines": ("--line", ("name", "points", "sides"))}
 _TABLES = sorted({k.split(".")[0] for k in _KEYS if "." in k})
@@ -189,8 +199,9 @@ def load_device_config(path: str | os.PathLike) -> DeviceConfig:
         flat.pop("action.enabled", None)
     elif any(k.startswith("action.") for k in flat) and "action.enabled" not in flat:
         flat["action.enabled"] = True  # an [action] table turns actions on
-    if any(k.startswith("snapshots.") for k in flat) and "snapshots.kinds" not in flat:
-        raise bad("snapshots", "a [snapshots] table needs kinds = [...], e.g. [\"person_enter\", \"fall\"]")
+    for table in ("snapshots", "clips"):
+        if any(k.startswith(f"{table}.") for k in flat) and f"{table}.kinds" not in flat:
+            raise bad(table, f"a [{table}] table needs kinds = [...], e.g. [\"person_enter\", \"fall\"]")
     argv: list[str] = []
     origin: dict[str, tuple[str, str]] = {}
     source = None

@@ -19,6 +19,7 @@ from .models import model_licenses
 from .profiles import DeviceProfile
 from .safe_write import OutputDir
 from .sinks import AnnotatedVideoSink, Sink, SummarySink, TimelineSink
+from .sinks.clips import ClipOptions, ClipSink
 from .sinks.snapshots import SnapshotOptions, SnapshotSink
 from .zones import ZoneOptions
 
@@ -28,12 +29,13 @@ __all__ = ["analyze_file", "analyze_live"]
 def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: AnalyzerConfig | None = None, *,
                  audio: str | os.PathLike | None = None, annotate: bool = True,
                  max_frames: int | None = None, on_result: Callable[[Any], None] | None = None,
-                 camera: str | None = None, snapshots: SnapshotOptions | None = None) -> dict[str, Any]:
+                 camera: str | None = None, snapshots: SnapshotOptions | None = None,
+                 clips: ClipOptions | None = None) -> dict[str, Any]:
     """Every frame of ``video`` (up to ``max_frames``) in media time, with the speech of ``audio`` (an
     audio file or a video's soundtrack, starting with the video) interleaved by timestamp; ``on_result``
     gets each FrameResult; ``camera``: the name in every event (default: the file's stem); ``snapshots``:
-    JPEGs on events into ``out_dir/snapshots``. Returns the summary. A failure is recorded in summary.json,
-    then raised."""
+    JPEGs on events into ``out_dir/snapshots``; ``clips``: MP4s around events into ``out_dir/clips``.
+    Returns the summary. A failure is recorded in summary.json, then raised."""
     from .audio.sources import WavSource
     from .video.sources import VideoFileSource
 
@@ -46,7 +48,7 @@ def analyze_file(video: str | os.PathLike, out_dir: str | os.PathLike, config: A
                              identity=identity) as analyzer:
             summary.update(source=src.stats(), effective=analyzer.describe())
             summary.update(licenses=model_licenses(summary.data["effective"]))
-            _before_run(analyzer, src.size, out, snapshots, summary)
+            _before_run(analyzer, src, out, snapshots, clips, summary)
             if annotate:
                 demo = (summary.data["effective"].get("action") or {}).get("demo")
                 video_sink = AnnotatedVideoSink(out.fresh("annotated.mp4"), src.fps, src.size,
@@ -70,7 +72,8 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                  audio: str | os.PathLike | None = None, action: bool | str | ActionOptions = False,
                  zones: ZoneOptions | None = None, sinks: Sequence[Sink] = (), camera_options: Any = None,
                  announce: Callable[[str], None] | None = None, camera: str | None = None,
-                 snapshots: SnapshotOptions | None = None, config: AnalyzerConfig | None = None) -> dict[str, Any]:
+                 snapshots: SnapshotOptions | None = None, clips: ClipOptions | None = None,
+                 config: AnalyzerConfig | None = None) -> dict[str, Any]:
     """The live loop on a camera, stream or (``replay``: paced) file with the profile's models.
 
     Speech: from microphone ``mic`` (``"default"``), or from the audio file ``audio`` played in real
@@ -79,9 +82,9 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     to use. ``zones``: zones and lines. ``sinks``: more outputs (MQTT, metrics, live view: they are told
     the models and the source, and ``announce`` gets their URLs). ``camera``: the name in every event
     (default from the source: ``camera0``, ``video2``, a stream's host, a file's stem); ``snapshots``: JPEGs
-    on events into ``out_dir/snapshots``; ``config``: the whole configuration (e.g. from
-    :func:`edge_sdk.cli_config.analyzer_config`) instead of the profile's with ``action`` and ``zones``
-    (the profile still sets the frame stride). Returns the summary."""
+    on events into ``out_dir/snapshots``; ``clips``: MP4s around events into ``out_dir/clips``; ``config``:
+    the whole configuration (e.g. from :func:`edge_sdk.cli_config.analyzer_config`) instead of the
+    profile's with ``action`` and ``zones`` (the profile still sets the frame stride). Returns the summary."""
     from .video.sources import CaptureSource
 
     if mic is not None and audio is not None:
@@ -109,7 +112,7 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
                                                               camera_options=camera_options)))
             if seconds:
                 src.max_frames = max(1, int(seconds * src.fps))
-            _before_run(analyzer, src.size, out, snapshots, summary)
+            _before_run(analyzer, src, out, snapshots, clips, summary)
             microphone = None
             if mic is not None:
                 from .audio.capture import MicrophoneSource
@@ -141,15 +144,18 @@ def analyze_live(source: int | str | os.PathLike, out_dir: str | os.PathLike, pr
     return summary.data
 
 
-def _before_run(analyzer: EdgeAnalyzer, size: tuple[int, int], out: OutputDir, options: SnapshotOptions | None,
-                summary: SummarySink) -> None:
-    """What both jobs do once the source's frame ``size`` is known: a zone or line outside the frame is a
-    ConfigError before anything is analysed; a SnapshotSink joins the analyzer's sinks (its counts land in
-    summary.json's ``snapshots``)."""
+def _before_run(analyzer: EdgeAnalyzer, src: Any, out: OutputDir, snapshots: SnapshotOptions | None,
+                clips: ClipOptions | None, summary: SummarySink) -> None:
+    """What both jobs do once the source's frame size is known: a zone or line outside the frame is a
+    ConfigError before anything is analysed; a SnapshotSink and a ClipSink join the analyzer's sinks
+    (their counts land in summary.json's ``snapshots`` and ``clips``)."""
     if analyzer.zones is not None:
-        analyzer.zones.check(size)
-    if options is None:
-        return
-    sink = SnapshotSink(out.root, options, emit=analyzer.sinks.emit)
-    analyzer.sinks.add(sink)
-    summary.follow("snapshots", sink.stats)
+        analyzer.zones.check(src.size)
+    if snapshots is not None:
+        sink = SnapshotSink(out.root, snapshots, emit=analyzer.sinks.emit)
+        analyzer.sinks.add(sink)
+        summary.follow("snapshots", sink.stats)
+    if clips is not None:
+        clip_sink = ClipSink(out.root, clips, emit=analyzer.sinks.emit, fps=src.fps)
+        analyzer.sinks.add(clip_sink)
+        summary.follow("clips", clip_sink.stats)

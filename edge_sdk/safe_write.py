@@ -28,7 +28,7 @@ from typing import IO, Any, Iterator
 from .errors import ConfigError, OutputError
 
 __all__ = ["OutputDir", "atomic_write_bytes", "atomic_write_text", "atomic_path", "create_new", "open_append",
-           "dumps_strict", "output_error", "free_bytes", "NO_SPACE"]
+           "dumps_strict", "output_error", "free_bytes", "check_subdir", "make_subdir", "NO_SPACE"]
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # disk full, quota, file-size limit
 
@@ -136,6 +136,27 @@ def open_append(path: str | os.PathLike) -> IO[str]:
         why = "is a symlink (not written through)" if path.is_symlink() else e.strerror
         raise ConfigError(f"cannot append to {path}: {why}") from e
     return os.fdopen(fd, "a", encoding="utf-8")
+
+
+def check_subdir(out_dir: str | os.PathLike, name: str, what: str) -> Path:
+    """``out_dir/name`` (not created); :class:`ConfigError` if it is a symlink, a file, or leaves ``out_dir``
+    (``what``: what goes there, for the message)."""
+    root = Path(out_dir).resolve()
+    d = Path(out_dir) / name
+    if d.is_symlink() or (d.exists() and (not d.is_dir() or root not in d.resolve().parents)):
+        raise ConfigError(f"{d} must be a directory inside {out_dir} (it is a symlink or a file): {what} are only "
+                          "written inside the output directory")
+    return d
+
+
+def make_subdir(out_dir: str | os.PathLike, name: str, what: str) -> Path:
+    """``out_dir/name``, checked (:func:`check_subdir`) and created."""
+    d = check_subdir(out_dir, name, what)
+    try:
+        d.mkdir(exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"cannot create {d}: {e.strerror or e}") from e
+    return d
 
 
 class OutputDir:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..results import Event, FrameResult
-from ..safe_write import atomic_write_bytes
+from ..safe_write import atomic_write_bytes, check_subdir, make_subdir
 
 __all__ = ["SnapshotOptions", "SnapshotSink", "SNAPSHOT_KINDS", "check_snapshot_dir", "snapshot_dir"]
 
@@ -81,22 +81,12 @@ class SnapshotOptions:
 
 def check_snapshot_dir(out_dir: str | os.PathLike) -> Path:
     """``out_dir/snapshots`` (not created); :class:`ConfigError` if it is a symlink, a file, or leaves ``out_dir``."""
-    root = Path(out_dir).resolve()
-    d = Path(out_dir) / "snapshots"
-    if d.is_symlink() or (d.exists() and (not d.is_dir() or root not in d.resolve().parents)):
-        raise ConfigError(f"{d} must be a directory inside {out_dir} (it is a symlink or a file): snapshots are only "
-                          "written inside the output directory")
-    return d
+    return check_subdir(out_dir, "snapshots", "snapshots")
 
 
 def snapshot_dir(out_dir: str | os.PathLike) -> Path:
     """``out_dir/snapshots``, checked (:func:`check_snapshot_dir`) and created."""
-    d = check_snapshot_dir(out_dir)
-    try:
-        d.mkdir(exist_ok=True)
-    except OSError as e:
-        raise ConfigError(f"cannot create {d}: {e.strerror or e}") from e
-    return d
+    return make_subdir(out_dir, "snapshots", "snapshots")
 
 
 class SnapshotSink:
