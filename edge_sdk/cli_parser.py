@@ -90,9 +90,9 @@ def _zone_args(p: argparse.ArgumentParser) -> None:
     c.add_argument("--clip-post", type=float, default=5.0, metavar="S", help="seconds after the event (default 5)")
     c.add_argument("--clip-keep", type=int, default=100, metavar="N", help="keep at most N clips (oldest go)")
     c.add_argument("--clip-mb", type=float, default=500.0, metavar="MB", help="keep at most MB megabytes of them")
-    c.add_argument("--clip-ring", default="packets", metavar="{packets,frames}",  # checked by ClipOptions
-                   help="packets: encode every frame into a small ring (CPU always, ~1 MB); frames: keep raw frames "
-                        "(RAM: pre-roll x fps x frame size), encode only around events")
+    c.add_argument("--clip-ring", default="frames", metavar="{frames,packets}",  # checked by ClipOptions
+                   help="frames (default): keep raw frames (RAM: pre-roll x fps x frame size, at most 96 MB), encode "
+                        "only around events; packets: encode every frame into a small ring (CPU always, ~1 MB)")
     g = p.add_argument_group("zones and lines (frame pixels, or all coordinates in [0, 1] for fractions of the frame)")
     g.add_argument("--zone", action="append", default=[], metavar="NAME:x1,y1,x2,y2,x3,y3[,...]",
                    help="a polygon: zone_enter / zone_leave per person, people per zone (repeatable)")

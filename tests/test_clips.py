@@ -5,6 +5,7 @@ kept within bounds, never a partial file, never outside the output directory; on
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -214,10 +215,13 @@ def test_sigterm_finishes_the_clip_in_progress(media: Path, tmp_path: Path):
     assert json.loads((out / "summary.json").read_text())["clips"]["written"] == 1
 
 
-def test_the_frames_ring_stays_within_ring_mb(media: Path, tmp_path: Path):
+def test_the_frames_ring_stays_within_ring_mb(media: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
     out, frame_mb = tmp_path / "run", 768 * 576 * 3 / 1e6
-    summary = analyze_file(media / "vtest.avi", out, annotate=False, max_frames=60,
-                           clips=ClipOptions(kinds=("person_enter",), ring="frames", pre_s=2.0, post_s=0.5, ring_mb=4.0))
+    with caplog.at_level(logging.WARNING, logger="edge_sdk"):
+        summary = analyze_file(media / "vtest.avi", out, annotate=False, max_frames=60,
+                               clips=ClipOptions(kinds=("person_enter",), ring="frames", pre_s=2.0, post_s=0.5, ring_mb=4.0))
+    cut = [r.getMessage() for r in caplog.records if "of the 2.0 s pre-roll" in r.getMessage()]
+    assert len(cut) == 1 and "4 MB of frames hold only 0.2 s" in cut[0], cut  # said once, with what it holds
     st = summary["clips"]
     assert st["written"] >= 2 and st["ring_kb_max"] <= 4000 and 4000 - st["ring_kb_max"] < 1e3 * frame_mb
     opened = {}  # each clip's first event: its pre-roll is what the ring held, 3 frames (4 MB), not 2 s
@@ -271,7 +275,8 @@ def test_odd_sizes_and_a_size_change(vtest_frames: list[np.ndarray], tmp_path: P
     from edge_sdk.sinks.clips import ClipSink
 
     got: list[Event] = []
-    sink = ClipSink(tmp_path, ClipOptions(kinds=("fall",), pre_s=0.5, post_s=1.0, queue=64), emit=got.append, fps=10)
+    opts = ClipOptions(kinds=("fall",), pre_s=0.5, post_s=1.0, queue=64, ring="packets")  # clips start on keyframes
+    sink = ClipSink(tmp_path, opts, emit=got.append, fps=10)
     for i, f in enumerate(vtest_frames[:40]):
         frame = np.ascontiguousarray(f[:401, :601] if i < 20 else f[:300, :400])
         if i in (10, 30):

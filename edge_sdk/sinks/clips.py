@@ -4,16 +4,16 @@ The frame loop hands each frame to the sink's own thread: a reference put on a b
 no encoding; a full queue leaves the frame out of the clips, counted, never slows the loop). That thread
 keeps a ring reaching back ``pre_s`` seconds, in one of two forms (``ring``):
 
-- ``packets`` (default): every frame is encoded once, as it comes (H.264: libx264 ``ultrafast``, one
+- ``frames`` (default): the frames themselves are kept (``pre_s x fps x width x height x 3`` bytes: 40 MB at
+  768x576, 10 fps, 3 s; at most ``ring_mb``, 96: a shorter pre-roll beyond, logged once) and nothing is
+  encoded until an event; then the pre-roll is encoded at once (exactly from ``t - pre_s``, a keyframe
+  first) and the post-roll as it comes. CPU only around events: the rest of the stream is never encoded.
+- ``packets``: every frame is encoded once, as it comes (H.264: libx264 ``ultrafast``, one
   thread, a keyframe every ``keyframe_s``). A clip is the ring's packets from the last keyframe at or
   before ``t - pre_s``, muxed into the file as they are (not decoded, not re-encoded), then each new
   packet up to ``t + post_s``: the pre-roll is ``pre_s`` to ``pre_s + keyframe_s`` long. Memory: about
   ``(pre_s + keyframe_s) x fps`` packets (about 25 kB each at 768x576), 1 MB at 10 fps; CPU: one encode
-  per frame, events or not.
-- ``frames``: the frames themselves are kept (``pre_s x fps x width x height x 3`` bytes: 40 MB at
-  768x576, 10 fps, 3 s; at most ``ring_mb``, a shorter pre-roll beyond) and nothing is encoded until an
-  event; then the pre-roll is encoded at once (exactly from ``t - pre_s``, a keyframe first) and the
-  post-roll as it comes. CPU only around events.
+  per frame, events or not (2.7 ms at 768x576 on a 2-core x86 machine): for small frames, or little RAM.
 
 Overlapping events share a clip: an event while a clip is open (during its frames or its post-roll)
 extends that clip to the event's ``t + post_s``, at most ``max_s`` after the clip's first frame (a
@@ -92,8 +92,8 @@ class ClipOptions:
     keep: int = 100
     max_mb: float = 500.0
     max_age_s: float | None = None
-    ring: str = "packets"
-    ring_mb: float = 256.0
+    ring: str = "frames"
+    ring_mb: float = 96.0
     keyframe_s: float = 1.0
     crf: int = 23
     codec: str = "auto"
@@ -302,6 +302,7 @@ class ClipSink:
         self._enc: _Encoder | None = None  # the run's encoder (ring "frames": from the first clip on)
         self._ring: deque[list[_Entry]] = deque()  # groups: each starts where a clip can start
         self._ring_bytes = 0
+        self._ring_capped = False  # the pre-roll was cut short by ring_mb (logged once)
         self._clip: _Clip | None = None
         self._index = 0  # the last frame's index
         self._broken: str | None = None  # the encoder failed: no more clips this run
@@ -432,6 +433,10 @@ class ClipSink:
         ``frames``, while the ring is over ``ring_mb``)."""
         cap = self.options.ring_mb * 1e6 if self.options.ring == "frames" else float("inf")
         while len(self._ring) > 1 and (self._ring[1][0].t <= now - self.options.pre_s or self._ring_bytes > cap):
+            if self._ring[1][0].t > now - self.options.pre_s and not self._ring_capped:
+                self._ring_capped = True
+                log.warning("clips: %.0f MB of frames hold only %.1f s of the %.1f s pre-roll (raise ClipOptions.ring_mb "
+                            "or use ring='packets')", self.options.ring_mb, now - self._ring[1][0].t, self.options.pre_s)
             self._ring_bytes -= sum(e.nbytes for e in self._ring.popleft())
         self.ring_kb_max = max(self.ring_kb_max, self._ring_bytes / 1e3)
 
