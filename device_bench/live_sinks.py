@@ -9,7 +9,7 @@ the sinks' time, ``handover_ms_max`` its longest frame), ``clips`` (event clips 
 encoded once into a ring of H.264 packets), ``clips_frames`` (the same with a ring of raw frames, encoded
 only around events), ``clips_idle`` / ``clips_frames_idle`` (the two rings waiting for ``fall``, which vtest.avi
 never has: what clips cost between events), ``integrator_clips`` (``integrator`` with clips on person_enter /
-zone_enter). ``clip_cpu_ms``: the clip sink's own thread, CPU time per frame.
+zone_enter, default options: the frames ring). ``clip_cpu_ms``: the clip sink's own thread, CPU time per frame.
 Each row runs the cpu profile's live pipeline twice on vtest.avi: flat out (``block`` policy,
 every frame as fast as the pipeline goes: frames / wall seconds of the run, sinks included) and
 replayed at its native 10 fps (``latest`` policy: capture-to-result latency p50/p95). Both also give the
