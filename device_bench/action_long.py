@@ -26,6 +26,8 @@ per-person mode: the share of answers whose top-1 is the clip's action, ms per m
 person-frame, and the whole-frame stage's share of one core at 5 fps.
 
     python -m device_bench.action_long --json device_bench/results/action_long_cpu_x86_64.json
+    python -m device_bench.action_long --clips "" --cost-frames 200 \
+        --json device_bench/results/action_pool_cost_cpu_x86_64.json
     python -m device_bench.action_long --frames 3600 --seams restart,cut \
         --designs window50,window100,window200,scaled50,scaled100,scaled200 \
         --json device_bench/results/action_pool_sweep_cpu_x86_64.json
@@ -124,55 +126,84 @@ def _ratio(last: dict, ref: dict) -> float:
     return round(last["score"] / ref["score"], 4) if last["label"] == ref["label"] else 0.0
 
 
+class Runner:
+    """One design's stream over a loop: :meth:`step` feeds the next model frame and returns the
+    answer's scores; the loop-point restarts are timed apart (``seam_s``)."""
+
+    def __init__(self, backend: MovinetActionBackend, design: str, period: int) -> None:
+        self.backend, self.pair, self.period = backend, design == "pair", period
+        self.reset()
+
+    def reset(self) -> None:
+        self.backend.reset()
+        self.k, self.seam_s = 0, 0.0
+        self.states: list = [None, None]
+        self.ages = [0, 0]
+
+    def _seam(self) -> None:
+        ts = time.perf_counter()
+        restart_buffers(self.backend)
+        self.seam_s += time.perf_counter() - ts
+
+    def step(self, x: np.ndarray, seam: bool = False) -> np.ndarray:
+        k, b, period = self.k, self.backend, self.period
+        self.k += 1
+        if not self.pair:
+            if seam:
+                self._seam()
+            return b.scores(x)
+        outs = []
+        for j in (0, 1):
+            if j == 1 and k < period // 2:
+                outs.append(None)
+                continue
+            if (k - j * (period // 2)) % period == 0:
+                self.states[j], self.ages[j] = None, 0
+            b.load(self.states[j])
+            if seam and self.ages[j]:
+                self._seam()
+            outs.append(b.scores(x))
+            self.states[j] = b.save()
+            self.ages[j] += 1
+        return outs[0] if outs[1] is None or self.ages[0] >= self.ages[1] else outs[1]
+
+
 def run_design(backend: MovinetActionBackend, frames: list[np.ndarray], total: int, design: str,
                period: int, seam: str = "restart") -> dict:
     """Loop ``frames`` for ``total`` model frames (a whole number of passes) as ``design``; the time
     per model frame counts the design's own work (model, pools, the pair's stream swaps), not the seam."""
     reference = reference_pass(backend, frames, seam) if seam == "cut" else None
-    backend.reset()
+    run = Runner(backend, design, period)
     n = len(frames)
     when = set(pass_ends(n, total))
     rows: dict[str, dict] = {}
-    seam_s = 0.0
     t0 = time.perf_counter()
-    if design == "pair":
-        states: list = [None, None]
-        ages = [0, 0]
     for k in range(total):
-        x = frames[k % n]
-        seam_here = seam == "restart" and k and k % n == 0
-        if seam_here and design != "pair":
-            ts = time.perf_counter()
-            restart_buffers(backend)
-            seam_s += time.perf_counter() - ts
-        if design != "pair":
-            scores = backend.scores(x)
-        else:
-            outs = []
-            for j in (0, 1):
-                if j == 1 and k < period // 2:
-                    outs.append(None)
-                    continue
-                if (k - j * (period // 2)) % period == 0:
-                    states[j], ages[j] = None, 0
-                backend.load(states[j])
-                if seam_here and ages[j]:
-                    ts = time.perf_counter()
-                    restart_buffers(backend)
-                    seam_s += time.perf_counter() - ts
-                outs.append(backend.scores(x))
-                states[j] = backend.save()
-                ages[j] += 1
-            scores = outs[0] if outs[1] is None or ages[0] >= ages[1] else outs[1]
+        scores = run.step(frames[k % n], seam == "restart" and k > 0 and k % n == 0)
         if k + 1 in when:
             rows[str(k + 1)] = _top(backend, scores, k + 1)
-    elapsed = time.perf_counter() - t0 - seam_s
+    elapsed = time.perf_counter() - t0 - run.seam_s
     first, second, last = rows[str(n)], rows[str(2 * n)], rows[str(total)]
     reference = reference or first
     return {"checkpoints": rows, "first_pass": first, "second_pass": second, "last_pass": last,
             "reference_pass": reference, "last_top1_equals_first": last["label"] == first["label"],
             "last_vs_first_score": _ratio(last, first), "last_vs_reference_score": _ratio(last, reference),
             "ms_per_model_frame": round(elapsed / total * 1e3, 3)}
+
+
+def cost(designs: list[str], frames: list[np.ndarray], period: int, block: int, rounds: int) -> dict:
+    """ms per model frame of each design, interleaved: ``rounds`` x ``block`` frames each, in turn,
+    so that every design sees the same load on a shared machine (median and each round)."""
+    runners = {d: Runner(backend_for(d), d, period) for d in designs}
+    times: dict[str, list[float]] = {d: [] for d in designs}
+    for r in range(rounds):
+        for d, run in runners.items():
+            t0 = time.perf_counter()
+            for i in range(block):
+                run.step(frames[(r * block + i) % len(frames)])
+            times[d].append((time.perf_counter() - t0) / block * 1e3)
+    return {d: {"ms_per_model_frame_median": round(float(np.median(t)), 3), "rounds": [round(v, 3) for v in t]}
+            for d, t in times.items()}
 
 
 def analyze_clip(path: Path, truth: str, per_person: bool) -> dict:
@@ -211,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seams", default=",".join(SEAMS), help="loop point: restart (like for like) and/or cut")
     ap.add_argument("--pair-period", type=int, default=200)
     ap.add_argument("--clips", default=",".join(CLIPS))
+    ap.add_argument("--cost-frames", type=int, default=0,
+                    help="also ms per model frame of each design, interleaved blocks of this many frames (0: no)")
+    ap.add_argument("--cost-rounds", type=int, default=8)
     ap.add_argument("--analyze", action="store_true", help="also whole-frame vs per-person through EdgeAnalyzer")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
@@ -220,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"host": platform.node(), "machine": platform.machine(), "runtime": runtime_versions(),
                     "frames": args.frames, "hours_at_5fps": round(args.frames / 5 / 3600, 3),
                     "pair_period": args.pair_period, "clips": {}}
-    for clip in args.clips.split(","):
+    for clip in filter(None, args.clips.split(",")):
         truth = CLIPS[clip]
         row: dict = {"truth": truth, "seams": {s: {} for s in seams}}
         for design in filter(None, args.designs.split(",")):
@@ -240,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
             row["per_person"] = analyze_clip(MEDIA / clip, truth, True)
             print(f"{clip} whole-frame {row['whole_frame']} per-person {row['per_person']}", flush=True)
         result["clips"][clip] = row
+    if args.cost_frames:
+        frames = model_frames(MEDIA / "arm_wrestling.mp4", 172)
+        designs = [d for d in args.designs.split(",") if d]
+        result["cost"] = {"clip": "arm_wrestling.mp4", "block": args.cost_frames, "rounds": args.cost_rounds,
+                          "designs": cost(designs, frames, args.pair_period, args.cost_frames, args.cost_rounds)}
+        print("cost", result["cost"], flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1) + "\n")
