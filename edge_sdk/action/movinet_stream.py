@@ -93,6 +93,8 @@ class StreamModel:
         state_bytes: bytes of all carried states.
         quantized_sums: names of running-sum states (``*pool_buffer``) held in int8/uint8 inside
             the graph (official-style int8 exports): they saturate, so outputs drift on long streams.
+        pools: the in-graph running pools (float buffer + int32 count) and how they are bounded
+            (:class:`~edge_sdk.action.stream_pools.InGraphPools`).
     """
 
     def __init__(self, loaded: LoadedInterpreter, path: Path, pool_frames: int | None = None,

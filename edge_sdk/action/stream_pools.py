@@ -19,7 +19,6 @@ the same mean over fewer frames.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +27,6 @@ import numpy as np
 from ..config.common import POOL_MODES
 
 __all__ = ["POOL_MODES", "PoolInfo", "InGraphPools"]
-
-log = logging.getLogger("edge_sdk")
 
 
 @dataclass(frozen=True)
