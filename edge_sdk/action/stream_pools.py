@@ -191,11 +191,14 @@ class InGraphPools:
         for p in self._used:
             s, c = total[p.sl], count
             top, bottom = float(s.max(initial=0.0)), float(s.min(initial=0.0))
-            k = min(p.hi / top if top > p.hi else 1.0, p.lo / bottom if bottom < p.lo else 1.0)
+            k = p.hi / top if top > p.hi else 1.0
+            if bottom < p.lo < 0:
+                k = min(k, p.lo / bottom)
             if k < 1.0:  # the same mean over fewer frames, inside the in-graph range
                 c2 = int(c * k)
                 s = s * (c2 / c)
                 c = c2
+            s = np.clip(s, p.lo, p.hi)  # float residue of the window's subtraction (e.g. -1e-9 for 0)
             self._interp.tensor(p.buf.in_index)()[...] = s.astype(np.float32).reshape(p.buf.shape)
             self._interp.tensor(p.cnt.in_index)()[...] = c
 
