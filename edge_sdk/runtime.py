@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,15 @@ class LoadedInterpreter:
         runtime: key of :data:`RUNTIMES` that loaded it.
         version: version of that runtime's distribution.
         num_threads: threads the interpreter was created with.
+        keeps_tensors: intermediate tensors stay readable after ``invoke`` (asked for with
+            ``keep_tensors``; their memory is not reused: a few MB more for a stream model).
     """
 
     interpreter: Any
     runtime: str
     version: str
     num_threads: int
+    keeps_tensors: bool = False
 
     def signature_io(self) -> tuple[dict[str, int], dict[str, int]]:
         """``(inputs, outputs)`` of the default signature: name -> tensor index ({} if none)."""
@@ -98,13 +102,29 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, runtime: str = "auto") -> LoadedInterpreter:
+def _interpreter(mod: Any, path: str, threads: int, keep_tensors: bool) -> tuple[Any, bool]:
+    """``mod.Interpreter`` for ``path``; with ``keep_tensors`` where the runtime offers it."""
+    if keep_tensors:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "intended for debugging purposes only"
+            try:
+                return mod.Interpreter(model_path=path, num_threads=threads, experimental_preserve_all_tensors=True), True
+            except TypeError:  # a runtime without the option
+                pass
+    return mod.Interpreter(model_path=path, num_threads=threads), False
+
+
+def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, runtime: str = "auto",
+                     keep_tensors: bool = False) -> LoadedInterpreter:
     """Load ``path`` (already verified by :func:`edge_sdk.models.resolve_model`) and allocate tensors.
 
     Args:
         path: .tflite file.
         num_threads: CPU threads for the interpreter (default: all cores).
         runtime: ``auto`` or one of :data:`RUNTIMES`.
+        keep_tensors: keep intermediate tensors readable after ``invoke`` (the runtimes'
+            ``experimental_preserve_all_tensors``); a runtime without it loads without
+            (``LoadedInterpreter.keeps_tensors`` False).
     """
     if runtime != "auto" and runtime not in RUNTIMES:
         raise ConfigError(f"runtime must be 'auto' or one of {list(RUNTIMES)}, got {runtime!r}")
@@ -124,7 +144,7 @@ def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, ru
         chatter = contextlib.nullcontext(None) if log.isEnabledFor(logging.INFO) else quiet_stderr()
         try:
             with chatter as err:
-                interp = mod.Interpreter(model_path=str(Path(path)), num_threads=threads)
+                interp, kept = _interpreter(mod, str(Path(path)), threads, keep_tensors)
                 interp.allocate_tensors()
         except (ValueError, RuntimeError) as e:
             hint = f" Native log: {err.tail()}." if err is not None and err.tail() else ""
@@ -134,7 +154,8 @@ def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, ru
                     " converters emit; install ai-edge-litert (pip install ai-edge-litert) for this model."
                 )
             raise ModelLoadError(f"{name} {version} rejected {path}: {str(e).strip()}.{hint}") from e
-        return LoadedInterpreter(interpreter=interp, runtime=name, version=version, num_threads=threads)
+        return LoadedInterpreter(interpreter=interp, runtime=name, version=version, num_threads=threads,
+                                 keeps_tensors=kept)
     if runtime != "auto":
         raise RuntimeUnavailableError(
             f"runtime {runtime!r} is not installed (pip install {RUNTIMES[runtime][1]})"

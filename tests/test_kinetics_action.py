@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from edge_sdk import ActionOptions, AnalyzerConfig, ConfigError, EdgeAnalyzer
+from edge_sdk.action.labels import top_k
 from edge_sdk.action.movinet_stream import MovinetActionBackend
 from edge_sdk.action.preprocess import to_model_rgb
 from edge_sdk.action.sampler import FrameSampler
@@ -89,7 +90,8 @@ def test_sampler_slots():
 @pytest.mark.slow
 def test_bounded_pools_stay_right_where_the_official_stream_decays(carving):
     """1500 model frames (5 minutes at 5 fps) of the clip looped: the file as released decays (its
-    in-graph running sums saturate); with the pools bounded the first answer holds."""
+    in-graph running sums saturate); with the pools bounded (the default float window) the first
+    answer holds."""
     sampler = FrameSampler(5.0)
     rgb = [to_model_rgb(f, 172).copy() for t, f in carving if sampler(t)]
     res = {}
@@ -97,16 +99,109 @@ def test_bounded_pools_stay_right_where_the_official_stream_decays(carving):
         with MovinetActionBackend.from_model("movinet-a0-stream-k600-int8", num_threads=1, pool_frames=pool) as b:
             b.reset()
             first = last = None
-            for k in range(1500):
+            for k in range(1500 // len(rgb) * len(rgb)):  # whole passes: the last answer ends a pass too
                 s = b.scores(rgb[k % len(rgb)])
                 if k + 1 == len(rgb):
                     first = (int(s.argmax()), float(s.max()))
             last = (int(s.argmax()), float(s[first[0]]))
             res[pool] = (first, last, b.labels[first[0]])
     (f0, l0, lab0), (f1, l1, lab1) = res[None], res[100]
-    assert lab0 == lab1 == "carving ice" and f0 == f1  # the bound changes nothing in the first 100 frames
+    # within the first 100 frames the window is the whole stream: the same mean, fed exactly instead
+    # of accumulated in the int8 sum (which rounds it every frame)
+    assert lab0 == lab1 == "carving ice" and f0[0] == f1[0] and abs(f0[1] - f1[1]) <= 0.02, res
     assert l0[1] < 0.5 * f0[1], "the official file's defect is reproduced (else this test proves nothing)"
     assert l1[0] == f1[0] and l1[1] >= 0.9 * f1[1], res
+
+
+def _model_frames(clip: str) -> list[np.ndarray]:
+    sampler = FrameSampler(5.0)
+    return [to_model_rgb(f, 172).copy() for t, f in _frames(clip) if sampler(t)]
+
+
+@pytest.mark.parametrize("clip", ["rope_pushdown.mp4", "arm_wrestling.mp4"])
+def test_small_pool_window_keeps_the_first_pass_where_scaling_the_int8_sum_drifts(clip: str):
+    """The clip looped 5 times with 20-frame pools: each pass ends on the same 20 frames, so the
+    answer at the end of the last pass must be the first pass's. The float window gives it; scaling
+    the in-graph sum down (the previous bound) drifts, because the int8 sum's step (0.574) is coarser
+    than most channels' per-frame decrement and rounds it away (rope pushdown: situp 0.32 -> 0.10)."""
+    frames = _model_frames(clip)
+    n = len(frames)
+    ends = {}
+    for mode in ("window", "scaled"):
+        with MovinetActionBackend.from_model("movinet-a0-stream-k600-int8", num_threads=1, pool_frames=20,
+                                             pool_mode=mode) as b:
+            assert b.describe()["pool_mode"] == mode
+            tops = []
+            for k in range(5 * n):
+                s = b.scores(frames[k % n])
+                if (k + 1) % n == 0:
+                    tops.append(top_k(s, b.names, 1)[0])
+            ends[mode] = (tops[0], tops[-1])
+    (first, last), (sfirst, slast) = ends["window"], ends["scaled"]
+    assert last.label == first.label and abs(last.score - first.score) <= 0.02 * first.score, ends
+    assert slast.label != sfirst.label or slast.score < 0.9 * sfirst.score, f"the drift is reproduced: {ends}"
+
+
+def test_the_graph_reads_the_float_window_mean():
+    """The file's pools as found in its graph: 16 buffer/count pairs, of which the graph uses only
+    the head pool (the 15 squeeze-excitation ones pass through), its sum quantized to steps of 0.574
+    over [0, 146]. In window mode the mean the graph's classifier reads (its own output sum / count)
+    is the exact float window mean (the SDK's ``embedding``) within one rounding of the fed sum and
+    one of the graph's sum, every frame while the window fills and slides."""
+    frames = _model_frames("arm_wrestling.mp4")
+    with MovinetActionBackend.from_model("movinet-a0-stream-k600-int8", num_threads=1, pool_frames=30) as b:
+        info = b.stream.pool_info
+        used = [p for p in info if p.used]
+        assert len(info) == 16 and [p.name for p in used] == ["state_head_pool"], info
+        head = used[0]
+        assert head.dim == 480 and head.contribution and abs(head.sum_step - 0.574) < 1e-3
+        assert head.sum_range[0] == 0.0 and 146 < head.sum_range[1] < 147
+        step_out = 0.5871  # the graph's sum after its add: [0, 150] in 255 steps (the file's quantization)
+        worst = 0.0
+        for k in range(2 * len(frames)):
+            b.scores(frames[k % len(frames)])
+            mine, graph = b.stream.embedding(), b.stream.graph_embedding()
+            count = min(k + 1, 30)
+            bound = (head.sum_step + step_out) / 2 / count
+            worst = max(worst, float(np.abs(mine - graph).max()) / bound)
+        assert 0.2 < worst <= 1.02, worst  # within the bound, and the bound is not loose by orders
+        assert float(b.stream.embedding().max()) > 0.2  # a real mean, not zeros
+
+
+def test_saved_streams_carry_their_window():
+    frames = _model_frames("carving_ice.mp4")
+    with MovinetActionBackend.from_model("movinet-a0-stream-k600-int8", num_threads=1, pool_frames=10) as b:
+        for f in frames[:15]:
+            b.scores(f)
+        saved = b.save()
+        ahead = [b.scores(f) for f in frames[15:30]]
+        b.load(None)
+        b.scores(frames[0])
+        b.load(saved)
+        again = [b.scores(f) for f in frames[15:30]]
+    assert all(np.allclose(x, y, atol=1e-6) for x, y in zip(ahead, again))
+
+
+def test_window_falls_back_to_scaling_where_tensors_are_not_kept(caplog):
+    import logging
+
+    from edge_sdk.action import movinet_stream
+    from edge_sdk.action.movinet_stream import StreamModel
+    from edge_sdk.models import resolve_model
+    from edge_sdk.runtime import load_interpreter
+
+    path = resolve_model("movinet-a0-stream-k600-int8").path
+    plain = StreamModel(load_interpreter(path, 1), path, 100, "window")
+    assert plain.pool_mode == "scaled" and plain.pools.needs_kept_tensors and plain.pools.window_unavailable
+    movinet_stream._warned.discard(str(path))
+    with caplog.at_level(logging.WARNING, logger="edge_sdk"):
+        movinet_stream._warn_in_graph_sum(plain, path)
+    assert "pool_mode='scaled'" in caplog.text
+    kept = StreamModel(load_interpreter(path, 1, keep_tensors=True), path, 100, "window")
+    assert kept.pool_mode == "window" and not kept.pools.needs_kept_tensors
+    assert StreamModel(load_interpreter(path, 1), path, None).pool_mode is None
+    with pytest.raises(ConfigError, match="pool_mode"):
+        ActionOptions(pool_mode="ewma")
 
 
 def test_timeline_events_subset_and_close(tmp_path: Path):

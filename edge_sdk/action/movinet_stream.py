@@ -7,11 +7,11 @@ Two model layouts are understood, both by their signature names:
   and the classifier (a float ``-classifier.tflite``: ``features`` -> ``logits``) run outside the
   backbone, so an int8 backbone never holds a sum that grows with the stream.
 * ``graph`` (official TFLite stream files): outputs ``logits`` + ``state_*``; pooling in the graph.
-  Its squeeze-excitation and head pools are running sums (``*_pool_buffer``) with a frame count
-  (``*_pool_frame_count``) that the int8 graph quantizes with a fixed range: past a few hundred
-  frames the sum saturates and the answer decays to noise. ``pool_frames`` bounds them: once the
-  count passes it, buffer and count are scaled down together (the mean the graph computes is
-  unchanged), so the pools become an exponentially weighted mean over ~``pool_frames`` frames.
+  Its pools are running sums (``*_pool_buffer``) with a frame count (``*_pool_frame_count``); the
+  int8 graph quantizes the sum with a fixed range and a step coarser than most per-frame values:
+  past a few hundred frames the sum saturates and the answer decays to noise. ``pool_frames`` bounds
+  them (:mod:`edge_sdk.action.stream_pools`): by default the pool is kept in float outside the graph
+  as the exact mean of the last ``pool_frames`` model frames and fed back as a sum and count.
 
 A manifest entry with ``params.head`` (``edge-sdk models finetune-action``) runs a ``graph`` file frozen
 and classifies its pooled embedding (:meth:`StreamModel.embedding`) with that numpy head instead of the
@@ -40,6 +40,7 @@ from ..models import ResolvedModel, cache_dir, resolve_model, shipped_dir
 from ..runtime import LoadedInterpreter, load_interpreter
 from .head import ActionHead, load_head
 from .labels import LabelSet
+from .stream_pools import InGraphPools, PoolInfo
 
 __all__ = ["StreamModel", "StreamState", "MovinetActionBackend", "load_labels", "IN_GRAPH_SUM_DRIFT"]
 
@@ -77,6 +78,8 @@ class StreamModel:
     Args:
         loaded: the interpreter of a verified model file.
         path: the file (for messages).
+        pool_frames: bound of the in-graph running pools in model frames (None: unbounded).
+        pool_mode: ``window`` or ``scaled`` (:class:`~edge_sdk.action.stream_pools.InGraphPools`).
     Attributes:
         layout: ``split`` or ``graph``.
         input_size: S of the [1, 1, S, S, 3] image input.
@@ -84,9 +87,12 @@ class StreamModel:
         state_bytes: bytes of all carried states.
         quantized_sums: names of running-sum states (``*pool_buffer``) held in int8/uint8 inside
             the graph (official-style int8 exports): they saturate, so outputs drift on long streams.
+        pools: the in-graph running pools (float buffer + int32 count) and how they are bounded
+            (:class:`~edge_sdk.action.stream_pools.InGraphPools`).
     """
 
-    def __init__(self, loaded: LoadedInterpreter, path: Path, pool_frames: int | None = None):
+    def __init__(self, loaded: LoadedInterpreter, path: Path, pool_frames: int | None = None,
+                 pool_mode: str = "window"):
         self._loaded = loaded
         self.pool_frames = pool_frames
         self._interp = interp = loaded.interpreter
@@ -116,8 +122,9 @@ class StreamModel:
         self.state_bytes = int(sum(np.prod(s.shape) * np.dtype(s.dtype).itemsize for s in self._states))
         self.quantized_sums = tuple(s.name for s in self._states
                                     if s.name.endswith("pool_buffer") and s.dtype in (np.int8, np.uint8))
-        self._pools = self._find_pools(path)
-        self._head_pool = next(((b, c) for b, c in self._pools if b.name.endswith("head_pool_buffer")), None)
+        self._pool_pairs = self._find_pools(path)
+        self._head_pool = next(((b, c) for b, c in self._pool_pairs if b.name.endswith("head_pool_buffer")), None)
+        self.pools = InGraphPools(interp, self._pool_pairs, pool_frames, pool_mode, loaded.keeps_tensors)
         scale, zp = image["quantization"]
         if image["dtype"] in (np.int8, np.uint8):
             info = np.iinfo(image["dtype"])
@@ -151,42 +158,50 @@ class StreamModel:
         return int(np.prod(self._head_pool[0].shape)) if self._head_pool else None
 
     def embedding(self) -> np.ndarray:
-        """(D,) float32: the running mean of the last block's features after the last :meth:`step`, which
-        is what the file's own classifier reads (its ``head_pool`` state: buffer / frame count; zeros
-        before the first step). A ``graph`` file with a float head pool only (:attr:`embedding_dim`)."""
+        """(D,) float32: the pooled features of the last block after the last :meth:`step`, which is
+        what the file's own classifier reads: in ``window`` pool mode the exact float mean of the last
+        ``pool_frames`` frames' features, else the ``head_pool`` state (buffer / frame count); zeros
+        before the first step. A ``graph`` file with a float head pool only (:attr:`embedding_dim`)."""
         if self._head_pool is None:
             raise ModelLoadError("this stream model keeps no float head pool state (state_head_pool_buffer / "
                                  "_frame_count): it has no embedding to read")
         buf, cnt = self._head_pool
+        mean = self.pools.window_mean(buf.name[: -len("_buffer")])
+        if mean is not None:
+            return mean
         k = int(self._interp.tensor(cnt.in_index)().reshape(-1)[0])
         b = self._interp.get_tensor(buf.in_index).reshape(-1).astype(np.float32)
         return b / np.float32(k) if k > 0 else np.zeros_like(b)
 
+    def graph_embedding(self) -> np.ndarray:
+        """(D,) float32: the head pool's mean as the graph computed it in the last :meth:`step` (its
+        output buffer / output frame count, in-graph quantization included)."""
+        if self._head_pool is None:
+            raise ModelLoadError("this stream model keeps no float head pool state: it has no embedding to read")
+        buf, cnt = self._head_pool
+        k = int(self._interp.get_tensor(cnt.out_index).reshape(-1)[0])
+        b = self._interp.get_tensor(buf.out_index).reshape(-1).astype(np.float32)
+        return b / np.float32(k) if k > 0 else np.zeros_like(b)
+
     @property
     def pool_count(self) -> int:
-        """Number of in-graph running pools (float buffer + int32 frame count)."""
-        return len(self._pools)
+        """Number of in-graph running pools (float buffer + int32 frame count), used or not."""
+        return len(self._pool_pairs)
 
     @property
-    def bounded_pools(self) -> int:
-        """Number of in-graph pools that ``pool_frames`` bounds (0: none, or unbounded)."""
-        return self.pool_count if self.pool_frames else 0
+    def pool_mode(self) -> str | None:
+        """How the pools are bounded: ``window``, ``scaled`` or None (unbounded, or no pool in use)."""
+        return self.pools.mode
 
-    def _bound_pools(self) -> None:
-        n = self.pool_frames
-        for buf, cnt in self._pools:
-            c = self._interp.tensor(cnt.in_index)()
-            k = int(c.reshape(-1)[0])
-            if k > n:
-                b = self._interp.tensor(buf.in_index)()
-                b *= np.float32(n / k)
-                c[...] = n
-                del b
-            del c
+    @property
+    def pool_info(self) -> tuple[PoolInfo, ...]:
+        """What each in-graph pool is: used or passed through, in-graph quantization, per-frame input."""
+        return self.pools.info
 
     def save_states(self) -> list[np.ndarray]:
-        """Copies of every carried state (e.g. to keep one stream per person on one interpreter)."""
-        return [self._interp.tensor(s.in_index)().copy() for s in self._states]
+        """Copies of every carried state and of the float pool window (e.g. to keep one stream per
+        person on one interpreter)."""
+        return [self._interp.tensor(s.in_index)().copy() for s in self._states] + self.pools.save()
 
     def load_states(self, states: list[np.ndarray] | None) -> None:
         """Carry on from :meth:`save_states`' copies (None: a new stream, as :meth:`reset`)."""
@@ -195,6 +210,7 @@ class StreamModel:
             return
         for s, value in zip(self._states, states):
             np.copyto(self._interp.tensor(s.in_index)(), value)
+        self.pools.load(list(states[len(self._states):]))
 
     @staticmethod
     def _state(name: str, din: dict, dout: dict) -> _State:
@@ -214,9 +230,10 @@ class StreamModel:
         return {s.name: (s.shape, np.dtype(s.dtype).name) for s in self._states}
 
     def reset(self) -> None:
-        """Zero every state (int8 states: their zero point)."""
+        """Zero every state (int8 states: their zero point) and empty the pool window."""
         for s in self._states:
             self._interp.tensor(s.in_index)()[...] = s.zero
+        self.pools.reset()
 
     def step(self, rgb: np.ndarray) -> np.ndarray:
         """One frame (S, S, 3) uint8 RGB -> float32 features [P] or logits [C]; states advance."""
@@ -238,8 +255,7 @@ class StreamModel:
                 q = np.round((out.astype(np.float32) - zo) * (so / si)) + zi
                 np.copyto(interp.tensor(s.in_index)(), np.clip(q, info.min, info.max).astype(s.dtype))
             del out
-        if self.pool_frames and self._pools:
-            self._bound_pools()
+        self.pools.after_step()
         y = interp.get_tensor(self._out["index"]).reshape(-1)
         if self._out_q is not None:
             return (y.astype(np.float32) - self._out_q[1]) * np.float32(self._out_q[0])
@@ -261,6 +277,11 @@ def _warn_in_graph_sum(stream: StreamModel, path: Path) -> None:
         _warned.add(str(path))
         log.warning("%s: pool_frames=None keeps the graph's running pools unbounded: the answer decays after a few "
                     "hundred model frames (set ActionOptions.pool_frames, default 100)", path)
+    elif stream.pools.window_unavailable:
+        _warned.add(str(path))
+        log.warning("%s: the float pool window needs the graph's per-frame pool input, which this runtime (%s) or "
+                    "graph does not expose: pools bounded by scaling the in-graph sum instead (pool_mode='scaled'), "
+                    "less exact on long streams", path, stream._loaded.runtime)
 
 
 def load_labels(path: str | os.PathLike) -> tuple[str, ...]:
@@ -301,7 +322,7 @@ class MovinetActionBackend:
             ``tflite_models/``, else ``<stem>-labels.txt`` next to the model, else ``class_<i>``.
         actions: the reported subset / groups of labels (:class:`~edge_sdk.action.labels.LabelSet`):
             :attr:`names`, the order of :meth:`scores`.
-        pool_frames: bound of the in-graph running pools (see :class:`StreamModel`).
+        pool_frames / pool_mode: bound of the in-graph running pools and how (:class:`StreamModel`).
         window_frames: split layout: average the last n processed frames' features; None = all
             frames since the last reset (the official behaviour).
     Attributes:
@@ -318,7 +339,10 @@ class MovinetActionBackend:
         runtime = o.asset.runtime
         self.model: ResolvedModel = resolve_model(o.asset.model, expected_sha256=o.asset.sha256, task="action")
         self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime)
-        self.stream = StreamModel(self._loaded, self.model.path, o.pool_frames)
+        self.stream = StreamModel(self._loaded, self.model.path, o.pool_frames, o.pool_mode)
+        if self.stream.pools.needs_kept_tensors:  # the window reads the graph's per-frame pool input
+            self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime, keep_tensors=True)
+            self.stream = StreamModel(self._loaded, self.model.path, o.pool_frames, o.pool_mode)
         _warn_in_graph_sum(self.stream, self.model.path)
         self.classifier: ResolvedModel | None = None
         self._cls: LoadedInterpreter | None = None
@@ -481,7 +505,8 @@ class MovinetActionBackend:
             "layout": self.stream.layout, "input_size": self.stream.input_size, "classes": self.num_classes,
             "actions": len(self.label_set), "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,
             "int8_running_sum_in_graph": bool(self.stream.quantized_sums),
-            "pool_frames": self.stream.pool_frames if self.stream.bounded_pools else None,
+            "pool_frames": self.stream.pool_frames if self.stream.pool_mode else None,
+            "pool_mode": self.stream.pool_mode,
             "runtime": self._loaded.runtime, "runtime_version": self._loaded.version,
             "num_threads": self._loaded.num_threads, "fps": self.fps,
             "window_frames": self.window_frames, "load_ms": round(self.load_ms, 1),

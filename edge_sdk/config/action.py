@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from .common import ACTION_BACKENDS, ACTION_CROPS, ModelAsset, _check_backend, _check_choice
+from .common import ACTION_BACKENDS, ACTION_CROPS, POOL_MODES, ModelAsset, _check_backend, _check_choice
 
 DEFAULT_ACTION_MODEL = "movinet-a0-stream-k600-int8"
 
@@ -27,9 +27,14 @@ class ActionOptions:
         sample_fps: model frames per second of video, picked by timestamp (None = the model's own
             rate from the manifest, 5 for the Kinetics-600 stream; every frame for models without one).
         frame_stride: without a rate: run the model on every n-th frame.
-        pool_frames: official stream files (running pools in the graph): the pools average at most
-            this many model frames (an exponentially weighted mean beyond), so the answer neither
-            saturates nor decays on long streams; None = unbounded (the file's own behaviour).
+        pool_frames: official stream files (running pools in the graph): the pools average the last
+            this many model frames, so the answer neither saturates nor decays on long streams;
+            None = unbounded (the file's own behaviour).
+        pool_mode: how: ``window`` (the exact mean of the last ``pool_frames`` frames, kept in float
+            outside the graph and fed back as sum and count) or ``scaled`` (the in-graph sum and count
+            scaled down together once the count passes ``pool_frames``: an exponentially weighted
+            mean that the in-graph quantization of the sum distorts; ``window`` falls back to it on a
+            runtime that cannot keep intermediate tensors).
         window_frames: split models: average the last n processed frames; None = since the last reset.
         ema: smoothing of class probabilities between processed frames, in [0, 1) (0 = off).
         reset_on_shot_change: start a new stream at a cut (colour-histogram distance > shot_threshold).
@@ -51,6 +56,7 @@ class ActionOptions:
     sample_fps: float | None = None
     frame_stride: int = 1
     pool_frames: int | None = 100
+    pool_mode: str = "window"
     window_frames: int | None = None
     ema: float = 0.0
     reset_on_shot_change: bool = True
@@ -81,5 +87,6 @@ class ActionOptions:
         if isinstance(self.actions, list):
             object.__setattr__(self, "actions", tuple(self.actions))
         _check_choice("ActionOptions.crop", self.crop, ACTION_CROPS)
+        _check_choice("ActionOptions.pool_mode", self.pool_mode, POOL_MODES)
 
 

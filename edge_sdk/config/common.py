@@ -17,6 +17,7 @@ ACTION_BACKENDS = ("movinet",)
 SPEECH_BACKENDS = ("ctranslate2", "whisper.cpp")
 ASR_WINDOWS = ("fit", "full")
 ACTION_CROPS = ("center", "letterbox")
+POOL_MODES = ("window", "scaled")  # ActionOptions.pool_mode (edge_sdk.action.stream_pools)
 VAD_METHODS = ("silero", "energy")
 # Default MultiPose files: landscape 256x192 for video and live (4:3 frames fill it: the people scale
 # of the 256x256 file at 3/4 of its pixels), 256x256 for photos of any orientation (`edge-sdk pose`).
