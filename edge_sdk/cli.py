@@ -224,7 +224,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     result = run_bench(args.video, frames=args.frames, profile=profile_from_args(args), action_model=args.action_model,
                        audio=args.audio, audio_passes=args.audio_passes, flat_out=args.flat_out,
                        progress=sys.stderr.isatty(), min_seconds=args.seconds, peers=not args.no_peers,
-                       peer_whisper=args.peer_whisper)
+                       peer_whisper=args.peer_whisper, rounds=args.rounds)
     if args.save:
         atomic_write_text(args.save, dumps_strict(result, indent=1) + "\n")
     if args.plot:
@@ -233,7 +233,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(dumps_strict(result))
         return 0
     print(f"profile {result['profile']['name']}, {result['frames']} frames decoded first ({result['capture_ms']['p50']} ms "
-          "each, p50), then fed as fast as the analyzer takes them; fps = frames / wall seconds of each run")
+          "each, p50), then fed as fast as the analyzer takes them; fps = frames / wall seconds of each run"
+          + (f" (the median of {result['rounds']} rounds taken in turn)" if result["rounds"] > 1 else ""))
     for name, r in result["runs"].items():
         stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
         print(f"{name:12s} {r['fps']:8.1f} fps ({result['fps_vs_pose_only'][name]:.2f}x pose-only)  {stages}")

@@ -173,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("video", type=Path, help="a video file (frames are decoded first, then fed as fast as possible)")
     p.add_argument("--frames", type=int, default=300)
     p.add_argument("--seconds", type=float, default=10.0, help="each run cycles the frames for at least this long")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="repeat the runs in turn N times (a busy machine hits each alike); medians are reported")
     _profile_args(p)
     p.add_argument("--model", default=None, help="pose model (default: the profile's)")
     p.add_argument("--threads", type=int, default=None, help="pose inference threads (default: the profile's)")

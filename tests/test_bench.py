@@ -60,3 +60,24 @@ def test_plot_without_matplotlib_fails_before_the_run(tmp_path: Path, media: Pat
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode != 0 and "--plot needs matplotlib" in r.stderr and "edge-scene-sdk[bench]" in r.stderr
     assert not (tmp_path / "b.json").exists()  # nothing ran
+
+
+def test_bench_rounds_are_taken_in_turn_and_reported_by_their_median(tmp_path: Path, media: Path):
+    import numpy as np
+
+    out = tmp_path / "bench.json"
+    r = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "bench", str(media / "vtest.avi"), "--frames", "20",
+                        "--seconds", "0", "--profile", "cpu", "--rounds", "3", "--no-peers", "--save", str(out)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "the median of 3 rounds" in r.stdout
+    res = json.loads(out.read_text())
+    assert res["rounds"] == 3 and set(res["runs"]) == {"pose", "pose+action"}
+    pose = res["runs"]["pose"]["fps_rounds"]
+    for name, run in res["runs"].items():
+        assert len(run["fps_rounds"]) == 3 and run["fps"] == sorted(run["fps_rounds"])[1]  # the median round's figures
+        ratio = np.median([a / b for a, b in zip(run["fps_rounds"], pose)])
+        assert res["fps_vs_pose_only"][name] == pytest.approx(ratio, abs=1e-3)
+    bad = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "bench", str(media / "vtest.avi"), "--rounds", "0"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "bench rounds must be >= 1, got 0" in bad.stderr
