@@ -113,7 +113,7 @@ bench: $(RT_STAMP) dev-env media asr-models
 	$(BIN)/python -m device_bench.asr_bench --live --json device_bench/results/asr_$$(hostname -s).json
 	$(BIN)/python -m device_bench.action_bench --json device_bench/results/action_$$(hostname -s).json
 	$(RT_VENV)/bin/pip install -q 'faster-whisper>=1.1'
-	$(RT_VENV)/bin/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --seconds 20 --audio $(EDGE_SDK_CACHE)/media/jfk.wav --flat-out \
+	$(RT_VENV)/bin/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --seconds 20 --rounds 3 --audio $(EDGE_SDK_CACHE)/media/jfk.wav --flat-out \
 		--save device_bench/results/bench_$$(hostname -s).json --plot device_bench/results/bench_$$(hostname -s).png
 
 ## arm64 (emulated Raspberry Pi OS 12 / 11 like Debian bookworm / bullseye): build the wheel here, install it
