@@ -52,6 +52,7 @@ import numpy as np
 from ..errors import BackendUnavailableError, ConfigError
 from ..results import Event, FrameResult
 from ..safe_write import atomic_path, check_subdir, make_subdir, output_error
+from .retention import Retention, check_retention, event_kinds
 
 __all__ = ["ClipOptions", "ClipSink", "CLIP_KINDS", "check_clip_dir", "clip_dir", "clip_codec"]
 
@@ -100,10 +101,7 @@ class ClipOptions:
     queue: int = 8
 
     def __post_init__(self) -> None:
-        kinds = (self.kinds,) if isinstance(self.kinds, str) else tuple(self.kinds)
-        if not kinds or not all(isinstance(k, str) and k for k in kinds):
-            raise ConfigError(f"clip kinds must be event kinds such as {', '.join(CLIP_KINDS)}, got {self.kinds!r}")
-        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "kinds", event_kinds("clip", self.kinds, CLIP_KINDS))
         for name in ("pre_s", "post_s", "keyframe_s", "max_s", "max_mb", "ring_mb"):
             v = getattr(self, name)
             low = name == "pre_s"  # no pre-roll is fine
@@ -113,10 +111,7 @@ class ClipOptions:
         if self.max_s < self.pre_s + self.post_s + self.keyframe_s:
             raise ConfigError(f"clips max_s ({self.max_s:g}) must be at least pre_s + post_s + keyframe_s "
                               f"({self.pre_s + self.post_s + self.keyframe_s:g} s)")
-        if int(self.keep) < 1:
-            raise ConfigError(f"clips keep must be >= 1, got {self.keep}")
-        if self.max_age_s is not None and not self.max_age_s > 0:
-            raise ConfigError(f"clips max_age_s must be > 0 seconds or None, got {self.max_age_s}")
+        check_retention("clips", self.keep, self.max_mb, self.max_age_s)
         if self.ring not in _RINGS:
             raise ConfigError(f"clips ring must be {' or '.join(_RINGS)}, got {self.ring!r}")
         if not 0 <= int(self.crf) <= 51:
@@ -296,8 +291,7 @@ class ClipSink:
         self._emit = emit
         self._want: list[Event] = []  # chosen events not yet handed over with a frame
         self._jobs: queue.Queue = queue.Queue(maxsize=int(o.queue))
-        self._kept: deque[tuple[float, Path, int]] = deque()  # (written at, file, bytes), oldest first
-        self._bytes = 0
+        self._kept = Retention(o.keep, o.max_mb, o.max_age_s)
         self._size: tuple[int, int] | None = None
         self._enc: _Encoder | None = None  # the run's encoder (ring "frames": from the first clip on)
         self._ring: deque[list[_Entry]] = deque()  # groups: each starts where a clip can start
@@ -350,7 +344,7 @@ class ClipSink:
         ``cpu_ms`` (the sink thread's CPU time per frame it received: encoding, muxing, writing),
         ``ring_kb_max`` (the ring's peak size), ``handover_ms_max`` (the frame loop's longest call)."""
         return {"written": self.written, "failed": self.failed, "events": self.events, "kept": len(self._kept),
-                "kept_mb": round(self._bytes / 1e6, 3), "codec": "h264" if self.codec == "libx264" else self.codec,
+                "kept_mb": round(self._kept.bytes / 1e6, 3), "codec": "h264" if self.codec == "libx264" else self.codec,
                 "ring": self.options.ring, "frames_encoded": self.frames_encoded, "frames_dropped": self.frames_dropped,
                 "encode_ms": round(1e3 * self._encode_s / max(self.frames_encoded, 1), 3),
                 "cpu_ms": round(1e3 * self._cpu_s / max(self.frames_received, 1), 3),
@@ -532,9 +526,7 @@ class ClipSink:
             self._abort(e)
             return
         self.written += 1
-        self._kept.append((time.time(), clip.path, size))
-        self._bytes += size
-        self._retain()
+        self._kept.add((clip.path,), size)
         for event, index in clip.events:
             track = event.data.get("track_id")
             data: dict[str, Any] = {"frame": index, "of": event.kind, **({"track_id": track} if track is not None else {}),
@@ -577,15 +569,6 @@ class ClipSink:
             if self._enc is not None:
                 self._enc.close()
             self._ring.clear()
-
-    def _retain(self) -> None:
-        o = self.options
-        now = time.time()
-        while self._kept and (len(self._kept) > o.keep or self._bytes > o.max_mb * 1e6
-                              or (o.max_age_s is not None and now - self._kept[0][0] > o.max_age_s)):
-            _, path, n = self._kept.popleft()
-            self._bytes -= n
-            path.unlink(missing_ok=True)
 
     def _send(self, event: Event) -> None:
         if self._emit is not None:

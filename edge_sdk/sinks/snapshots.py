@@ -20,7 +20,6 @@ import os
 import queue
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -30,6 +29,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..results import Event, FrameResult
 from ..safe_write import atomic_write_bytes, check_subdir, make_subdir
+from .retention import Retention, check_retention, event_kinds
 
 __all__ = ["SnapshotOptions", "SnapshotSink", "SNAPSHOT_KINDS", "check_snapshot_dir", "snapshot_dir"]
 
@@ -61,16 +61,8 @@ class SnapshotOptions:
     queue: int = 8
 
     def __post_init__(self) -> None:
-        kinds = (self.kinds,) if isinstance(self.kinds, str) else tuple(self.kinds)
-        if not kinds or not all(isinstance(k, str) and k for k in kinds):
-            raise ConfigError(f"snapshot kinds must be event kinds such as {', '.join(SNAPSHOT_KINDS)}, got {self.kinds!r}")
-        object.__setattr__(self, "kinds", kinds)
-        if int(self.keep) < 1:
-            raise ConfigError(f"snapshots keep must be >= 1, got {self.keep}")
-        if not self.max_mb > 0:
-            raise ConfigError(f"snapshots max_mb must be > 0, got {self.max_mb}")
-        if self.max_age_s is not None and not self.max_age_s > 0:
-            raise ConfigError(f"snapshots max_age_s must be > 0 seconds or None, got {self.max_age_s}")
+        object.__setattr__(self, "kinds", event_kinds("snapshot", self.kinds, SNAPSHOT_KINDS))
+        check_retention("snapshots", self.keep, self.max_mb, self.max_age_s)
         if not 0 <= self.margin <= 2:
             raise ConfigError(f"snapshot margin must be in [0, 2] (a fraction of the box), got {self.margin}")
         if not 1 <= int(self.quality) <= 100:
@@ -104,8 +96,7 @@ class SnapshotSink:
         self._emit = emit
         self._want: list[Event] = []  # events of the frame not yet received
         self._jobs: queue.Queue = queue.Queue(maxsize=int(o.queue))
-        self._kept: deque[tuple[float, tuple[Path, ...], int]] = deque()  # (written at, files, bytes), oldest first
-        self._bytes = 0
+        self._kept = Retention(o.keep, o.max_mb, o.max_age_s)
         self.written = self.dropped = self.failed = 0
         self.handover_ms_max = 0.0
         self._thread = threading.Thread(target=self._work, name="edge-sdk-snapshots", daemon=True)
@@ -142,7 +133,7 @@ class SnapshotSink:
 
     def stats(self) -> dict[str, Any]:
         return {"written": self.written, "dropped": self.dropped, "failed": self.failed, "kept": len(self._kept),
-                "kept_mb": round(self._bytes / 1e6, 3), "handover_ms_max": round(self.handover_ms_max, 3)}
+                "kept_mb": round(self._kept.bytes / 1e6, 3), "handover_ms_max": round(self.handover_ms_max, 3)}
 
     # -- writer thread -----------------------------------------------------------------------
     def _work(self) -> None:
@@ -188,14 +179,12 @@ class SnapshotSink:
             for p in written:  # a snapshot is whole or absent
                 p.unlink(missing_ok=True)
             raise
-        self._kept.append((time.time(), tuple(written), size))
-        self._bytes += size
+        self._kept.add(written, size)
         data = {"frame": result.frame_index, "of": event.kind, **({"track_id": track} if track is not None else {}),
                 **{k: f"snapshots/{name}" for k, (name, _) in files.items()}}
         if "zone" in event.data:
             data["zone"] = event.data["zone"]
         self.written += 1
-        self._retain()
         self._send(Event(event.t, "snapshot", data))
 
     def _box(self, event: Event, result: FrameResult, track: Any) -> tuple[float, ...] | None:
@@ -213,16 +202,6 @@ class SnapshotSink:
         if not ok:
             raise OSError(f"JPEG encoding failed for {name}")
         return atomic_write_bytes(self.dir / name, data.tobytes()), len(data)
-
-    def _retain(self) -> None:
-        o = self.options
-        now = time.time()
-        while self._kept and (len(self._kept) > o.keep or self._bytes > o.max_mb * 1e6
-                              or (o.max_age_s is not None and now - self._kept[0][0] > o.max_age_s)):
-            _, paths, n = self._kept.popleft()
-            self._bytes -= n
-            for p in paths:
-                p.unlink(missing_ok=True)
 
     def _send(self, event: Event) -> None:
         if self._emit is not None:
