@@ -37,7 +37,6 @@ person-frame, and the whole-frame stage's share of one core at 5 fps.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import platform
 import time
@@ -45,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from device_bench.common import write_result
 from edge_sdk.action.labels import top_k
 from edge_sdk.action.movinet_stream import MovinetActionBackend
 from edge_sdk.action.preprocess import to_model_rgb
@@ -281,9 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         result["cost"] = {"clip": "arm_wrestling.mp4", "block": args.cost_frames, "rounds": args.cost_rounds,
                           "designs": cost(designs, frames, args.pair_period, args.cost_frames, args.cost_rounds)}
         print("cost", result["cost"], flush=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    write_result(args.json, result)
     return 0
 
 

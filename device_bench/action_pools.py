@@ -17,13 +17,13 @@ bounding its pools is from the float mean it stands for.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 from pathlib import Path
 
 import numpy as np
 
 from device_bench.action_long import CLIPS, MEDIA, backend_for, model_frames, restart_buffers
+from device_bench.common import write_result
 from edge_sdk.action.labels import top_k
 from edge_sdk.runtime import runtime_versions
 
@@ -162,9 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 "reference_mean_of_channels": round(float(ref.mean()), 4)}
             print(clip, design, row["designs"][design], flush=True)
         result["clips"][clip] = row
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    write_result(args.json, result)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
@@ -10,7 +11,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-__all__ = ["machine_info", "iter_frames"]
+__all__ = ["machine_info", "iter_frames", "write_result"]
 
 
 def machine_info() -> dict[str, Any]:
@@ -38,3 +39,10 @@ def iter_frames(video: Path, n: int) -> Iterator[np.ndarray]:
     with VideoFileSource(video, max_frames=n) as src:
         for _, _, frame in src:
             yield frame
+
+
+def write_result(path: Path | None, result: dict[str, Any]) -> None:
+    """Write a benchmark's JSON result to ``path`` (its folder made), if a path is given."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=1) + "\n")
