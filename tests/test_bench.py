@@ -62,6 +62,7 @@ def test_plot_without_matplotlib_fails_before_the_run(tmp_path: Path, media: Pat
     assert not (tmp_path / "b.json").exists()  # nothing ran
 
 
+@pytest.mark.slow
 def test_bench_rounds_are_taken_in_turn_and_reported_by_their_median(tmp_path: Path, media: Path):
     import numpy as np
 

@@ -191,6 +191,7 @@ def test_cli_clips_with_a_zone(media: Path, tmp_path: Path):
     assert summary["clips"]["written"] == len({c["path"] for c in clips}) >= 1
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_clip_in_progress(media: Path, tmp_path: Path):
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "edge_sdk.cli", "live", str(media / "vtest.avi"), "--replay",

@@ -30,7 +30,7 @@ def _narration() -> Path:
     return next(w for w, _ in real_speech_corpus(include_noisy=False) if w.stem == "narration")
 
 
-@pytest.mark.parametrize("clip", ["jfk", "narration"])
+@pytest.mark.parametrize("clip", ["jfk", pytest.param("narration", marks=pytest.mark.slow)])
 def test_transcribe_and_analyze_cut_and_say_the_same(media: Path, tmp_path: Path, clip):
     wav = media / "jfk.wav" if clip == "jfk" else _narration()
     said = json.loads(run_cli("transcribe", str(wav), "--json", "--threads", "1").stdout)["segments"]
@@ -44,6 +44,7 @@ def test_transcribe_and_analyze_cut_and_say_the_same(media: Path, tmp_path: Path
         assert "ask not what your country can do for you" in normalize(" ".join(s["text"] for s in said))
 
 
+@pytest.mark.slow
 def test_a_live_stream_is_cut_like_transcribe(media: Path):
     """Live options (early transcripts, no merging), 100 ms chunks stamped from t = 1000 s through the stage
     ``live`` runs, against ``transcribe`` of the whole recording with the same options."""
