@@ -54,7 +54,7 @@ from ..results import Event, FrameResult
 from ..safe_write import atomic_path, check_subdir, make_subdir, output_error
 from .retention import Retention, check_retention, event_kinds
 
-__all__ = ["ClipOptions", "ClipSink", "CLIP_KINDS", "check_clip_dir", "clip_dir", "clip_codec"]
+__all__ = ["ClipOptions", "ClipSink", "CLIP_KINDS", "check_clip_dir", "clip_codec"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -125,11 +125,6 @@ class ClipOptions:
 def check_clip_dir(out_dir: str | os.PathLike) -> Path:
     """``out_dir/clips`` (not created); :class:`ConfigError` if it is a symlink, a file, or leaves ``out_dir``."""
     return check_subdir(out_dir, "clips", "clips")
-
-
-def clip_dir(out_dir: str | os.PathLike) -> Path:
-    """``out_dir/clips``, checked (:func:`check_clip_dir`) and created."""
-    return make_subdir(out_dir, "clips", "clips")
 
 
 def clip_codec(codec: str = "auto") -> str:
@@ -284,7 +279,7 @@ class ClipSink:
             log.warning("clips are MPEG-4 Part 2 (mpeg4): VLC and ffmpeg play them, browsers do not%s",
                         "" if o.codec == "mpeg4" else " (no libx264 encoder in PyAV's FFmpeg)")
         self.out = Path(out_dir)
-        self.dir = clip_dir(out_dir)
+        self.dir = make_subdir(out_dir, "clips", "clips")  # checked as check_clip_dir does, then created
         for stale in self.dir.glob(".*.part.mp4"):  # a killed run's unfinished clip
             stale.unlink(missing_ok=True)
         self.fps = fps

@@ -31,7 +31,7 @@ from ..results import Event, FrameResult
 from ..safe_write import atomic_write_bytes, check_subdir, make_subdir
 from .retention import Retention, check_retention, event_kinds
 
-__all__ = ["SnapshotOptions", "SnapshotSink", "SNAPSHOT_KINDS", "check_snapshot_dir", "snapshot_dir"]
+__all__ = ["SnapshotOptions", "SnapshotSink", "SNAPSHOT_KINDS", "check_snapshot_dir"]
 
 log = logging.getLogger("edge_sdk")
 
@@ -76,11 +76,6 @@ def check_snapshot_dir(out_dir: str | os.PathLike) -> Path:
     return check_subdir(out_dir, "snapshots", "snapshots")
 
 
-def snapshot_dir(out_dir: str | os.PathLike) -> Path:
-    """``out_dir/snapshots``, checked (:func:`check_snapshot_dir`) and created."""
-    return make_subdir(out_dir, "snapshots", "snapshots")
-
-
 class SnapshotSink:
     """Writes snapshots under ``out_dir/snapshots`` (see the module doc). ``emit`` receives the
     ``snapshot`` and ``error`` events (the analyzer's ``sinks.emit``; set later with :meth:`attach`)."""
@@ -92,7 +87,7 @@ class SnapshotSink:
                  emit: Callable[[Event], None] | None = None) -> None:
         self.options = o = options or SnapshotOptions()
         self.out = Path(out_dir)
-        self.dir = snapshot_dir(out_dir)
+        self.dir = make_subdir(out_dir, "snapshots", "snapshots")  # checked as check_snapshot_dir does, then created
         self._emit = emit
         self._want: list[Event] = []  # events of the frame not yet received
         self._jobs: queue.Queue = queue.Queue(maxsize=int(o.queue))
