@@ -27,6 +27,7 @@ person-frame, and the whole-frame stage's share of one core at 5 fps.
 
     python -m device_bench.action_long --json device_bench/results/action_long_cpu_x86_64.json
     python -m device_bench.action_long --clips "" --cost-frames 200 \
+        --designs unbounded,window100,window100/preserve,scaled100,pair \
         --json device_bench/results/action_pool_cost_cpu_x86_64.json
     python -m device_bench.action_long --frames 3600 --seams restart,cut \
         --designs window50,window100,window200,scaled50,scaled100,scaled200 \
@@ -46,10 +47,10 @@ import numpy as np
 
 from device_bench.common import write_result
 from edge_sdk.action.labels import top_k
-from edge_sdk.action.movinet_stream import MovinetActionBackend
+from edge_sdk.action.movinet_stream import MovinetActionBackend, StreamModel
 from edge_sdk.action.preprocess import to_model_rgb
 from edge_sdk.action.sampler import FrameSampler
-from edge_sdk.runtime import runtime_versions
+from edge_sdk.runtime import load_interpreter, runtime_versions
 from edge_sdk.video.sources import VideoFileSource
 
 MEDIA = Path(__file__).resolve().parent.parent / "edge_sdk" / "samples"
@@ -66,7 +67,15 @@ def model_frames(path: Path, size: int, fps: float = 5.0) -> list[np.ndarray]:
 
 
 def backend_for(design: str) -> MovinetActionBackend:
-    """The Kinetics-600 stream configured as ``design`` (see the module docstring)."""
+    """The Kinetics-600 stream configured as ``design`` (see the module docstring); ``window<N>/preserve``
+    reads the window's pool input from an interpreter that keeps every tensor instead of an added output."""
+    design, _, expose_by = design.partition("/")
+    if expose_by:
+        b = backend_for(design)
+        pool_inputs = tuple(str(p.contribution) for p in b.stream.pool_info if p.used)
+        b._loaded = load_interpreter(b.model.path, 1, expose=pool_inputs, expose_by=expose_by)
+        b.stream = StreamModel(b._loaded, b.model.path, b.stream.pool_frames, design[:6])
+        return b
     if design in ("unbounded", "pair"):
         options: dict = {"pool_frames": None}
     elif design.startswith(("window", "scaled")):

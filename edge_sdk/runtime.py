@@ -18,6 +18,7 @@ from typing import Any
 
 from ._native import quiet_stderr
 from .errors import ConfigError, ModelLoadError, RuntimeUnavailableError
+from .tflite_outputs import with_outputs
 
 __all__ = ["RUNTIMES", "LoadedInterpreter", "available_runtimes", "runtime_versions", "distribution_version", "load_interpreter",
            "usable_cpus"]
@@ -42,15 +43,18 @@ class LoadedInterpreter:
         runtime: key of :data:`RUNTIMES` that loaded it.
         version: version of that runtime's distribution.
         num_threads: threads the interpreter was created with.
-        keeps_tensors: intermediate tensors stay readable after ``invoke`` (asked for with
-            ``keep_tensors``; their memory is not reused: a few MB more for a stream model).
+        readable: names of intermediate tensors that stay readable after ``invoke`` (asked for
+            with ``expose``).
+        exposed_by: how: ``outputs`` (added to the graph's outputs in memory), ``preserve`` (the
+            runtime keeps every tensor: slower, more memory) or None.
     """
 
     interpreter: Any
     runtime: str
     version: str
     num_threads: int
-    keeps_tensors: bool = False
+    readable: frozenset = frozenset()
+    exposed_by: str | None = None
 
     def signature_io(self) -> tuple[dict[str, int], dict[str, int]]:
         """``(inputs, outputs)`` of the default signature: name -> tensor index ({} if none)."""
@@ -102,30 +106,49 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _interpreter(mod: Any, path: str, threads: int, keep_tensors: bool) -> tuple[Any, bool]:
-    """``mod.Interpreter`` for ``path``; with ``keep_tensors`` where the runtime offers it."""
-    if keep_tensors:
+EXPOSE_BY = ("auto", "outputs", "preserve")
+
+
+def _interpreter(mod: Any, path: str, threads: int, expose: tuple[str, ...],
+                 expose_by: str) -> tuple[Any, str | None, bytes | None]:
+    """``mod.Interpreter`` for ``path`` with the tensors ``expose`` readable where it can:
+    (interpreter, how, model bytes the interpreter reads from)."""
+    if expose and expose_by in ("auto", "outputs"):
+        try:
+            content = with_outputs(Path(path).read_bytes(), expose)
+        except Exception as e:  # noqa: BLE001 -- a model the schema cannot edit loads the other way
+            log.debug("%s: cannot add outputs %s: %s", path, expose, e)
+            content = None
+        if content is not None:
+            return mod.Interpreter(model_content=content, num_threads=threads), "outputs", content
+    if expose and expose_by in ("auto", "preserve"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "intended for debugging purposes only"
             try:
-                return mod.Interpreter(model_path=path, num_threads=threads, experimental_preserve_all_tensors=True), True
+                interp = mod.Interpreter(model_path=path, num_threads=threads, experimental_preserve_all_tensors=True)
+                return interp, "preserve", None
             except TypeError:  # a runtime without the option
                 pass
-    return mod.Interpreter(model_path=path, num_threads=threads), False
+    return mod.Interpreter(model_path=path, num_threads=threads), None, None
 
 
 def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, runtime: str = "auto",
-                     keep_tensors: bool = False) -> LoadedInterpreter:
+                     expose: tuple[str, ...] = (), expose_by: str = "auto") -> LoadedInterpreter:
     """Load ``path`` (already verified by :func:`edge_sdk.models.resolve_model`) and allocate tensors.
 
     Args:
         path: .tflite file.
         num_threads: CPU threads for the interpreter (default: all cores).
         runtime: ``auto`` or one of :data:`RUNTIMES`.
-        keep_tensors: keep intermediate tensors readable after ``invoke`` (the runtimes'
-            ``experimental_preserve_all_tensors``); a runtime without it loads without
-            (``LoadedInterpreter.keeps_tensors`` False).
+        expose: names of intermediate tensors to keep readable after ``invoke``
+            (``LoadedInterpreter.readable``; empty where neither way below works).
+        expose_by: ``outputs``: add them to the graph's outputs in memory (:mod:`edge_sdk.tflite_outputs`,
+            full speed); ``preserve``: the runtime's ``experimental_preserve_all_tensors`` (~25% slower
+            invokes, no memory reuse); ``auto``: the first that works.
     """
+    if expose_by not in EXPOSE_BY:
+        raise ConfigError(f"expose_by must be one of {EXPOSE_BY}, got {expose_by!r}")
+    expose = tuple(expose)
     if runtime != "auto" and runtime not in RUNTIMES:
         raise ConfigError(f"runtime must be 'auto' or one of {list(RUNTIMES)}, got {runtime!r}")
     threads = usable_cpus() if num_threads is None else int(num_threads)
@@ -144,7 +167,7 @@ def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, ru
         chatter = contextlib.nullcontext(None) if log.isEnabledFor(logging.INFO) else quiet_stderr()
         try:
             with chatter as err:
-                interp, kept = _interpreter(mod, str(Path(path)), threads, keep_tensors)
+                interp, how, content = _interpreter(mod, str(Path(path)), threads, expose, expose_by)
                 interp.allocate_tensors()
         except (ValueError, RuntimeError) as e:
             hint = f" Native log: {err.tail()}." if err is not None and err.tail() else ""
@@ -154,8 +177,10 @@ def load_interpreter(path: str | os.PathLike, num_threads: int | None = None, ru
                     " converters emit; install ai-edge-litert (pip install ai-edge-litert) for this model."
                 )
             raise ModelLoadError(f"{name} {version} rejected {path}: {str(e).strip()}.{hint}") from e
+        if content is not None:
+            interp._edge_sdk_model = content  # the runtime reads the model from these bytes: keep them alive
         return LoadedInterpreter(interpreter=interp, runtime=name, version=version, num_threads=threads,
-                                 keeps_tensors=kept)
+                                 readable=frozenset(expose) if how else frozenset(), exposed_by=how)
     if runtime != "auto":
         raise RuntimeUnavailableError(
             f"runtime {runtime!r} is not installed (pip install {RUNTIMES[runtime][1]})"

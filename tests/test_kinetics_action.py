@@ -168,6 +168,29 @@ def test_the_graph_reads_the_float_window_mean():
         assert float(b.stream.embedding().max()) > 0.2  # a real mean, not zeros
 
 
+def test_pool_input_read_through_an_added_output_is_the_preserved_tensor():
+    """The per-frame pool input read through an output added to the model in memory is the value the
+    runtime's preserve-all-tensors interpreter keeps: the same logits, frame by frame, while a 20-frame
+    window fills and slides on a real clip; the file on disk is untouched."""
+    from edge_sdk.action.movinet_stream import StreamModel
+    from edge_sdk.models import resolve_model
+    from edge_sdk.runtime import load_interpreter
+
+    model = resolve_model("movinet-a0-stream-k600-int8")
+    names = StreamModel(load_interpreter(model.path, 1), model.path, 20, "window").pools.unreadable
+    assert len(names) == 1
+    streams = {how: StreamModel(load_interpreter(model.path, 1, expose=names, expose_by=how), model.path, 20, "window")
+               for how in ("outputs", "preserve")}
+    frames = _model_frames("carving_ice.mp4")[:45]
+    for f in frames:
+        a, b = (streams[how].step(f) for how in ("outputs", "preserve"))
+        np.testing.assert_array_equal(a, b)
+    assert streams["outputs"].embedding().max() > 0.2
+    import hashlib
+
+    assert hashlib.sha256(model.path.read_bytes()).hexdigest() == model.sha256
+
+
 def test_saved_streams_carry_their_window():
     frames = _model_frames("carving_ice.mp4")
     with MovinetActionBackend.from_model("movinet-a0-stream-k600-int8", num_threads=1, pool_frames=10) as b:
@@ -192,13 +215,15 @@ def test_window_falls_back_to_scaling_where_tensors_are_not_kept(caplog):
 
     path = resolve_model("movinet-a0-stream-k600-int8").path
     plain = StreamModel(load_interpreter(path, 1), path, 100, "window")
-    assert plain.pool_mode == "scaled" and plain.pools.needs_kept_tensors and plain.pools.window_unavailable
+    assert plain.pool_mode == "scaled" and plain.pools.unreadable and plain.pools.window_unavailable
     movinet_stream._warned.discard(str(path))
     with caplog.at_level(logging.WARNING, logger="edge_sdk"):
         movinet_stream._warn_in_graph_sum(plain, path)
     assert "pool_mode='scaled'" in caplog.text
-    kept = StreamModel(load_interpreter(path, 1, keep_tensors=True), path, 100, "window")
-    assert kept.pool_mode == "window" and not kept.pools.needs_kept_tensors
+    for how in ("outputs", "preserve"):
+        loaded = load_interpreter(path, 1, expose=plain.pools.unreadable, expose_by=how)
+        kept = StreamModel(loaded, path, 100, "window")
+        assert loaded.exposed_by == how and kept.pool_mode == "window" and not kept.pools.unreadable
     assert StreamModel(load_interpreter(path, 1), path, None).pool_mode is None
     with pytest.raises(ConfigError, match="pool_mode"):
         ActionOptions(pool_mode="ewma")

@@ -124,7 +124,7 @@ class StreamModel:
                                     if s.name.endswith("pool_buffer") and s.dtype in (np.int8, np.uint8))
         self._pool_pairs = self._find_pools(path)
         self._head_pool = next(((b, c) for b, c in self._pool_pairs if b.name.endswith("head_pool_buffer")), None)
-        self.pools = InGraphPools(interp, self._pool_pairs, pool_frames, pool_mode, loaded.keeps_tensors)
+        self.pools = InGraphPools(interp, self._pool_pairs, pool_frames, pool_mode, loaded.readable)
         scale, zp = image["quantization"]
         if image["dtype"] in (np.int8, np.uint8):
             info = np.iinfo(image["dtype"])
@@ -340,8 +340,9 @@ class MovinetActionBackend:
         self.model: ResolvedModel = resolve_model(o.asset.model, expected_sha256=o.asset.sha256, task="action")
         self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime)
         self.stream = StreamModel(self._loaded, self.model.path, o.pool_frames, o.pool_mode)
-        if self.stream.pools.needs_kept_tensors:  # the window reads the graph's per-frame pool input
-            self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime, keep_tensors=True)
+        if self.stream.pools.unreadable:  # the window reads the graph's per-frame pool input
+            self._loaded = load_interpreter(self.model.path, o.asset.num_threads, runtime,
+                                            expose=self.stream.pools.unreadable)
             self.stream = StreamModel(self._loaded, self.model.path, o.pool_frames, o.pool_mode)
         _warn_in_graph_sum(self.stream, self.model.path)
         self.classifier: ResolvedModel | None = None
@@ -506,7 +507,7 @@ class MovinetActionBackend:
             "actions": len(self.label_set), "states": len(self.stream.states), "state_bytes": self.stream.state_bytes,
             "int8_running_sum_in_graph": bool(self.stream.quantized_sums),
             "pool_frames": self.stream.pool_frames if self.stream.pool_mode else None,
-            "pool_mode": self.stream.pool_mode,
+            "pool_mode": self.stream.pool_mode, "pool_input_read_by": self._loaded.exposed_by,
             "runtime": self._loaded.runtime, "runtime_version": self._loaded.version,
             "num_threads": self._loaded.num_threads, "fps": self.fps,
             "window_frames": self.window_frames, "load_ms": round(self.load_ms, 1),

@@ -10,7 +10,7 @@ rounds the decrement away for those channels, so the bounded mean drifts: it is 
 the window length, that bounds its accuracy.
 
 ``window`` keeps the pool in float outside the graph instead: after each frame it reads ``x`` (the
-graph's own per-frame pool input, kept by the interpreter: ``LoadedInterpreter.keeps_tensors``) into a
+graph's own per-frame pool input, kept readable: ``LoadedInterpreter.readable``) into a
 ring of the last ``frames`` model frames, and feeds the graph the sum of the last ``frames - 1`` with
 that count, so the mean the graph's classifier reads is the true mean of the last ``frames`` frames
 (error <= one step of the in-graph sum / count). A sum that would leave the in-graph range is fed as
@@ -127,18 +127,18 @@ class InGraphPools:
         interp: the stream's interpreter.
         pairs: (buffer state, frame-count state) records, matched by name.
         frames: window / bound in model frames (None: unbounded, the file's own behaviour).
-        mode: ``window`` (float pool outside the graph, needs ``keeps_tensors``) or ``scaled``.
-        keeps_tensors: the interpreter keeps intermediate tensors after ``invoke`` (so the per-frame
-            pool input can be read).
+        mode: ``window`` (float pool outside the graph, needs the pools' per-frame inputs readable) or
+            ``scaled``.
+        readable: names of the interpreter's intermediate tensors readable after ``invoke``.
     Attributes:
         mode: the mode in effect: ``window``, ``scaled`` or None (unbounded / no pool in use).
-        needs_kept_tensors: ``window`` was asked for and would work on an interpreter that keeps
-            intermediate tensors, which this one does not.
+        unreadable: tensor names ``window`` was asked for and would work with, were they readable
+            (``load_interpreter(expose=...)``); empty when nothing is missing.
         info: one :class:`PoolInfo` per pool.
     """
 
     def __init__(self, interp: Any, pairs: list[tuple[Any, Any]], frames: int | None, mode: str = "window",
-                 keeps_tensors: bool = False) -> None:
+                 readable: frozenset = frozenset()) -> None:
         self._interp = interp
         self.frames = frames
         graph = _graph_of(interp) if pairs else None
@@ -146,10 +146,11 @@ class InGraphPools:
         self.info = tuple(p.info for p in pools)
         self._used = [p for p in pools if p.info.used]
         windowable = bool(self._used) and all(p.info.contribution is not None for p in self._used)
-        self.needs_kept_tensors = bool(frames) and mode == "window" and windowable and not keeps_tensors
+        wanted = tuple(str(p.info.contribution) for p in self._used) if windowable else ()
+        self.unreadable = tuple(n for n in wanted if n not in readable) if frames and mode == "window" else ()
         if not frames or not self._used:
             self.mode = None
-        elif mode == "window" and windowable and keeps_tensors:
+        elif mode == "window" and windowable and not self.unreadable:
             self.mode = "window"
         else:
             self.mode = "scaled"
