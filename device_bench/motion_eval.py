@@ -4,7 +4,8 @@ Runs MultiPose -> PoseTracker -> MotionTracker over vtest.avi and compares each 
 state with ``device_bench/data/vtest_motion_labels.json`` (labelled by eye before the classifier
 existed). A tracked pose matches a labelled box at a labelled frame when its keypoint box centre
 lies inside it. Flicker: state changes per person-minute on the tracks matched to labelled people;
-*spurious* ones happen inside a labelled segment whose state does not change.
+*spurious* ones happen inside a labelled segment whose state does not change (also split into those
+*to* the segment's labelled state, made late, and those away from it).
 
     python -m device_bench.motion_eval --json device_bench/results/motion_vtest.json
 """
@@ -153,6 +154,10 @@ def evaluate(result: dict[str, Any], labels: dict[str, Any], frames: tuple[int, 
         "state_changes": len(changes), "changes_per_person_minute": round(len(changes) / max(minutes, 1e-9), 3),
         "labelled_person_minutes": round(labelled_minutes, 3), "spurious_changes": len(spurious),
         "spurious_changes_per_person_minute": round(len(spurious) / max(labelled_minutes, 1e-9), 3),
+        # the same changes split by where they go: to the segment's labelled state (a change made late,
+        # after the segment began) or away from it (a wrong call)
+        "spurious_to_labelled_state": sum(st == seg_of[f, tid] for f, tid, st in spurious),
+        "spurious_away_from_labelled_state": sum(st != seg_of[f, tid] for f, tid, st in spurious),
     }
 
 
