@@ -235,9 +235,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(f"profile {result['profile']['name']}, {result['frames']} frames decoded first ({result['capture_ms']['p50']} ms "
           "each, p50), then fed as fast as the analyzer takes them; fps = frames / wall seconds of each run"
           + (f" (the median of {result['rounds']} rounds taken in turn)" if result["rounds"] > 1 else ""))
+    pose_rounds = result["runs"]["pose"]["fps_rounds"]
     for name, r in result["runs"].items():
         stages = ", ".join(f"{k} {v['pre_ms']:.2f}+{v['infer_ms']:.2f}+{v['post_ms']:.2f} ms" for k, v in r["stages"].items())
-        print(f"{name:12s} {r['fps']:8.1f} fps ({result['fps_vs_pose_only'][name]:.2f}x pose-only)  {stages}")
+        ratio = f"{result['fps_vs_pose_only'][name]:.2f}x pose-only"
+        if result["rounds"] > 1 and name != "pose":  # the median fps rounds of two runs need not be one round
+            ratio += " = median of " + " / ".join(f"{a / b:.2f}" for a, b in zip(r["fps_rounds"], pose_rounds))
+        print(f"{name:12s} {r['fps']:8.1f} fps ({ratio})  {stages}")
     print(f"pose stage / raw invoke: {result['pose_stage_vs_invoke']} per stage call"
           + (f"; pose run {result['pose_fps_vs_bare_invoke']}x the fps of a bare invoke loop"
              f" ({result['pose_bare_invoke_fps']} fps)" if result.get("pose_fps_vs_bare_invoke") else ""))

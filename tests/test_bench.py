@@ -79,6 +79,10 @@ def test_bench_rounds_are_taken_in_turn_and_reported_by_their_median(tmp_path: P
         assert len(run["fps_rounds"]) == 3 and run["fps"] == sorted(run["fps_rounds"])[1]  # the median round's figures
         ratio = np.median([a / b for a, b in zip(run["fps_rounds"], pose)])
         assert res["fps_vs_pose_only"][name] == pytest.approx(ratio, abs=1e-3)
+    # the terminal line shows the rounds' own ratios the figure is the median of
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("pose+action"))
+    shown = [float(v) for v in line.split("median of ")[1].split(")")[0].split(" / ")]
+    assert len(shown) == 3 and np.median(shown) == pytest.approx(res["fps_vs_pose_only"]["pose+action"], abs=0.006)
     bad = subprocess.run([sys.executable, "-m", "edge_sdk.cli", "bench", str(media / "vtest.avi"), "--rounds", "0"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "bench rounds must be >= 1, got 0" in bad.stderr
