@@ -53,7 +53,7 @@ class LoadedInterpreter:
     runtime: str
     version: str
     num_threads: int
-    readable: frozenset = frozenset()
+    readable: frozenset[str] = frozenset()
     exposed_by: str | None = None
 
     def signature_io(self) -> tuple[dict[str, int], dict[str, int]]:

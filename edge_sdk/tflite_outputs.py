@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Sequence
 
-__all__ = ["schema_available", "with_outputs"]
+__all__ = ["with_outputs"]
 
 
 def _schema():
@@ -28,16 +28,12 @@ def _schema():
         return None
 
 
-def schema_available() -> bool:
-    """True when :func:`with_outputs` can edit a model here."""
-    return _schema() is not None
-
-
 def with_outputs(model: bytes, names: Sequence[str]) -> bytes | None:
     """``model`` with the tensors ``names`` (of subgraph 0) added to its outputs; same tensors, same
     indices, same signatures. None when no schema is installed or a name is not a tensor of the model.
 
-    Call it on bytes a runtime has already loaded: they are known to be a valid model.
+    Call it on the bytes of a verified model file. The edit is Python only: bytes it cannot read raise
+    a Python exception (the caller then loads the file the other way), they never reach native code.
     """
     found = _schema()
     if found is None or not names:

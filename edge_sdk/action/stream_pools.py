@@ -138,7 +138,7 @@ class InGraphPools:
     """
 
     def __init__(self, interp: Any, pairs: list[tuple[Any, Any]], frames: int | None, mode: str = "window",
-                 readable: frozenset = frozenset()) -> None:
+                 readable: frozenset[str] = frozenset()) -> None:
         self._interp = interp
         self.frames = frames
         graph = _graph_of(interp) if pairs else None
