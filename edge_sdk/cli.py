@@ -13,6 +13,7 @@ from typing import Any
 
 from .cli_config import live_plan, pose_options
 from .cli_device import cmd_config, cmd_service, with_config
+from .cli_digest import digest_lines
 from .cli_models import bar as _bar
 from .cli_models import cmd_models, cmd_samples
 from .cli_parser import build_parser
@@ -105,6 +106,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     took = f" in {s['frames'] / fps:.1f} s ({fps} fps)" if fps else ""
     print(f"{s['frames']} frames{took}; wrote {args.out}/timeline.jsonl, summary.json"
           + ("" if args.no_video else ", annotated.mp4"))
+    for line in digest_lines(Path(args.out) / "timeline.jsonl", summary):
+        print(line)
     return 0
 
 
@@ -181,6 +184,9 @@ def cmd_live(args: argparse.Namespace) -> int:
         line = _live_line(Path(args.out) / "summary.json", args.json)
         if line:
             print(line)
+            if not args.json:
+                for line in _live_digest(Path(args.out)):
+                    print(line)
     return 0
 
 
@@ -191,6 +197,15 @@ def _out_dir(out: Path | None, command: str) -> Path:
     root = Path("runs") / command
     taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()] if root.is_dir() else []
     return root / str(max(taken, default=0) + 1)
+
+
+def _live_digest(out: Path) -> list[str]:
+    """What a live run found (:func:`~edge_sdk.cli_digest.digest_lines`), from the files it wrote."""
+    try:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = None
+    return digest_lines(out / "timeline.jsonl", summary)
 
 
 def _live_line(path: Path, as_json: bool = False) -> str | None:

@@ -212,6 +212,9 @@ def test_analyze_at_a_terminal_draws_its_progress_bar_and_names_the_action(tmp_p
     events = [json.loads(ln) for ln in (tmp_path / "run" / "timeline.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["kind"] == "action_start"]
     assert [e["label"] for e in starts] == ["arm wrestling"], starts
+    # the answer is on the screen too, as the timeline has it
+    end = next(e for e in events if e["kind"] == "action_end")
+    assert f"actions: arm wrestling {starts[0]['t']:.1f}-{end['t']:.1f} s (peak {end['peak_score']:.2f})" in screen, screen
 
 
 @pytest.mark.slow
