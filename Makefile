@@ -73,7 +73,6 @@ models-rebuild: dev-env system-deps
 demo: env media asr-models models-verify
 	$(BIN)/edge-sdk analyze $(EDGE_SDK_CACHE)/media/vtest.avi --audio $(EDGE_SDK_CACHE)/media/jfk.wav --out demo_out
 	$(BIN)/edge-sdk analyze edge_sdk/samples/arm_wrestling.mp4 --action --out demo_out/actions
-	@grep '"action_' demo_out/actions/timeline.jsonl
 	$(BIN)/edge-sdk bench $(EDGE_SDK_CACHE)/media/vtest.avi --frames 150 --seconds 5 --audio $(EDGE_SDK_CACHE)/media/jfk.wav \
 		--audio-passes 1 --save demo_out/bench.json --plot demo_out/bench.png
 	@echo "open demo_out/annotated.mp4, demo_out/actions/annotated.mp4 and demo_out/bench.png; events in demo_out/timeline.jsonl, stats in demo_out/summary.json"
