@@ -32,7 +32,8 @@ person-frame, and the whole-frame stage's share of one core at 5 fps.
     python -m device_bench.action_long --frames 3600 --seams restart,cut \
         --designs window50,window100,window200,scaled50,scaled100,scaled200 \
         --json device_bench/results/action_pool_sweep_cpu_x86_64.json
-    python -m device_bench.action_long --designs "" --analyze --json device_bench/results/action_people_cpu_x86_64.json
+    python -m device_bench.action_long --designs "" --analyze --person-margins 1.25,2,3 \
+        --json device_bench/results/action_people_cpu_x86_64.json
 """
 
 from __future__ import annotations
@@ -216,13 +217,15 @@ def cost(designs: list[str], frames: list[np.ndarray], period: int, block: int, 
             for d, t in times.items()}
 
 
-def analyze_clip(path: Path, truth: str, per_person: bool) -> dict:
+def analyze_clip(path: Path, truth: str, per_person: bool, margin: float | None = None) -> dict:
     """The clip through ``EdgeAnalyzer`` (pose + action at the source's timestamps): how often the
-    answer's top-1 is the clip's action (per model frame; per person-frame in per-person mode)."""
+    answer's top-1 is the clip's action (per model frame; per person-frame in per-person mode, with
+    crops of ``margin`` box lengths, default the option's)."""
     from edge_sdk import EdgeAnalyzer
     from edge_sdk.config import ActionOptions, AnalyzerConfig
 
-    cfg = AnalyzerConfig(action=ActionOptions(per_person=per_person, top_k=5))
+    more = {} if margin is None else {"person_margin": margin}
+    cfg = AnalyzerConfig(action=ActionOptions(per_person=per_person, top_k=5, **more))
     right = total = 0
     with EdgeAnalyzer(cfg) as a, VideoFileSource(path) as src:
         for _, t, f in src:
@@ -256,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also ms per model frame of each design, interleaved blocks of this many frames (0: no)")
     ap.add_argument("--cost-rounds", type=int, default=8)
     ap.add_argument("--analyze", action="store_true", help="also whole-frame vs per-person through EdgeAnalyzer")
+    ap.add_argument("--person-margins", default="",
+                    help="with --analyze: also per-person answers at each of these crop margins (e.g. 1.25,2,3)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     seams = [s for s in args.seams.split(",") if s]
@@ -282,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.analyze:
             row["whole_frame"] = analyze_clip(MEDIA / clip, truth, False)
             row["per_person"] = analyze_clip(MEDIA / clip, truth, True)
+            for m in filter(None, args.person_margins.split(",")):
+                row.setdefault("per_person_by_margin", {})[m] = analyze_clip(MEDIA / clip, truth, True, float(m))
             print(f"{clip} whole-frame {row['whole_frame']} per-person {row['per_person']}", flush=True)
         result["clips"][clip] = row
     if args.cost_frames:

@@ -227,6 +227,9 @@ def test_window_falls_back_to_scaling_where_tensors_are_not_kept(caplog):
     assert StreamModel(load_interpreter(path, 1), path, None).pool_mode is None
     with pytest.raises(ConfigError, match="pool_mode"):
         ActionOptions(pool_mode="ewma")
+    for bad in (0.5, float("nan")):
+        with pytest.raises(ConfigError, match="person_margin must be >= 1"):
+            ActionOptions(person_margin=bad)
 
 
 def test_timeline_events_subset_and_close(tmp_path: Path):
@@ -282,17 +285,23 @@ def test_per_person_streams_follow_track_ids(tmp_path: Path):
     events carry the track ID, streams are kept only for people in view."""
     timeline = tmp_path / "t.jsonl"
     config = AnalyzerConfig(action=ActionOptions(per_person=True, max_people=2))
-    seen_people = 0
+    seen_people = right = answers = 0
     with EdgeAnalyzer(config, timeline=timeline) as a:
         people = a.action.people
         for t, f in _frames("arm_wrestling.mp4"):
             r = a.process_frame(f, t)
+            if "action" in r.timings:  # a model frame: each person's own answer
+                tops = [p.actions[0].label for p in r.poses if p.actions]
+                right, answers = right + tops.count("arm wrestling"), answers + len(tops)
             ids = {p.track_id for p in r.poses if p.track_id is not None}
             assert set(people._people) <= ids | set(people._people)  # nothing but the people tracked recently
             seen_people = max(seen_people, sum(1 for p in r.poses if p.actions))
             assert not r.actions  # per-person mode: no whole-frame answer
         assert 1 <= seen_people <= 2 and people.person_frames >= 34
         assert len(people) <= len(ids) + 2
+    # the crop keeps the person's surroundings (person_margin 3): most answers are the clip's action
+    # (with a tight 1.25 crop about a fifth were)
+    assert answers >= 30 and right / answers >= 0.6, (right, answers)
     events = [json.loads(line) for line in timeline.read_text().splitlines()]
     acts = [e for e in events if e["kind"].startswith("action")]
     assert acts and all(isinstance(e["track_id"], int) for e in acts)

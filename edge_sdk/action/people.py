@@ -24,7 +24,7 @@ __all__ = ["PersonStreams", "person_region"]
 MIN_SIDE = 16  # pixels: a smaller box is not a person the model can say anything about
 
 
-def person_region(box: tuple[float, float, float, float], frame_wh: tuple[int, int], margin: float = 1.25,
+def person_region(box: tuple[float, float, float, float], frame_wh: tuple[int, int], margin: float = 3.0,
                   ) -> tuple[int, int, int, int] | None:
     """(x0, y0, w, h) square around ``box`` (x0, y0, x1, y1) scaled by ``margin``, clipped to the frame;
     None when too small."""
@@ -51,7 +51,7 @@ class PersonStreams:
     person's ``top_k`` best actions."""
 
     def __init__(self, backend: ActionBackend, max_people: int = 4, forget_s: float = 1.0,
-                 margin: float = 1.25, top_k: int = 3) -> None:
+                 margin: float = 3.0, top_k: int = 3) -> None:
         self.backend, self.max_people, self.forget_s, self.margin = backend, int(max_people), float(forget_s), margin
         self.top_k = int(top_k)
         self._people: dict[int, _Person] = {}

@@ -64,7 +64,7 @@ class ActionStage(BackendStage):
         if o.per_person:
             from ..action.people import PersonStreams
 
-            self.people = PersonStreams(b, o.max_people, top_k=self.top_k)
+            self.people = PersonStreams(b, o.max_people, margin=o.person_margin, top_k=self.top_k)
 
     def process(self, inp: FrameInput) -> StageOutput:
         """Feed the next frame. ``result``: the whole-frame stream's top-k :class:`ActionPrediction` s
