@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import cv2
 import jsonschema
 import numpy as np
 import pytest
+from tmpfs import small_tmpfs
 
 from edge_sdk.errors import ConfigError
 from edge_sdk.jobs import analyze_file
@@ -136,18 +136,12 @@ def test_retention_keeps_the_newest(media: Path, tmp_path: Path):
 
 
 def test_a_full_disk_loses_clips_not_the_run(media: Path, tmp_path: Path):
-    if os.geteuid() != 0:
-        pytest.skip("mounts a small tmpfs (root)")
     out = tmp_path / "run"
-    (out / "clips").mkdir(parents=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(out / "clips")], check=True)
-    try:
+    with small_tmpfs(out / "clips", "1200k"):
         summary = analyze_file(media / "vtest.avi", out, annotate=False, max_frames=150,
                                clips=ClipOptions(kinds=("person_enter",), pre_s=1.0, post_s=1.0, keyframe_s=0.5))
         left = list((out / "clips").iterdir())
         whole = {p.name: _decode(p)[2] for p in left}
-    finally:
-        subprocess.run(["umount", "-l", str(out / "clips")], check=False)
     events = _events(out)
     errors = [e for e in events if e["kind"] == "error" and e["stage"] == "clips"]
     st = summary["clips"]

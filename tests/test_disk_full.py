@@ -12,31 +12,25 @@ import sys
 from pathlib import Path
 
 import pytest
+from tmpfs import small_tmpfs
 
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounts a small tmpfs (root)")
 
 
-def _mount(mnt: Path, size: str):
-    mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], check=True)
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-
-
 @pytest.fixture()
 def tiny(tmp_path: Path):
     """A 2 MB file system; yields its mount point."""
-    yield from _mount(tmp_path / "sd", "2m")
+    with small_tmpfs(tmp_path / "sd", "2m") as mnt:
+        yield mnt
 
 
 @pytest.fixture()
 def small(tmp_path: Path):
     """A 16 MB file system."""
-    yield from _mount(tmp_path / "sd", "16m")
+    with small_tmpfs(tmp_path / "sd", "16m") as mnt:
+        yield mnt
 
 
 def _fill(mnt: Path, leave: int) -> None:
