@@ -181,11 +181,11 @@ def cmd_live(args: argparse.Namespace) -> int:
         analyze_live(out_dir=args.out, sinks=outputs_from_args(args),
                      announce=lambda line: print(line, file=sys.stderr, flush=True), **plan)
     finally:  # also after Ctrl-C or an error: what summary.json says, if the run wrote one
-        line = _live_line(Path(args.out) / "summary.json", args.json)
-        if line:
-            print(line)
+        summary = _read_summary(Path(args.out) / "summary.json")
+        if summary is not None:
+            print(json.dumps(summary) if args.json else _live_line(summary, Path(args.out)))
             if not args.json:
-                for line in _live_digest(Path(args.out)):
+                for line in digest_lines(Path(args.out) / "timeline.jsonl", summary):
                     print(line)
     return 0
 
@@ -199,24 +199,17 @@ def _out_dir(out: Path | None, command: str) -> Path:
     return root / str(max(taken, default=0) + 1)
 
 
-def _live_digest(out: Path) -> list[str]:
-    """What a live run found (:func:`~edge_sdk.cli_digest.digest_lines`), from the files it wrote."""
-    try:
-        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        summary = None
-    return digest_lines(out / "timeline.jsonl", summary)
-
-
-def _live_line(path: Path, as_json: bool = False) -> str | None:
-    """The final line of ``live``, from its summary.json (None when there is none); ``as_json``: the
-    summary itself, on one line."""
+def _read_summary(path: Path) -> dict[str, Any] | None:
+    """A run's summary.json (None when there is none or it is not JSON)."""
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if as_json:
-        return json.dumps(summary)
+    return summary if isinstance(summary, dict) else None
+
+
+def _live_line(summary: dict[str, Any], out: Path) -> str:
+    """The final line of ``live``, from its summary.json."""
     st = summary.get("stats") or {}
     fps = (st.get("loop") or {}).get("fps")
     lat = (st.get("latency_ms") or {}).get("p50")
@@ -225,7 +218,7 @@ def _live_line(path: Path, as_json: bool = False) -> str | None:
              f"capture-to-result p50 {lat} ms" if lat is not None else None,
              f"{src['dropped']} dropped" if src.get("dropped") else None,
              f"status {summary.get('status')}"]
-    return ", ".join(p for p in parts if p) + f"; wrote {path.parent}"
+    return ", ".join(p for p in parts if p) + f"; wrote {out}"
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
